@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { Mitigation } from './diagnostics.js';
+
+export const ProposalStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'executing', 'executed', 'failed', 'verified', 'refused']);
+export type ProposalStatus = z.infer<typeof ProposalStatus>;
+
+/** Object state a proposal is pinned to: a stale button refuses. */
+export const PinnedState = z.object({
+  resourceVersion: z.string().optional(),
+  revision: z.number().int().optional(),
+  generation: z.number().int().optional(),
+});
+export type PinnedState = z.infer<typeof PinnedState>;
+
+export const Approval = z.object({
+  userId: z.string(),
+  at: z.string(),
+  /** The policy rule that allowed it. */
+  rule: z.string(),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const DiffLine = z.object({ field: z.string(), before: z.string(), after: z.string() });
+export type DiffLine = z.infer<typeof DiffLine>;
+
+export const Proposal = z.object({
+  id: z.string(),
+  incidentId: z.string(),
+  mitigation: Mitigation,
+  status: ProposalStatus,
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  expiresAt: z.string(),
+  rationale: z.string(),
+  risk: z.string(),
+  because: z.array(z.string()).default([]),
+  pinned: PinnedState,
+  diff: z.array(DiffLine).default([]),
+  approvals: z.array(Approval).default([]),
+  requiredApprovals: z.number().int().min(1),
+  environment: z.string().optional(),
+  protectedEnvironment: z.boolean().default(false),
+  decidedBy: z.string().optional(),
+  outcome: z.string().optional(),
+  messageTs: z.string().optional(),
+});
+export type Proposal = z.infer<typeof Proposal>;

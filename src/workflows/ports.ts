@@ -1,0 +1,395 @@
+/**
+ * Ports: what the workflows need from the outside world, declared by the workflows that use them
+ * and listing only what is used (DESIGN principle 3). Adapters in src/integrations implement them;
+ * src/deps.ts alone picks which. No SDK type appears here.
+ */
+import type { Alert, IngestBatch, Severity } from '../domain/alert.js';
+import type { Assessment, Finding, Mitigation } from '../domain/diagnostics.js';
+import type { Incident, IncidentAlert, Role } from '../domain/incident.js';
+import type { DiffLine, Proposal } from '../domain/proposal.js';
+import type { TimelineEvent } from '../domain/timeline.js';
+
+// ---------------------------------------------------------------------------------------------
+// Runtime basics
+
+export interface Clock {
+  now(): Date;
+}
+
+/** The subset of pino the workflows use. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State (Redis)
+
+export interface CreateIncidentInput {
+  key: string;
+  title: string;
+  severity: Severity;
+  source: Incident['source'];
+  route: string;
+  responders: string[];
+}
+
+export interface IncidentStore {
+  /**
+   * Atomic get-or-create of the open incident for `key`: concurrent callers (replicas, redeliveries)
+   * all get the same incident; exactly one sees created=true. A resolved incident whose resolvedAt is
+   * within `reopenWindowMs` of now is returned (reopened=true, status back to triggered) instead of a new one.
+   */
+  getOrCreateIncident(input: CreateIncidentInput, now: Date, reopenWindowMs: number): Promise<{ incident: Incident; created: boolean; reopened: boolean }>;
+  getIncident(id: string): Promise<Incident | undefined>;
+  findByChannel(channelId: string): Promise<Incident | undefined>;
+  /** Apply a change to the stored incident atomically (optimistic; retried on races). Returns the new value. */
+  updateIncident(id: string, change: (incident: Incident) => Incident | undefined): Promise<Incident>;
+  listOpen(): Promise<Incident[]>;
+  listAll(limit: number): Promise<Incident[]>;
+
+  /** Records the alert's current state; returns whether anything changed (status, or first sight). */
+  upsertAlert(incidentId: string, alert: Alert, now: Date): Promise<{ changed: boolean; previous?: IncidentAlert; current: IncidentAlert }>;
+  listAlerts(incidentId: string): Promise<IncidentAlert[]>;
+
+  /** Append-only. With `dedupeId`, a second append with the same id is a no-op (returns false). */
+  appendTimeline(incidentId: string, event: TimelineEvent, dedupeId?: string): Promise<boolean>;
+  /** Removes an event appended with `dedupeId` (a removed pin or reaction). */
+  removeTimeline(incidentId: string, dedupeId: string): Promise<boolean>;
+  timeline(incidentId: string): Promise<TimelineEvent[]>;
+
+  /** First writer wins: true only for the first caller with this key (TTL in ms, 0 = forever). */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Small JSON documents keyed by name (assessment, progress message ts...). */
+  getDoc<T>(key: string): Promise<T | undefined>;
+  setDoc(key: string, value: unknown, ttlMs?: number): Promise<void>;
+
+  saveFinding(incidentId: string, runId: string, finding: Finding): Promise<boolean>;
+  listFindings(incidentId: string, runId?: string): Promise<Finding[]>;
+
+  saveProposal(proposal: Proposal): Promise<void>;
+  getProposal(id: string): Promise<Proposal | undefined>;
+  /** Compare-and-set on the stored proposal (optimistic); the change sees the current value. */
+  updateProposal(id: string, change: (p: Proposal) => Proposal | undefined): Promise<Proposal | undefined>;
+  listProposals(incidentId: string): Promise<Proposal[]>;
+
+  ping(): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queues (BullMQ behind it)
+
+export interface JobOptions {
+  /** Deterministic id: adding the same id twice is a no-op. No ':' allowed. */
+  jobId: string;
+  delayMs?: number;
+  attempts?: number;
+}
+
+export type JobName =
+  | 'ingest'
+  | 'open-incident'
+  | 'refresh-card'
+  | 'diagnose'
+  | 'execute-mitigation'
+  | 'verify-mitigation'
+  | 'expire-proposal'
+  | 'remind'
+  | 'postmortem'
+  | 'archive'
+  | 'command';
+
+export interface JobQueue {
+  /** Durable enqueue of one delivery: resolves only once Redis has it. Throws AppError('unavailable') when Redis is down. */
+  enqueueIngest(batch: IngestBatch): Promise<void>;
+  enqueue(name: JobName, data: Record<string, unknown>, opts: JobOptions): Promise<void>;
+  /** Removes a delayed/waiting job (cancel a reminder). */
+  cancel(name: JobName, jobId: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat (Slack behind it)
+
+/** A rendered message: fallback text plus Block Kit blocks (built by the renderer, opaque here). */
+export interface ChatMessage {
+  text: string;
+  blocks?: unknown[];
+}
+
+export type CreateChannelResult =
+  | { ok: true; id: string; name: string }
+  | { ok: false; error: 'name_taken' | 'invalid_name' | 'restricted_action' | string };
+
+export interface ChatPort {
+  createChannel(name: string): Promise<CreateChannelResult>;
+  setTopic(channelId: string, topic: string): Promise<void>;
+  setPurpose(channelId: string, purpose: string): Promise<void>;
+  /** Invites users; already_in_channel and cant_invite_self are not errors. */
+  invite(channelId: string, userIds: string[]): Promise<void>;
+  usergroupMembers(groupId: string): Promise<string[]>;
+  post(channelId: string, message: ChatMessage, opts?: { threadTs?: string }): Promise<{ ts: string }>;
+  update(channelId: string, ts: string, message: ChatMessage): Promise<void>;
+  postEphemeral(channelId: string, userId: string, message: ChatMessage): Promise<void>;
+  pin(channelId: string, ts: string): Promise<void>;
+  uploadFile(channelId: string, file: { filename: string; title: string; content: string; threadTs?: string; initialComment?: string }): Promise<void>;
+  archive(channelId: string): Promise<void>;
+  openView(triggerId: string, view: unknown): Promise<void>;
+  addBookmark(channelId: string, title: string, link: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence sources
+
+export interface MetricQuery {
+  /** [a-z][A-Za-z0-9_]* */
+  id: string;
+  namespace: string;
+  metricName: string;
+  dimensions: { name: string; value: string }[];
+  period: number;
+  /** Average, Maximum, Sum, SampleCount, Minimum, pNN(.N) */
+  stat: string;
+  label?: string;
+}
+
+export interface MetricSeries {
+  id: string;
+  label?: string;
+  /** Ascending. */
+  timestamps: Date[];
+  values: number[];
+  status: 'Complete' | 'PartialData' | 'Forbidden' | 'InternalError';
+}
+
+export interface AlarmDescription {
+  alarmName: string;
+  alarmArn: string;
+  stateValue: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  stateReason?: string;
+  stateUpdatedAt?: Date;
+  namespace?: string;
+  metricName?: string;
+  statistic?: string;
+  extendedStatistic?: string;
+  dimensions: { name: string; value: string }[];
+  period?: number;
+  evaluationPeriods?: number;
+  datapointsToAlarm?: number;
+  threshold?: number;
+  comparisonOperator?: string;
+}
+
+export interface AlarmHistoryItem {
+  timestamp: Date;
+  summary: string;
+  oldState?: string;
+  newState?: string;
+}
+
+export interface CloudWatchPort {
+  describeAlarm(region: string, alarmName: string, signal?: AbortSignal): Promise<AlarmDescription | undefined>;
+  /** StateUpdate items in [start, end), ascending. Paginates. */
+  alarmHistory(region: string, alarmName: string, start: Date, end: Date, signal?: AbortSignal): Promise<AlarmHistoryItem[]>;
+  /** ListMetrics: every dimension set of the metric that includes the given dimensions. */
+  listMetrics(region: string, namespace: string, metricName: string, dimensions: { name: string; value?: string }[], signal?: AbortSignal): Promise<{ name: string; value: string }[][]>;
+  getMetricData(region: string, queries: MetricQuery[], start: Date, end: Date, signal?: AbortSignal): Promise<MetricSeries[]>;
+  /** Console link for an alarm or metric (evidence). */
+  consoleLink(region: string, what: { alarmName: string } | { namespace: string; metricName: string }): string;
+}
+
+export interface PromSample {
+  metric: Record<string, string>;
+  /** [unix seconds, value] */
+  values: [number, number][];
+}
+
+export interface PrometheusPort {
+  query(promql: string, at: Date, signal?: AbortSignal): Promise<PromSample[]>;
+  queryRange(promql: string, start: Date, end: Date, stepSeconds: number, signal?: AbortSignal): Promise<PromSample[]>;
+  graphLink(promql: string, start: Date, end: Date): string;
+}
+
+// Kubernetes: plain JSON shapes (the subset used), not SDK models.
+export interface K8sMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
+}
+
+export interface K8sContainer {
+  name: string;
+  image: string;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  startupProbe?: unknown;
+  ports?: { containerPort: number; name?: string }[];
+}
+
+export interface K8sPodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: { containers: K8sContainer[]; [k: string]: unknown };
+}
+
+export interface K8sCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface K8sDeployment {
+  metadata: K8sMeta;
+  spec: { replicas?: number; paused?: boolean; selector: { matchLabels?: Record<string, string> }; template: K8sPodTemplate; progressDeadlineSeconds?: number };
+  status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number; unavailableReplicas?: number; conditions?: K8sCondition[] };
+}
+
+export interface K8sReplicaSet {
+  metadata: K8sMeta;
+  spec: { replicas?: number; template: K8sPodTemplate };
+  status?: { replicas?: number; readyReplicas?: number };
+}
+
+export interface K8sContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { reason?: string; exitCode: number; signal?: number; startedAt?: string; finishedAt?: string };
+}
+
+export interface K8sPod {
+  metadata: K8sMeta;
+  spec: { nodeName?: string; containers: K8sContainer[] };
+  status: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: K8sCondition[];
+    containerStatuses?: { name: string; ready: boolean; restartCount: number; image?: string; state?: K8sContainerState; lastState?: K8sContainerState }[];
+    startTime?: string;
+  };
+}
+
+export interface K8sEvent {
+  metadata: K8sMeta;
+  involvedObject: { kind: string; name: string; namespace?: string };
+  reason?: string;
+  message?: string;
+  type?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+}
+
+/** HPA normalised across autoscaling/v1 and autoscaling/v2. */
+export interface K8sHpa {
+  apiVersion: 'autoscaling/v1' | 'autoscaling/v2';
+  metadata: K8sMeta;
+  scaleTargetRef: { kind: string; name: string; apiVersion?: string };
+  minReplicas: number;
+  maxReplicas: number;
+  /** CPU target utilisation (% of request), when the HPA has one. */
+  targetCPUUtilizationPercentage?: number;
+  currentReplicas?: number;
+  desiredReplicas?: number;
+  currentCPUUtilizationPercentage?: number;
+  conditions: K8sCondition[];
+  lastScaleTime?: string;
+}
+
+export interface K8sNode {
+  metadata: K8sMeta;
+  status: { allocatable?: Record<string, string>; capacity?: Record<string, string>; conditions?: K8sCondition[] };
+  spec?: { unschedulable?: boolean };
+}
+
+export interface K8sService {
+  metadata: K8sMeta;
+  spec: { selector?: Record<string, string>; type?: string; ports?: { port: number; targetPort?: number | string; nodePort?: number; name?: string }[]; externalTrafficPolicy?: string };
+}
+
+export interface K8sTargetGroupBinding {
+  metadata: K8sMeta;
+  spec: { targetGroupARN?: string; targetGroupName?: string; targetType?: string; serviceRef: { name: string; port: number | string } };
+}
+
+/** The result of a mutation or its server-side dry run. */
+export interface MutationResult {
+  /** Object before and after (dry run: as it would be stored). */
+  before: unknown;
+  after: unknown;
+  diff: DiffLine[];
+  /** resourceVersion after the write (or of the object the dry run ran against). */
+  resourceVersion?: string;
+  noop?: string;
+}
+
+export interface KubernetesPort {
+  getDeployment(namespace: string, name: string, signal?: AbortSignal): Promise<K8sDeployment | undefined>;
+  listDeployments(namespace: string, signal?: AbortSignal): Promise<K8sDeployment[]>;
+  listReplicaSets(namespace: string, labelSelector: string, signal?: AbortSignal): Promise<K8sReplicaSet[]>;
+  listPods(namespace: string, labelSelector: string, signal?: AbortSignal): Promise<K8sPod[]>;
+  listEvents(namespace: string, fieldSelector?: string, signal?: AbortSignal): Promise<K8sEvent[]>;
+  listHpas(namespace: string, signal?: AbortSignal): Promise<K8sHpa[]>;
+  getHpa(namespace: string, name: string, signal?: AbortSignal): Promise<K8sHpa | undefined>;
+  listNodes(signal?: AbortSignal): Promise<K8sNode[]>;
+  /** Pods on all namespaces bound to a node (requests add up against allocatable). */
+  listPodsOnNode(nodeName: string, signal?: AbortSignal): Promise<K8sPod[]>;
+  listServices(namespace: string, signal?: AbortSignal): Promise<K8sService[]>;
+  /** Namespace undefined: all namespaces. */
+  listTargetGroupBindings(namespace?: string, signal?: AbortSignal): Promise<K8sTargetGroupBinding[]>;
+  listNamespaces(signal?: AbortSignal): Promise<string[]>;
+
+  // Mitigations. dryRun=true sends ?dryRun=All. `expect` pins the write to a resourceVersion (409 -> AppError 'conflict').
+  rollbackDeployment(namespace: string, name: string, toRevision: number, opts: { dryRun: boolean; expectResourceVersion?: string }): Promise<MutationResult>;
+  scaleDeployment(namespace: string, name: string, replicas: number, opts: { dryRun: boolean; expectResourceVersion?: string }): Promise<MutationResult>;
+  patchHpa(namespace: string, name: string, change: { minReplicas?: number; maxReplicas?: number; targetCPUUtilizationPercentage?: number }, opts: { dryRun: boolean; expectResourceVersion?: string }): Promise<MutationResult>;
+  restartDeployment(namespace: string, name: string, at: Date, opts: { dryRun: boolean; expectResourceVersion?: string }): Promise<MutationResult>;
+}
+
+export interface SilenceInput {
+  matchers: { name: string; value: string; isRegex: boolean; isEqual: boolean }[];
+  startsAt: Date;
+  endsAt: Date;
+  createdBy: string;
+  comment: string;
+}
+
+export interface AlertmanagerPort {
+  createSilence(input: SilenceInput): Promise<{ silenceId: string }>;
+  expireSilence(silenceId: string): Promise<void>;
+  /** Current alerts matching the labels (verification of a silenced/resolved alert). */
+  listAlerts(filter: Record<string, string>): Promise<{ fingerprint: string; status: string; labels: Record<string, string> }[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering (Block Kit builders behind it; pure functions)
+
+export interface IncidentView {
+  incident: Incident;
+  alerts: IncidentAlert[];
+}
+
+export interface MessageRenderer {
+  incidentCard(view: IncidentView): ChatMessage;
+  announcement(incident: Incident, kind: 'opened' | 'reopened' | 'resolved' | 'update', text?: string): ChatMessage;
+  text(text: string): ChatMessage;
+  finding(finding: Finding): ChatMessage;
+  progress(input: { incidentId: string; runId: string; total: number; done: { check: string; ok: boolean; title: string }[]; finished: boolean }): ChatMessage;
+  assessment(assessment: Assessment): ChatMessage;
+  proposalCard(proposal: Proposal): ChatMessage;
+  roles(incident: Incident): ChatMessage;
+  timelinePage(events: TimelineEvent[], page: number, pageCount: number, tz: string): ChatMessage;
+}
+
+export type { Role, Mitigation };
