@@ -45,6 +45,8 @@ export interface IncidentStore {
    */
   getOrCreateIncident(input: CreateIncidentInput, now: Date, reopenWindowMs: number): Promise<{ incident: Incident; created: boolean; reopened: boolean }>;
   getIncident(id: string): Promise<Incident | undefined>;
+  /** The incident currently held by a correlation key (open or resolved), without creating one. */
+  findByKey(key: string): Promise<Incident | undefined>;
   findByChannel(channelId: string): Promise<Incident | undefined>;
   /** Apply a change to the stored incident atomically (optimistic; retried on races). Returns the new value. */
   updateIncident(id: string, change: (incident: Incident) => Incident | undefined): Promise<Incident>;

@@ -1,0 +1,216 @@
+/**
+ * Configuration: the environment and the YAML config, each parsed once with zod, failing at start
+ * with every problem listed (DESIGN principle 5). Nothing else reads process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { Severity } from './domain/alert.js';
+import { AppError } from './errors.js';
+
+// ---------------------------------------------------------------------------------------------
+// Durations: "90s", "15m", "2h", "1d", or a number of milliseconds.
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export function parseDuration(v: string | number): number {
+  if (typeof v === 'number') return v;
+  const m = DURATION.exec(v.trim());
+  if (!m) throw new Error(`invalid duration "${v}" (use e.g. 30s, 15m, 2h, 1d)`);
+  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+}
+
+export const Duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Environment (the names are a contract: README, manifests and external checks rely on them)
+
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const commaList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v ?? []),
+  z.array(z.string()),
+);
+
+export const EnvSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port for Slack, webhooks, health and metrics.'),
+    HOST: z.string().default('0.0.0.0').describe('Interface to bind.'),
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379').describe('Redis for state and queues (AOF on, maxmemory-policy noeviction).'),
+    SLACK_BOT_TOKEN: z.string().min(1, 'is required (xoxb-...)').describe('Bot token (xoxb-...).'),
+    SLACK_SIGNING_SECRET: optionalString.describe('Signing secret; verifies every request to /slack/events. Required unless SLACK_APP_TOKEN is set.'),
+    SLACK_APP_TOKEN: optionalString.describe('App-level token (xapp-...): when set, Slack talks to warroom over Socket Mode.'),
+    SLACK_API_URL: optionalString
+      .refine((v) => v === undefined || /^https?:\/\/.+\/$/.test(v), 'must be an http(s) URL ending with "/"')
+      .describe('Base URL of the Slack Web API (default https://slack.com/api/); the sandbox points it at its emulator.'),
+    WARROOM_CONFIG: z.string().min(1, 'is required: path to the YAML config (see config/warroom.example.yaml)').describe('Path to the YAML config.'),
+    ALERTMANAGER_WEBHOOK_TOKEN: optionalString.describe('Secret Alertmanager must send (Bearer, or as the basic-auth password). Unset: the Alertmanager webhook refuses everything.'),
+    CLOUDWATCH_WEBHOOK_TOKEN: optionalString.describe('Secret an EventBridge API destination must send (Bearer or basic password) to /webhooks/cloudwatch. Unset: EventBridge deliveries are refused (SNS needs no token: it is signed).'),
+    SNS_TOPIC_ARNS: commaList.describe('Comma list of SNS topic ARNs allowed to deliver to /webhooks/cloudwatch.'),
+    WARROOM_API_TOKEN: optionalString.describe('Bearer token for GET /incidents/<id>/postmortem.md and timeline.json. Unset: those endpoints answer 404.'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+    SERVICES: commaList
+      .pipe(z.array(z.enum(['web', 'worker'])).min(1, 'needs at least one of web, worker'))
+      .default(['web', 'worker'])
+      .describe('Roles this process runs: web (HTTP intake and Slack), worker (queues).'),
+    PROMETHEUS_URL: optionalString.describe('Prometheus HTTP API base URL for diagnostics.'),
+    ALERTMANAGER_URL: optionalString.describe('Alertmanager base URL (silences).'),
+    KUBERNETES: z.enum(['auto', 'off', 'kubeconfig', 'in-cluster']).default('auto').describe('How to reach Kubernetes: auto (in-cluster when KUBERNETES_SERVICE_HOST is set, else KUBECONFIG when set), off, kubeconfig, in-cluster.'),
+    KUBECONFIG: optionalString.describe('Path to a kubeconfig (standard).'),
+    KUBERNETES_SERVICE_HOST: optionalString.describe('Set by Kubernetes inside a pod.'),
+    CLOUDWATCH_ENDPOINT: optionalString.describe('Explicit CloudWatch endpoint (sandbox). Otherwise the standard AWS configuration applies, including AWS_ENDPOINT_URL_CLOUDWATCH.'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000).describe('Deadline for draining workers on SIGTERM.'),
+    BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576).describe('Largest webhook body accepted (413 above).'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required unless SLACK_APP_TOKEN (Socket Mode) is set' });
+    }
+  });
+export type Env = z.infer<typeof EnvSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// YAML config
+
+const LabelMatcher = z.union([z.string(), z.object({ regex: z.string() })]);
+
+export const SeverityMapping = z.object({
+  label: z.string().default('severity').describe('Alert label read for the severity.'),
+  map: z.record(z.string(), Severity).default({ critical: 'SEV1', page: 'SEV1', high: 'SEV2', error: 'SEV2', warning: 'SEV3', info: 'SEV4' }),
+  default: Severity.default('SEV3'),
+});
+
+export const Route = z.object({
+  name: z.string().min(1),
+  match: z
+    .object({
+      source: z.enum(['alertmanager', 'cloudwatch', 'manual']).optional(),
+      labels: z.record(z.string(), LabelMatcher).default({}),
+    })
+    .default({ labels: {} })
+    .describe('All given matchers must match; an empty match catches everything.'),
+  key: z
+    .object({
+      by: z.enum(['labels', 'groupKey', 'alarm']).default('labels'),
+      labels: z.array(z.string()).default(['alertname', 'namespace', 'service']),
+    })
+    .default({ by: 'labels', labels: ['alertname', 'namespace', 'service'] })
+    .describe('How alerts become one incident: by the values of these labels, by the Alertmanager groupKey, or by the CloudWatch alarm ARN.'),
+  severity: SeverityMapping.default({ label: 'severity', map: { critical: 'SEV1', page: 'SEV1', high: 'SEV2', error: 'SEV2', warning: 'SEV3', info: 'SEV4' }, default: 'SEV3' }),
+  responders: z.object({ users: z.array(z.string()).default([]), usergroups: z.array(z.string()).default([]) }).default({ users: [], usergroups: [] }),
+  channel: z
+    .object({ template: z.string().default('inc-{date}-{id}-{slug}'), private: z.boolean().default(false) })
+    .default({ template: 'inc-{date}-{id}-{slug}', private: false }),
+  announce: z.string().optional().describe('Channel id for announcements (opened, updates, resolved).'),
+  reopenWindow: Duration.default(30 * 60_000).describe('A re-fire this soon after resolve reopens the incident (flapping) instead of opening a new one.'),
+  autoResolve: z.boolean().default(false).describe('Resolve the incident when every alert in it has resolved.'),
+  environment: z.string().optional().describe('Environment name for approval policies (e.g. prod).'),
+});
+export type Route = z.infer<typeof Route>;
+
+export const ApprovalRule = z.object({
+  name: z.string().min(1),
+  match: z
+    .object({ namespaces: z.array(z.string()).default([]), environments: z.array(z.string()).default([]) })
+    .default({ namespaces: [], environments: [] })
+    .describe('Empty lists match everything.'),
+  approvers: z.object({ users: z.array(z.string()).default([]), usergroups: z.array(z.string()).default([]) }),
+  requiredApprovals: z.number().int().min(1).default(1),
+  allowSelfApproval: z.boolean().default(false).describe('Whether the requester may approve their own request (never in protected environments).'),
+  protected: z.boolean().default(false).describe('Four-eyes: the requester can never approve.'),
+  expiry: Duration.default(15 * 60_000),
+  actions: z.array(z.enum(['rollback', 'scale', 'hpa', 'restart', 'silence'])).default(['rollback', 'scale', 'hpa', 'restart', 'silence']),
+});
+export type ApprovalRule = z.infer<typeof ApprovalRule>;
+
+export const ConfigSchema = z.object({
+  routes: z.array(Route).min(1, 'needs at least one route (the last one usually matches everything)'),
+  status: z
+    .object({
+      cadence: z.partialRecord(Severity, Duration).default({ SEV1: 15 * 60_000, SEV2: 30 * 60_000, SEV3: 60 * 60_000 }),
+    })
+    .default({ cadence: { SEV1: 15 * 60_000, SEV2: 30 * 60_000, SEV3: 60 * 60_000 } })
+    .describe('Status-update reminder cadence by severity; a severity without a cadence gets no reminders.'),
+  approvals: z.array(ApprovalRule).default([]),
+  timeline: z.object({ reaction: z.string().default('pushpin') }).default({ reaction: 'pushpin' }),
+  postmortem: z
+    .object({ timezone: z.string().default('UTC'), reminderAfter: Duration.default(48 * 3_600_000) })
+    .default({ timezone: 'UTC', reminderAfter: 48 * 3_600_000 }),
+  archive: z.object({ afterDays: z.number().int().min(0).default(0).describe('0: never archive.') }).default({ afterDays: 0 }),
+  diagnostics: z
+    .object({
+      enabled: z.boolean().default(true),
+      checkTimeout: Duration.default(20_000),
+      attempts: z.number().int().min(1).max(10).default(3),
+    })
+    .default({ enabled: true, checkTimeout: 20_000, attempts: 3 }),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+function listIssues(prefix: string, error: z.ZodError): string[] {
+  return error.issues.map((i) => `${prefix}${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+}
+
+export function parseEnv(env: NodeJS.ProcessEnv): Env {
+  const r = EnvSchema.safeParse(env);
+  if (!r.success) throw new AppError('config', `invalid environment:\n  ${listIssues('', r.error).join('\n  ')}`);
+  return r.data;
+}
+
+export function parseConfig(text: string, source = 'config'): Config {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new AppError('config', `${source}: not valid YAML: ${(e as Error).message}`);
+  }
+  const r = ConfigSchema.safeParse(raw ?? {});
+  if (!r.success) throw new AppError('config', `invalid ${source}:\n  ${listIssues('', r.error).join('\n  ')}`);
+  for (const tz of [r.data.postmortem.timezone]) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    } catch {
+      throw new AppError('config', `invalid ${source}:\n  postmortem.timezone: unknown time zone "${tz}"`);
+    }
+  }
+  return r.data;
+}
+
+export function loadConfigFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new AppError('config', `cannot read WARROOM_CONFIG ${path}: ${(e as Error).message}`);
+  }
+  return parseConfig(text, path);
+}
+
+/** Env and YAML together: every problem of both listed in one error. */
+export function loadAll(env: NodeJS.ProcessEnv): { env: Env; config: Config } {
+  const problems: string[] = [];
+  let parsedEnv: Env | undefined;
+  let config: Config | undefined;
+  try {
+    parsedEnv = parseEnv(env);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  const path = env.WARROOM_CONFIG;
+  if (path) {
+    try {
+      config = loadConfigFile(path);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  if (problems.length || !parsedEnv || !config) throw new AppError('config', problems.join('\n'));
+  return { env: parsedEnv, config };
+}

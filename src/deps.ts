@@ -1,0 +1,194 @@
+/**
+ * The composition root: the only place that picks concrete adapters (DESIGN principle 4).
+ * createDeps builds everything from the parsed config; startWeb/startWorker start the roles.
+ */
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { Redis } from 'ioredis';
+import type { Logger as PinoLogger } from 'pino';
+import type { Config, Env } from './config.js';
+import { createHttpServer, listen, type Route, type RunningServer } from './handlers/http/server.js';
+import { registerSlackListeners, type SlackDeps } from './handlers/slack/register.js';
+import { alertmanagerWebhook } from './handlers/webhooks/alertmanager.js';
+import { cloudwatchWebhook, type SnsGate } from './handlers/webhooks/cloudwatch.js';
+import { createMetrics, type Metrics } from './integrations/metrics.js';
+import { createQueueSet, createWorkerSet, type QueueSet, type WorkerSet } from './integrations/queue/bullmq.js';
+import { createRedisStore } from './integrations/redis/store.js';
+import { slackRenderer } from './integrations/slack/blocks/index.js';
+import { createSlackChat } from './integrations/slack/client.js';
+import { confirmSubscription, createSnsVerifier, isTopicAllowed } from './integrations/sns/verify.js';
+import type { WorkflowDeps } from './workflows/context.js';
+import { coreJobs, type JobTable } from './workflows/jobs.js';
+import type { Clock, IncidentStore } from './workflows/ports.js';
+
+export interface Overrides {
+  clock?: Clock;
+  /** Tests sign SNS messages with their own certificate. */
+  fetchCertificate?: (url: string) => Promise<string>;
+  /** Tests confirm subscriptions against a local server. */
+  confirmFetch?: typeof fetch;
+  redisPrefix?: string;
+  bullPrefix?: string;
+}
+
+export interface Deps {
+  env: Env;
+  config: Config;
+  logger: PinoLogger;
+  metrics: Metrics;
+  redis: Redis;
+  store: IncidentStore;
+  queues: QueueSet;
+  workflow: SlackDeps;
+  sns: SnsGate;
+  overrides: Overrides;
+  /** Routes and jobs of the later stages (post-mortem documents, diagnostics, mitigations). */
+  extraRoutes?: Route[];
+  extraJobs?: (deps: Deps) => JobTable;
+}
+
+export function createDeps(env: Env, config: Config, logger: PinoLogger, overrides: Overrides = {}): Deps {
+  const metrics = createMetrics();
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 3000 });
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const store = createRedisStore(redis, { prefix: overrides.redisPrefix ?? 'wr:' });
+  const queues = createQueueSet({ redisUrl: env.REDIS_URL, prefix: overrides.bullPrefix ?? 'bull' });
+  const chat = createSlackChat({ token: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), metrics, logger });
+  const clock = overrides.clock ?? { now: () => new Date() };
+  const verifier = createSnsVerifier({ ...(overrides.fetchCertificate ? { fetchCertificate: overrides.fetchCertificate } : {}), now: () => clock.now() });
+  const sns: SnsGate = {
+    allowed: (arn) => isTopicAllowed(arn, env.SNS_TOPIC_ARNS),
+    verify: (e) => verifier.verify(e),
+    confirm: async (e) => {
+      await confirmSubscription(e, overrides.confirmFetch ?? fetch);
+    },
+  };
+  const workflow: SlackDeps = { config, store, queue: queues, chat, render: slackRenderer, clock, log: logger };
+  return { env, config, logger, metrics, redis, store, queues, workflow, sns, overrides };
+}
+
+function boltLogger(log: PinoLogger): BoltLogger {
+  const child = log.child({ component: 'bolt' });
+  let level: LogLevel = LogLevel.INFO;
+  return {
+    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export interface WebRole {
+  http: RunningServer;
+  app: App;
+  stop(deadlineMs: number): Promise<void>;
+}
+
+export async function startWeb(deps: Deps): Promise<WebRole> {
+  const { env, logger, metrics } = deps;
+  const socketMode = Boolean(env.SLACK_APP_TOKEN);
+  const clientOptions = env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {};
+  let receiver: HTTPReceiver | undefined;
+  let app: App;
+  if (socketMode) {
+    app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, logger: boltLogger(logger) });
+  } else {
+    receiver = new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET ?? '', endpoints: '/slack/events', processBeforeResponse: false, logger: boltLogger(logger) });
+    app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger: boltLogger(logger) });
+  }
+  registerSlackListeners(app, deps.workflow);
+
+  const intake = {
+    queue: deps.queues,
+    clock: deps.workflow.clock,
+    log: logger.child({ role: 'web' }),
+    metrics: { alert: (source: string, status: string) => metrics.alertsReceived.inc({ source, status }), request: (route: string, status: number) => metrics.webhookRequests.inc({ route, status: String(status) }) },
+  };
+  const routes: Route[] = [
+    { method: 'POST', path: '/webhooks/alertmanager', handler: alertmanagerWebhook({ ...intake, token: env.ALERTMANAGER_WEBHOOK_TOKEN }) },
+    { method: 'POST', path: '/webhooks/cloudwatch', handler: cloudwatchWebhook({ ...intake, sns: deps.sns, eventBridgeToken: env.CLOUDWATCH_WEBHOOK_TOKEN }) },
+    ...healthRoutes(deps),
+    ...(deps.extraRoutes ?? []),
+  ];
+  const server = createHttpServer({ routes, bodyLimitBytes: env.BODY_LIMIT_BYTES, logger, ...(receiver ? { slackListener: receiver.requestListener } : {}) });
+  const http = await listen(server, env.PORT, env.HOST);
+  if (socketMode) await app.start();
+  logger.info({ port: http.port, socketMode }, 'web role listening');
+  return {
+    http,
+    app,
+    stop: async (deadlineMs) => {
+      if (socketMode) await app.stop().catch(() => undefined);
+      await http.close(deadlineMs);
+    },
+  };
+}
+
+export function healthRoutes(deps: Deps): Route[] {
+  return [
+    { method: 'GET', path: '/healthz', handler: async () => ({ status: 200, body: { status: 'ok' } }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handler: async () => ((await deps.store.ping()) ? { status: 200, body: { status: 'ready', redis: 'ok' } } : { status: 503, body: { status: 'not ready', redis: 'unreachable' } }),
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      handler: async () => {
+        try {
+          const counts = await deps.queues.counts();
+          for (const [queue, states] of Object.entries(counts)) for (const [state, n] of Object.entries(states)) deps.metrics.queueDepth.set({ queue, state }, n);
+        } catch {
+          // Redis down: the other metrics are still worth serving.
+        }
+        return { status: 200, body: await deps.metrics.registry.metrics(), contentType: deps.metrics.registry.contentType };
+      },
+    },
+  ];
+}
+
+export interface WorkerRole {
+  workers: WorkerSet;
+  stop(deadlineMs: number): Promise<void>;
+}
+
+export function jobTable(deps: Deps): JobTable {
+  return { ...coreJobs(deps.workflow), ...(deps.extraJobs?.(deps) ?? {}) };
+}
+
+export function startWorker(deps: Deps): WorkerRole {
+  const handlers = jobTable(deps);
+  const workers = createWorkerSet({
+    redisUrl: deps.env.REDIS_URL,
+    prefix: deps.overrides.bullPrefix ?? 'bull',
+    handlers,
+    logger: deps.logger.child({ role: 'worker' }),
+  });
+  deps.logger.info({ queues: workers.workers.map((w) => w.name) }, 'worker role running');
+  return {
+    workers,
+    stop: async (deadlineMs) => {
+      let timer: NodeJS.Timeout | undefined;
+      const drained = workers.close(false).then(() => true);
+      const deadline = new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), deadlineMs);
+      });
+      const ok = await Promise.race([drained, deadline]);
+      if (timer) clearTimeout(timer);
+      if (!ok) {
+        deps.logger.warn({ deadlineMs }, 'workers did not drain in time; forcing close (jobs return to the queue as stalled)');
+        await workers.close(true);
+      }
+    },
+  };
+}
+
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.queues.close().catch(() => undefined);
+  deps.redis.disconnect();
+}

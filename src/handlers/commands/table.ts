@@ -1,0 +1,315 @@
+/**
+ * The /incident command table: one entry per subcommand; help is generated from it.
+ * Handlers parse and authorise; the work is in the workflows.
+ */
+import type { Severity } from '../../domain/alert.js';
+import type { Mitigation } from '../../domain/diagnostics.js';
+import { Role } from '../../domain/incident.js';
+import type { Incident } from '../../domain/incident.js';
+import { AppError } from '../../errors.js';
+import type { WorkflowDeps } from '../../workflows/context.js';
+import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
+import { addNote, assignRole, declareIncident, postStatusUpdate, setSeverity, type CommandOutcome } from '../../workflows/triage.js';
+
+export interface CommandContext {
+  deps: WorkflowDeps & CommandHooks;
+  userId: string;
+  channelId: string;
+  triggerId?: string;
+  requestId: string;
+  args: string;
+  /** Set when the command runs in an incident channel. */
+  incident?: Incident;
+}
+
+/** Workflows of the later stages, plugged in by the composition root. */
+export interface CommandHooks {
+  propose?: (deps: WorkflowDeps, incident: Incident, mitigation: Mitigation, requestedBy: string) => Promise<CommandOutcome>;
+  diagnose?: (deps: WorkflowDeps, incident: Incident, userId: string) => Promise<CommandOutcome>;
+  postmortem?: (deps: WorkflowDeps, incident: Incident, userId: string) => Promise<CommandOutcome>;
+  timeline?: (deps: WorkflowDeps, incident: Incident, page: number) => Promise<{ text: string; blocks?: unknown[] }>;
+  openDeclareModal?: (deps: WorkflowDeps, triggerId: string, channelId: string) => Promise<void>;
+}
+
+export interface CommandReply extends CommandOutcome {
+  blocks?: unknown[];
+}
+
+export interface CommandSpec {
+  name: string;
+  usage: string;
+  description: string;
+  /** incident: only in an incident channel; outside: only outside one; anywhere. */
+  where: 'incident' | 'outside' | 'anywhere';
+  run(ctx: CommandContext): Promise<CommandReply>;
+}
+
+const SEV = /^(?:sev)?([1-4])$/i;
+export function parseSeverity(s: string | undefined): Severity | undefined {
+  const m = SEV.exec((s ?? '').trim());
+  return m ? (`SEV${m[1]}` as Severity) : undefined;
+}
+
+const USER = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
+export function parseUser(s: string | undefined): string | undefined {
+  const t = (s ?? '').trim();
+  const m = USER.exec(t);
+  if (m) return m[1];
+  return /^[UW][A-Z0-9]{2,}$/.test(t) ? t : undefined;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+export function parseTarget(s: string | undefined, what: string): { namespace: string; name: string } {
+  const t = (s ?? '').trim();
+  const m = /^([^/\s]+)\/([^/\s]+)$/.exec(t);
+  if (!m) throw new AppError('bad_request', `expected <namespace>/<${what}>, got “${t || '(nothing)'}”`);
+  const [, namespace = '', name = ''] = m;
+  if (namespace.length > 63 || !DNS_LABEL.test(namespace)) throw new AppError('bad_request', `namespace “${namespace}” is not a valid DNS-1123 label (lowercase letters, digits and '-', at most 63)`);
+  if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) throw new AppError('bad_request', `${what} name “${name}” is not a valid DNS-1123 name`);
+  return { namespace, name };
+}
+
+function intArg(s: string | undefined, what: string, min: number, max: number): number {
+  if (s === undefined || !/^\d+$/.test(s)) throw new AppError('bad_request', `${what} must be a whole number between ${min} and ${max}`);
+  const n = Number(s);
+  if (n < min || n > max) throw new AppError('bad_request', `${what} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+export function parseMinutes(s: string | undefined): number {
+  const m = /^(\d+)\s*(m|min|h|d)?$/i.exec((s ?? '').trim());
+  if (!m) throw new AppError('bad_request', 'duration must look like 30m, 2h or 1d');
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'm').toLowerCase();
+  const minutes = unit === 'h' ? n * 60 : unit === 'd' ? n * 1440 : n;
+  if (minutes < 1 || minutes > 7 * 1440) throw new AppError('bad_request', 'silence duration must be between 1 minute and 7 days');
+  return minutes;
+}
+
+export function parseHpaArgs(args: string[]): { minReplicas?: number; maxReplicas?: number; targetCPUUtilizationPercentage?: number } {
+  const out: { minReplicas?: number; maxReplicas?: number; targetCPUUtilizationPercentage?: number } = {};
+  for (const a of args) {
+    const m = /^(min|max|target)=(\S+)$/.exec(a);
+    if (!m) throw new AppError('bad_request', `unexpected “${a}”; use min=<n> max=<n> target=<pct>`);
+    const [, key, value] = m;
+    if (key === 'min') out.minReplicas = intArg(value, 'min', 1, 1000);
+    if (key === 'max') out.maxReplicas = intArg(value, 'max', 1, 1000);
+    if (key === 'target') out.targetCPUUtilizationPercentage = intArg(value?.replace(/%$/, ''), 'target', 1, 100);
+  }
+  if (Object.keys(out).length === 0) throw new AppError('bad_request', 'give at least one of min=<n> max=<n> target=<pct>');
+  if (out.minReplicas !== undefined && out.maxReplicas !== undefined && out.minReplicas > out.maxReplicas) throw new AppError('bad_request', `min (${out.minReplicas}) must not exceed max (${out.maxReplicas})`);
+  return out;
+}
+
+function words(s: string): string[] {
+  return s.trim().split(/\s+/).filter(Boolean);
+}
+
+function need<T>(v: T | undefined, usage: string): T {
+  if (v === undefined) throw new AppError('bad_request', `usage: \`/incident ${usage}\``);
+  return v;
+}
+
+const inc = (ctx: CommandContext) => ctx.incident as Incident;
+
+async function propose(ctx: CommandContext, m: Mitigation): Promise<CommandReply> {
+  if (!ctx.deps.propose) return { ok: false, message: 'Mitigations are not enabled in this deployment (no Kubernetes or Alertmanager configured).' };
+  return ctx.deps.propose(ctx.deps, inc(ctx), m, ctx.userId);
+}
+
+export const COMMANDS: CommandSpec[] = [
+  { name: 'help', usage: 'help', description: 'This help.', where: 'anywhere', run: async () => ({ ok: true, message: helpText() }) },
+  {
+    name: 'declare',
+    usage: 'declare [sev1-4] <title>',
+    description: 'Declare an incident by hand (no title: opens a form).',
+    where: 'anywhere',
+    run: async (ctx) => {
+      const w = words(ctx.args);
+      const severity = parseSeverity(w[0]);
+      const title = (severity ? w.slice(1) : w).join(' ').trim();
+      if (!title) {
+        if (ctx.triggerId && ctx.deps.openDeclareModal) {
+          await ctx.deps.openDeclareModal(ctx.deps, ctx.triggerId, ctx.channelId);
+          return { ok: true, message: '' };
+        }
+        throw new AppError('bad_request', 'usage: `/incident declare [sev1-4] <title>`');
+      }
+      if (title.length > 140) throw new AppError('bad_request', 'title is too long (at most 140 characters)');
+      return declareIncident(ctx.deps, { title, severity: severity ?? 'SEV3', userId: ctx.userId, requestId: ctx.requestId });
+    },
+  },
+  {
+    name: 'list',
+    usage: 'list',
+    description: 'Open incidents.',
+    where: 'anywhere',
+    run: async (ctx) => {
+      const open = await ctx.deps.store.listOpen();
+      if (!open.length) return { ok: true, message: 'No open incidents. :sunny:' };
+      return { ok: true, message: open.map((i) => `• *${i.id}* ${i.severity} ${i.status}: ${i.title}${i.channelId ? ` <#${i.channelId}>` : ''}`).join('\n') };
+    },
+  },
+  {
+    name: 'status',
+    usage: 'status',
+    description: 'Where this incident stands.',
+    where: 'incident',
+    run: async (ctx) => {
+      const i = inc(ctx);
+      const alerts = await ctx.deps.store.listAlerts(i.id);
+      const firing = alerts.filter((a) => a.status === 'firing').length;
+      return { ok: true, message: `*${i.id}* ${i.severity} *${i.status}* — ${i.title}\n${firing} of ${alerts.length} alerts firing · opened ${i.createdAt}${i.acknowledgedAt ? ` · acknowledged by <@${i.acknowledgedBy}>` : ''}` };
+    },
+  },
+  { name: 'ack', usage: 'ack', description: 'Acknowledge: you are on it.', where: 'incident', run: (ctx) => acknowledgeIncident(ctx.deps, inc(ctx).id, ctx.userId) },
+  { name: 'resolve', usage: 'resolve [summary]', description: 'Resolve the incident.', where: 'incident', run: (ctx) => resolveIncident(ctx.deps, inc(ctx).id, ctx.userId, ctx.args.trim() || undefined) },
+  { name: 'update', usage: 'update <text>', description: 'Post a status update here and in the announcement channel.', where: 'incident', run: (ctx) => postStatusUpdate(ctx.deps, inc(ctx), ctx.userId, ctx.args) },
+  {
+    name: 'sev',
+    usage: 'sev <1-4>',
+    description: 'Change the severity.',
+    where: 'incident',
+    run: (ctx) => setSeverity(ctx.deps, inc(ctx), ctx.userId, need(parseSeverity(words(ctx.args)[0]), 'sev <1-4>')),
+  },
+  {
+    name: 'role',
+    usage: 'role <commander|comms|scribe> @user',
+    description: 'Assign a role.',
+    where: 'incident',
+    run: (ctx) => {
+      const [r, u] = words(ctx.args);
+      const role = Role.safeParse(r?.toLowerCase());
+      if (!role.success) throw new AppError('bad_request', 'usage: `/incident role <commander|comms|scribe> @user`');
+      return assignRole(ctx.deps, inc(ctx), ctx.userId, role.data, need(parseUser(u), 'role <commander|comms|scribe> @user'));
+    },
+  },
+  {
+    name: 'roles',
+    usage: 'roles',
+    description: 'Who holds which role.',
+    where: 'incident',
+    run: async (ctx) => {
+      const m = ctx.deps.render.roles(inc(ctx));
+      return { ok: true, message: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) };
+    },
+  },
+  { name: 'note', usage: 'note <text> | note action: <text>', description: 'Add a note (or an action item) to the timeline.', where: 'incident', run: (ctx) => addNote(ctx.deps, inc(ctx), ctx.userId, ctx.args) },
+  {
+    name: 'timeline',
+    usage: 'timeline [page]',
+    description: 'The timeline so far (only you see it).',
+    where: 'incident',
+    run: async (ctx) => {
+      const page = ctx.args.trim() ? intArg(words(ctx.args)[0], 'page', 1, 10_000) : 1;
+      if (!ctx.deps.timeline) return { ok: false, message: 'timeline view is not available' };
+      const m = await ctx.deps.timeline(ctx.deps, inc(ctx), page);
+      return { ok: true, message: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) };
+    },
+  },
+  {
+    name: 'diagnose',
+    usage: 'diagnose',
+    description: 'Run the diagnostics again.',
+    where: 'incident',
+    run: async (ctx) => (ctx.deps.diagnose ? ctx.deps.diagnose(ctx.deps, inc(ctx), ctx.userId) : { ok: false, message: 'Diagnostics are disabled in the config.' }),
+  },
+  {
+    name: 'postmortem',
+    usage: 'postmortem',
+    description: 'Draft the post-mortem now.',
+    where: 'incident',
+    run: async (ctx) => (ctx.deps.postmortem ? ctx.deps.postmortem(ctx.deps, inc(ctx), ctx.userId) : { ok: false, message: 'Post-mortem drafting is not available.' }),
+  },
+  {
+    name: 'rollback',
+    usage: 'rollback <namespace>/<deployment> [revision]',
+    description: 'Propose rolling a deployment back (previous or a named revision).',
+    where: 'incident',
+    run: (ctx) => {
+      const [target, rev] = words(ctx.args);
+      const t = parseTarget(target, 'deployment');
+      return propose(ctx, { kind: 'rollback', namespace: t.namespace, deployment: t.name, ...(rev !== undefined ? { toRevision: intArg(rev, 'revision', 1, 1_000_000) } : {}) });
+    },
+  },
+  {
+    name: 'scale',
+    usage: 'scale <namespace>/<deployment> <replicas>',
+    description: 'Propose scaling a deployment.',
+    where: 'incident',
+    run: (ctx) => {
+      const [target, n] = words(ctx.args);
+      const t = parseTarget(target, 'deployment');
+      return propose(ctx, { kind: 'scale', namespace: t.namespace, deployment: t.name, replicas: intArg(n, 'replicas', 0, 500) });
+    },
+  },
+  {
+    name: 'restart',
+    usage: 'restart <namespace>/<deployment>',
+    description: 'Propose a rolling restart.',
+    where: 'incident',
+    run: (ctx) => {
+      const t = parseTarget(words(ctx.args)[0], 'deployment');
+      return propose(ctx, { kind: 'restart', namespace: t.namespace, deployment: t.name });
+    },
+  },
+  {
+    name: 'hpa',
+    usage: 'hpa <namespace>/<name> min=<n> max=<n> target=<pct>',
+    description: 'Propose new HPA bounds or target.',
+    where: 'incident',
+    run: (ctx) => {
+      const [target, ...rest] = words(ctx.args);
+      const t = parseTarget(target, 'hpa');
+      return propose(ctx, { kind: 'hpa', namespace: t.namespace, name: t.name, ...parseHpaArgs(rest) });
+    },
+  },
+  {
+    name: 'silence',
+    usage: 'silence <duration>',
+    description: 'Propose an Alertmanager silence for this incident’s alerts (e.g. 2h).',
+    where: 'incident',
+    run: async (ctx) => {
+      const minutes = parseMinutes(words(ctx.args)[0]);
+      const alerts = (await ctx.deps.store.listAlerts(inc(ctx).id)).filter((a) => a.source === 'alertmanager');
+      const first = alerts[0];
+      if (!first) throw new AppError('bad_request', 'this incident has no Alertmanager alerts to silence');
+      const common = Object.entries(first.labels).filter(([k, v]) => alerts.every((a) => a.labels[k] === v));
+      if (!common.length) throw new AppError('bad_request', 'the alerts share no labels to build matchers from');
+      return propose(ctx, { kind: 'silence', durationMinutes: minutes, matchers: common.map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })) });
+    },
+  },
+];
+
+export function helpText(): string {
+  const inIncident = COMMANDS.filter((c) => c.where === 'incident');
+  const anywhere = COMMANDS.filter((c) => c.where !== 'incident');
+  const line = (c: CommandSpec) => `• \`/incident ${c.usage}\` — ${c.description}`;
+  return `*warroom* commands\n*Anywhere*\n${anywhere.map(line).join('\n')}\n*In an incident channel*\n${inIncident.map(line).join('\n')}`;
+}
+
+export function findCommand(text: string): { spec: CommandSpec | undefined; name: string; args: string } {
+  const trimmed = text.trim();
+  const i = trimmed.search(/\s/);
+  const name = (i < 0 ? trimmed : trimmed.slice(0, i)).toLowerCase();
+  const args = i < 0 ? '' : trimmed.slice(i + 1);
+  return { spec: COMMANDS.find((c) => c.name === name), name, args };
+}
+
+/** Runs one /incident invocation: unknown -> help; location rules; bad arguments -> a clear message. */
+export async function runCommand(ctx: Omit<CommandContext, 'args' | 'incident'>, text: string): Promise<CommandReply> {
+  const { spec, name, args } = findCommand(text);
+  if (!spec) return { ok: name === '', message: `${name ? `Unknown subcommand “${name}”.\n` : ''}${helpText()}` };
+  const incident = await ctx.deps.store.findByChannel(ctx.channelId);
+  if (spec.where === 'incident' && !incident) return { ok: false, message: `\`/incident ${spec.name}\` works in an incident channel. Open incidents: \`/incident list\`.` };
+  try {
+    return await spec.run({ ...ctx, args, ...(incident ? { incident } : {}) });
+  } catch (e) {
+    if (e instanceof AppError && (e.code === 'bad_request' || e.code === 'not_found' || e.code === 'forbidden' || e.code === 'stale')) {
+      return { ok: false, message: `${e.message}\nUsage: \`/incident ${spec.usage}\`` };
+    }
+    throw e;
+  }
+}

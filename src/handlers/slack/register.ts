@@ -1,0 +1,144 @@
+/**
+ * Registers every Slack listener on the Bolt app, one surface at a time (DESIGN principle 2).
+ * Every listener acks first (3-second deadline), then does its work; failures end up in one
+ * ephemeral message to the person who clicked or typed.
+ */
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { ACTIONS, CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blocks/ids.js';
+import type { WorkflowDeps } from '../../workflows/context.js';
+import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
+import { declareIncident } from '../../workflows/triage.js';
+import { AppError, isAppError } from '../../errors.js';
+import { runCommand, parseSeverity, type CommandHooks } from '../commands/table.js';
+
+export interface ActionHooks {
+  decide?: (deps: WorkflowDeps, proposalId: string, userId: string, decision: 'approve' | 'deny', channelId: string) => Promise<{ ok: boolean; message: string }>;
+  revert?: (deps: WorkflowDeps, proposalId: string, userId: string) => Promise<{ ok: boolean; message: string }>;
+  slackEvent?: (deps: WorkflowDeps, event: SlackTimelineEvent) => Promise<void>;
+}
+
+export type SlackTimelineEvent =
+  | { type: 'pin_added' | 'pin_removed'; user: string; channel: string; ts: string; text: string; eventTs: string }
+  | { type: 'reaction_added' | 'reaction_removed'; user: string; channel: string; ts: string; reaction: string; eventTs: string };
+
+export type SlackDeps = WorkflowDeps & CommandHooks & ActionHooks;
+
+// Slack payloads are validated at the boundary like every other input.
+const CommandPayload = z.object({ text: z.string().default(''), user_id: z.string().min(1), channel_id: z.string().min(1), trigger_id: z.string().optional() });
+const ButtonBody = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  channel: z.object({ id: z.string().min(1) }).optional(),
+  container: z.object({ channel_id: z.string().optional() }).passthrough().optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() })).min(1),
+});
+const PinEvent = z.object({ type: z.enum(['pin_added', 'pin_removed']), user: z.string(), channel_id: z.string(), event_ts: z.string(), item: z.object({ message: z.object({ ts: z.string(), text: z.string().default('') }).passthrough().optional() }).passthrough() });
+const ReactionEvent = z.object({ type: z.enum(['reaction_added', 'reaction_removed']), user: z.string(), reaction: z.string(), event_ts: z.string(), item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }) });
+
+function userMessage(e: unknown): string {
+  if (isAppError(e) && ['bad_request', 'not_found', 'forbidden', 'stale', 'conflict'].includes(e.code)) return e.message;
+  return 'Something went wrong on our side; the error was logged. Try again in a moment.';
+}
+
+export function registerSlackListeners(app: App, deps: SlackDeps): void {
+  const log = deps.log.child({ surface: 'slack' });
+
+  app.command('/incident', async ({ ack, body, respond }) => {
+    const parsed = CommandPayload.safeParse(body);
+    if (!parsed.success) {
+      await ack({ response_type: 'ephemeral', text: 'Malformed command payload.' });
+      return;
+    }
+    const p = parsed.data;
+    await ack();
+    try {
+      const reply = await runCommand({ deps, userId: p.user_id, channelId: p.channel_id, requestId: p.trigger_id ?? `${p.user_id}-${Date.now()}`, ...(p.trigger_id ? { triggerId: p.trigger_id } : {}) }, p.text);
+      if (reply.message || reply.blocks) await respond({ response_type: 'ephemeral', text: reply.message || ' ', ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+    } catch (e) {
+      log.error({ err: e, command: p.text.split(/\s/)[0] }, 'command failed');
+      await respond({ response_type: 'ephemeral', text: userMessage(e) }).catch(() => undefined);
+    }
+  });
+
+  const button = (actionId: string, fn: (b: z.infer<typeof ButtonBody>, value: string, channelId: string) => Promise<{ ok: boolean; message: string }>) => {
+    app.action(actionId, async ({ ack, body, respond }) => {
+      await ack();
+      const parsed = ButtonBody.safeParse(body);
+      if (!parsed.success) {
+        log.warn({ actionId, issues: parsed.error.issues.length }, 'malformed block_actions payload');
+        return;
+      }
+      const b = parsed.data;
+      const value = b.actions[0]?.value ?? '';
+      const channelId = b.channel?.id ?? b.container?.channel_id ?? '';
+      try {
+        const r = await fn(b, value, channelId);
+        if (!r.ok || r.message) await respond({ response_type: 'ephemeral', replace_original: false, text: r.message }).catch(() => undefined);
+      } catch (e) {
+        log.error({ err: e, actionId }, 'action failed');
+        await respond({ response_type: 'ephemeral', replace_original: false, text: userMessage(e) }).catch(() => undefined);
+      }
+    });
+  };
+
+  const incidentOf = async (value: string, channelId: string) => {
+    const byChannel = await deps.store.findByChannel(channelId);
+    if (!byChannel || byChannel.id !== value) throw new AppError('bad_request', 'This button does not belong to this channel’s incident.');
+    return byChannel;
+  };
+  button(ACTIONS.ack, async (b, value, channelId) => acknowledgeIncident(deps, (await incidentOf(value, channelId)).id, b.user.id));
+  button(ACTIONS.resolve, async (b, value, channelId) => resolveIncident(deps, (await incidentOf(value, channelId)).id, b.user.id));
+  button(ACTIONS.approve, async (b, value, channelId) => (deps.decide ? deps.decide(deps, value, b.user.id, 'approve', channelId) : { ok: false, message: 'Approvals are not enabled.' }));
+  button(ACTIONS.deny, async (b, value, channelId) => (deps.decide ? deps.decide(deps, value, b.user.id, 'deny', channelId) : { ok: false, message: 'Approvals are not enabled.' }));
+  button(ACTIONS.revert, async (b, value) => (deps.revert ? deps.revert(deps, value, b.user.id) : { ok: false, message: 'Revert is not available.' }));
+  for (const dir of ['prev', 'next']) {
+    app.action(`${ACTIONS.timelinePage}_${dir}`, async ({ ack, body, respond }) => {
+      await ack();
+      const parsed = ButtonBody.safeParse(body);
+      if (!parsed.success || !deps.timeline) return;
+      const channelId = parsed.data.channel?.id ?? parsed.data.container?.channel_id ?? '';
+      const incident = await deps.store.findByChannel(channelId);
+      if (!incident) return;
+      const page = Number(parsed.data.actions[0]?.value ?? '1') || 1;
+      const m = await deps.timeline(deps, incident, page);
+      await respond({ response_type: 'ephemeral', replace_original: true, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}) }).catch(() => undefined);
+    });
+  }
+
+  app.view(CALLBACKS.declare, async ({ ack, body, view }) => {
+    const values = view.state.values;
+    const title = values[DECLARE_FIELDS.title.block]?.[DECLARE_FIELDS.title.action]?.value?.trim() ?? '';
+    const sevValue = values[DECLARE_FIELDS.severity.block]?.[DECLARE_FIELDS.severity.action]?.selected_option?.value;
+    const responders = values[DECLARE_FIELDS.responders.block]?.[DECLARE_FIELDS.responders.action]?.selected_users ?? [];
+    if (!title || title.length > 140) {
+      await ack({ response_action: 'errors', errors: { [DECLARE_FIELDS.title.block]: 'A title of at most 140 characters is required.' } });
+      return;
+    }
+    await ack();
+    await declareIncident(deps, { title, severity: parseSeverity(sevValue) ?? 'SEV3', userId: body.user.id, requestId: view.id, responders }).catch((e: unknown) => log.error({ err: e }, 'declare from modal failed'));
+  });
+
+  app.event('pin_added', async ({ event }) => onTimelineEvent(event));
+  app.event('pin_removed', async ({ event }) => onTimelineEvent(event));
+  app.event('reaction_added', async ({ event }) => onTimelineEvent(event));
+  app.event('reaction_removed', async ({ event }) => onTimelineEvent(event));
+
+  async function onTimelineEvent(raw: unknown): Promise<void> {
+    if (!deps.slackEvent) return;
+    const pin = PinEvent.safeParse(raw);
+    if (pin.success) {
+      const msg = pin.data.item.message;
+      if (!msg) return;
+      await deps.slackEvent(deps, { type: pin.data.type, user: pin.data.user, channel: pin.data.channel_id, ts: msg.ts, text: msg.text, eventTs: pin.data.event_ts });
+      return;
+    }
+    const r = ReactionEvent.safeParse(raw);
+    if (r.success && r.data.item.type === 'message' && r.data.item.channel && r.data.item.ts) {
+      await deps.slackEvent(deps, { type: r.data.type, user: r.data.user, channel: r.data.item.channel, ts: r.data.item.ts, reaction: r.data.reaction, eventTs: r.data.event_ts });
+    }
+  }
+
+  app.error(async (e) => {
+    log.error({ err: e }, 'bolt error');
+  });
+}

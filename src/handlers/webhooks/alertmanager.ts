@@ -1,0 +1,30 @@
+/**
+ * POST /webhooks/alertmanager: Alertmanager webhook_config (version 4). Bearer or basic auth in
+ * constant time; 400 with every problem for bad bodies; 202 after the durable enqueue; 503 when
+ * Redis is down (Alertmanager retries 5xx, never 4xx). The same group re-sent every group_interval
+ * has the same delivery id, so it is a no-op.
+ */
+import { alertmanagerDeliveryId, normaliseAlertmanager, parseAlertmanagerBody } from '../../domain/normalise/alertmanager.js';
+import { checkWebhookAuth } from '../http/auth.js';
+import type { RouteHandler } from '../http/server.js';
+import { badRequest, enqueueBatch, withMetrics, type IntakeDeps } from './intake.js';
+
+export interface AlertmanagerWebhookDeps extends IntakeDeps {
+  token: string | undefined;
+}
+
+export function alertmanagerWebhook(deps: AlertmanagerWebhookDeps): RouteHandler {
+  return (req) =>
+    withMetrics(deps, 'alertmanager', async () => {
+      if (!deps.token) return { status: 401, body: { error: 'unauthorized', message: 'ALERTMANAGER_WEBHOOK_TOKEN is not configured; refusing all deliveries' } };
+      if (!checkWebhookAuth(req.headers.authorization, deps.token)) {
+        deps.log.warn({ route: 'alertmanager', hasAuth: Boolean(req.headers.authorization) }, 'refused: bad credentials');
+        return { status: 401, body: { error: 'unauthorized', message: 'missing or wrong credentials' }, headers: { 'www-authenticate': 'Bearer' } };
+      }
+      const parsed = parseAlertmanagerBody(req.body.toString('utf8'));
+      if (!parsed.ok) return badRequest(parsed.error);
+      // Severity is settled by the route during ingest; this is only a provisional value.
+      const alerts = normaliseAlertmanager(parsed.payload, { severityOf: () => 'SEV3' });
+      return enqueueBatch(deps, 'alertmanager', alertmanagerDeliveryId(parsed.payload), 'alertmanager', alerts);
+    });
+}

@@ -1,0 +1,19 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process, passed in (no module singletons). */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    alertsReceived: new Counter({ name: 'warroom_alerts_received_total', help: 'Alerts received, by source and status.', labelNames: ['source', 'status'] as const, registers: [registry] }),
+    webhookRequests: new Counter({ name: 'warroom_webhook_requests_total', help: 'Webhook requests by route and HTTP status.', labelNames: ['route', 'status'] as const, registers: [registry] }),
+    incidentsOpened: new Counter({ name: 'warroom_incidents_opened_total', help: 'Incidents opened.', registers: [registry] }),
+    queueDepth: new Gauge({ name: 'warroom_queue_jobs', help: 'Jobs per queue and state.', labelNames: ['queue', 'state'] as const, registers: [registry] }),
+    slackCalls: new Counter({ name: 'warroom_slack_calls_total', help: 'Slack Web API calls by method.', labelNames: ['method'] as const, registers: [registry] }),
+    slackErrors: new Counter({ name: 'warroom_slack_errors_total', help: 'Slack Web API errors by method and error.', labelNames: ['method', 'error'] as const, registers: [registry] }),
+    slackRateLimited: new Counter({ name: 'warroom_slack_rate_limited_total', help: 'Slack 429 answers honoured.', labelNames: ['method'] as const, registers: [registry] }),
+    jobDuration: new Histogram({ name: 'warroom_job_duration_seconds', help: 'Job duration by name and outcome.', labelNames: ['job', 'outcome'] as const, buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60], registers: [registry] }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

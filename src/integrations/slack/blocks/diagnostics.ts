@@ -1,0 +1,62 @@
+import type { Assessment, Evidence, Finding, Hypothesis } from '../../../domain/diagnostics.js';
+import type { ChatMessage } from '../../../workflows/ports.js';
+import { clampBlocks, context, cut, divider, esc, header, section, type Block } from './kit.js';
+
+const SEV_ICON: Record<Finding['severity'], string> = { info: ':information_source:', warning: ':warning:', critical: ':red_circle:', error: ':grey_question:' };
+const VERDICT_ICON: Record<Hypothesis['verdict'], string> = { supported: ':white_check_mark:', refuted: ':x:', inconclusive: ':grey_question:' };
+
+function numbers(e: Evidence): string {
+  const parts = Object.entries(e.numbers).map(([k, v]) => `${esc(k)}=${esc(String(v))}`);
+  return parts.join(', ');
+}
+
+function evidenceLines(f: Finding): string[] {
+  return f.evidence.map((e) => {
+    const bits = [numbers(e), e.query ? `\`${cut(e.query.replace(/`/g, "'"), 400)}\`` : '', e.link && /^https?:\/\//.test(e.link) ? `<${e.link.replace(/[<>|]/g, '')}|open>` : ''].filter(Boolean);
+    return `• ${bits.join(' · ')}`;
+  });
+}
+
+/** A concise thread reply; long evidence goes into a details section (cut to the limit). */
+export function finding(f: Finding): ChatMessage {
+  const blocks: Block[] = [section(`${SEV_ICON[f.severity]} *${esc(f.title)}*\n${esc(f.summary)}`)];
+  const ev = evidenceLines(f);
+  if (ev.length) blocks.push(context([cut(ev.join('\n'), 2000)]));
+  if (f.evidence.some((e) => e.detail)) blocks.push(section(cut('```' + f.evidence.map((e) => e.detail ?? '').filter(Boolean).join('\n').replace(/```/g, "'''") + '```', 3000)));
+  return { text: cut(`${f.title}: ${f.summary}`, 3000), blocks };
+}
+
+export function progress(input: { incidentId: string; runId: string; total: number; done: { check: string; ok: boolean; title: string }[]; finished: boolean }): ChatMessage {
+  const n = input.done.length;
+  const bar = input.total ? `${'▓'.repeat(Math.round((n / input.total) * 10))}${'░'.repeat(10 - Math.round((n / input.total) * 10))}` : '';
+  const lines = input.done.slice(-20).map((d) => `${d.ok ? ':white_check_mark:' : ':warning:'} ${esc(d.check)} — ${esc(d.title)}`);
+  const head = input.finished ? `:mag: Diagnosis complete: ${n} checks` : `:mag: Diagnosing… ${n}/${input.total} checks ${bar}`;
+  return { text: head, blocks: [section(head), ...(lines.length ? [context([cut(lines.join('\n'), 2000)])] : [])] };
+}
+
+export function assessment(a: Assessment): ChatMessage {
+  const blocks: Block[] = [header(`Assessment · ${a.incidentId}`), section(esc(a.summary))];
+  const top = a.hypotheses.slice(0, 8);
+  for (const h of top) blocks.push(section(`${VERDICT_ICON[h.verdict]} *${esc(h.title)}* — ${h.verdict}\n${esc(h.explanation)}`));
+  if (a.hypotheses.length > top.length) blocks.push(context([`${a.hypotheses.length - top.length} more hypotheses were inconclusive or weak.`]));
+  if (a.proposals.length) {
+    blocks.push(divider, section('*Proposed mitigations* (each needs approval; see the proposal cards below):'));
+    for (const p of a.proposals.slice(0, 6)) blocks.push(section(`• ${esc(describeMitigation(p.mitigation))} — ${esc(p.rationale)}`));
+  }
+  return { text: cut(`Assessment ${a.incidentId}: ${a.summary}`, 3000), blocks: clampBlocks(blocks) };
+}
+
+export function describeMitigation(m: Assessment['proposals'][number]['mitigation']): string {
+  switch (m.kind) {
+    case 'rollback':
+      return `Roll back deployment ${m.namespace}/${m.deployment} to ${m.toRevision ? `revision ${m.toRevision}` : 'the previous revision'}`;
+    case 'scale':
+      return `Scale deployment ${m.namespace}/${m.deployment} to ${m.replicas} replicas`;
+    case 'hpa':
+      return `Change HPA ${m.namespace}/${m.name}: ${[m.minReplicas !== undefined ? `min=${m.minReplicas}` : '', m.maxReplicas !== undefined ? `max=${m.maxReplicas}` : '', m.targetCPUUtilizationPercentage !== undefined ? `target=${m.targetCPUUtilizationPercentage}%` : ''].filter(Boolean).join(' ')}`;
+    case 'restart':
+      return `Restart deployment ${m.namespace}/${m.deployment}`;
+    case 'silence':
+      return `Silence ${m.matchers.map((x) => `${x.name}${x.isEqual ? (x.isRegex ? '=~' : '=') : x.isRegex ? '!~' : '!='}${x.value}`).join(',')} for ${m.durationMinutes} min`;
+  }
+}

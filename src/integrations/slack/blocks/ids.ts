@@ -1,0 +1,20 @@
+/** Every action and callback id in one place (DESIGN principle 12). */
+export const ACTIONS = {
+  ack: 'incident_ack',
+  resolve: 'incident_resolve',
+  approve: 'proposal_approve',
+  deny: 'proposal_deny',
+  revert: 'proposal_revert',
+  timelinePage: 'timeline_page',
+} as const;
+export type ActionId = (typeof ACTIONS)[keyof typeof ACTIONS];
+
+export const CALLBACKS = {
+  declare: 'declare_incident',
+} as const;
+
+export const DECLARE_FIELDS = {
+  title: { block: 'declare_title', action: 'title' },
+  severity: { block: 'declare_severity', action: 'severity' },
+  responders: { block: 'declare_responders', action: 'responders' },
+} as const;

@@ -1,0 +1,124 @@
+/**
+ * alarm-history: the alarm's state transitions in the last 6 hours; flapping when it cycled
+ * OK -> ALARM at least 3 times. Facts: firstFlapAt, flapCycles, alarmWindows (the ALARM intervals,
+ * the "burst windows" the other CloudWatch checks look at).
+ */
+import type { AlarmHistoryItem } from '../../ports.js';
+import { FACT, duration, hhmm, makeFinding, notConfigured, type Check, type CheckResult, type Window } from '../types.js';
+
+export const ALARM_HISTORY_LOOKBACK_MS = 6 * 3600_000;
+export const FLAPPING_MIN_CYCLES = 3;
+
+interface Transition {
+  at: Date;
+  from?: string;
+  to?: string;
+}
+
+function transitionOf(item: AlarmHistoryItem): Transition {
+  let from = item.oldState;
+  let to = item.newState;
+  if (!from || !to) {
+    const m = /from (OK|ALARM|INSUFFICIENT_DATA) to (OK|ALARM|INSUFFICIENT_DATA)/.exec(item.summary);
+    if (m) {
+      from = from ?? m[1];
+      to = to ?? m[2];
+    }
+  }
+  return { at: item.timestamp, ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
+/** The ALARM intervals: from entering ALARM until leaving it (or `now`). */
+export function alarmWindows(transitions: Transition[], from: Date, now: Date): Window[] {
+  const out: Window[] = [];
+  // Already in ALARM when the lookback starts.
+  let open: Date | undefined = transitions[0]?.from === 'ALARM' ? from : undefined;
+  for (const t of transitions) {
+    if (t.to === 'ALARM' && open === undefined) open = t.at;
+    else if (t.to !== 'ALARM' && open !== undefined) {
+      out.push({ start: open, end: t.at });
+      open = undefined;
+    }
+  }
+  if (open !== undefined) out.push({ start: open, end: now });
+  return out;
+}
+
+const ID = 'alarm-history';
+
+export const alarmHistoryCheck: Check = {
+  id: ID,
+  title: 'Alarm history',
+  subjectKind: 'cloudwatch-alarm',
+  async run(ctx): Promise<CheckResult> {
+    const subject = ctx.subject;
+    if (subject.kind !== 'cloudwatch-alarm') return { findings: [], discovered: [] };
+    const cw = ctx.ports.cloudwatch;
+    if (!cw) return notConfigured(ID, subject, 'the alarm history', 'CloudWatch');
+    const start = new Date(ctx.now.getTime() - ALARM_HISTORY_LOOKBACK_MS);
+    const items = await cw.alarmHistory(subject.region, subject.alarmName, start, ctx.now, ctx.signal);
+    const transitions = items
+      .map(transitionOf)
+      .filter((t) => t.at.getTime() >= start.getTime() && t.at.getTime() < ctx.now.getTime())
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    const cycles = transitions.filter((t) => t.from === 'OK' && t.to === 'ALARM');
+    const windows = alarmWindows(transitions, start, ctx.now);
+    const first = cycles[0];
+    const last = cycles[cycles.length - 1];
+    const link = cw.consoleLink(subject.region, { alarmName: subject.alarmName });
+    const query = `DescribeAlarmHistory AlarmName=${subject.alarmName} HistoryItemType=StateUpdate StartDate=${start.toISOString()} EndDate=${ctx.now.toISOString()}`;
+    const detail = transitions.map((t) => `${t.at.toISOString()}  ${t.from ?? '?'} -> ${t.to ?? '?'}`).join('\n');
+    const facts: Record<string, unknown> = {
+      [FACT.flapCycles]: cycles.length,
+      [FACT.alarmWindows]: windows.map((w) => ({ start: w.start.toISOString(), end: w.end.toISOString() })),
+    };
+    if (first) facts[FACT.firstFlapAt] = first.at.toISOString();
+
+    if (transitions.length === 0) {
+      return {
+        findings: [
+          makeFinding({
+            check: ID,
+            subject,
+            discriminator: 'quiet',
+            severity: 'info',
+            title: 'No state changes in the last 6 h',
+            summary: `${subject.alarmName} did not change state between ${hhmm(start)} and ${hhmm(ctx.now)}: not flapping`,
+            evidence: [{ query, numbers: { transitions: 0, okToAlarmCycles: 0 }, link }],
+            facts,
+          }),
+        ],
+        discovered: [],
+      };
+    }
+
+    const flapping = cycles.length >= FLAPPING_MIN_CYCLES;
+    const span = first && last ? last.at.getTime() - first.at.getTime() : 0;
+    const numbers: Record<string, number | string> = { transitions: transitions.length, okToAlarmCycles: cycles.length, lookbackHours: 6 };
+    if (first) numbers.firstFlapAt = first.at.toISOString();
+    if (last) numbers.lastFlapAt = last.at.toISOString();
+    const title = flapping
+      ? `Flapping: ${cycles.length} OK→ALARM cycles in ${duration(span)}`
+      : `${cycles.length} OK→ALARM cycle${cycles.length === 1 ? '' : 's'} in the last 6 h`;
+    const summary = flapping
+      ? `${subject.alarmName} cycled OK→ALARM ${cycles.length} times since ${hhmm(first?.at ?? start, true)} (${duration(span)}): it is flapping, and the problem predates anything that happened after ${hhmm(first?.at ?? start)}`
+      : first
+        ? `${subject.alarmName} went OK→ALARM ${cycles.length} time${cycles.length === 1 ? '' : 's'} in 6 h, first at ${hhmm(first.at, true)}: not flapping`
+        : `${subject.alarmName} changed state ${transitions.length} times in 6 h without an OK→ALARM cycle`;
+    return {
+      findings: [
+        makeFinding({
+          check: ID,
+          subject,
+          discriminator: flapping ? 'flapping' : 'cycles',
+          severity: flapping ? 'warning' : 'info',
+          title,
+          summary,
+          evidence: [{ query, numbers, link, detail }],
+          facts,
+        }),
+      ],
+      discovered: [],
+    };
+  },
+};

@@ -1,0 +1,228 @@
+/**
+ * The incident lifecycle: correlate intake into incidents, open the channel, keep the card current,
+ * acknowledge, resolve. Every step is idempotent: jobs can be redelivered, replicas can race.
+ */
+import type { Alert, IngestBatch } from '../domain/alert.js';
+import { channelName, withSuffix } from '../domain/channel-name.js';
+import type { Incident } from '../domain/incident.js';
+import type { TimelineEvent } from '../domain/timeline.js';
+import { AppError } from '../errors.js';
+import type { WorkflowDeps } from './context.js';
+import { incidentKey, matchRoute, severityFor, titleFor } from './routing.js';
+
+const BOT = 'warroom';
+/** Card updates are coalesced: at most one per incident per second. */
+export const CARD_UPDATE_INTERVAL_MS = 1000;
+const MAX_NAME_ATTEMPTS = 20;
+
+export interface IngestResult {
+  opened: string[];
+  reopened: string[];
+  updated: string[];
+  ignored: { fingerprint: string; reason: string }[];
+}
+
+function event(deps: WorkflowDeps, kind: TimelineEvent['kind'], actor: string, text: string, data?: Record<string, unknown>, at?: string): TimelineEvent {
+  return { at: at ?? deps.clock.now().toISOString(), kind, actor, text, ...(data ? { data } : {}) };
+}
+
+/** Process one delivery: each alert lands in exactly one incident. */
+export async function ingestBatch(deps: WorkflowDeps, batch: IngestBatch): Promise<IngestResult> {
+  const result: IngestResult = { opened: [], reopened: [], updated: [], ignored: [] };
+  const now = deps.clock.now();
+  const touched = new Set<string>();
+  for (const raw of batch.alerts) {
+    const route = matchRoute(deps.config.routes, raw);
+    if (!route) {
+      result.ignored.push({ fingerprint: raw.fingerprint, reason: 'no route matches' });
+      deps.log.warn({ fingerprint: raw.fingerprint, alert: raw.name }, 'alert matches no route; ignored');
+      continue;
+    }
+    const alert: Alert = { ...raw, severity: raw.source === 'manual' ? raw.severity : severityFor(route, raw.labels) };
+    const key = incidentKey(route, alert);
+    const state = alert.cloudwatch?.state;
+    const opens = alert.status === 'firing' && state !== 'INSUFFICIENT_DATA';
+
+    let incident: Incident | undefined;
+    if (opens) {
+      const r = await deps.store.getOrCreateIncident(
+        { key, title: titleFor(alert), severity: alert.severity, source: alert.source, route: route.name, responders: route.responders.users },
+        now,
+        route.reopenWindow,
+      );
+      incident = r.incident;
+      if (r.created) {
+        result.opened.push(incident.id);
+        await deps.store.appendTimeline(incident.id, event(deps, 'incident.opened', alert.source, `Incident opened from ${alert.source} alert ${alert.name}`, { key, route: route.name }), 'opened');
+        await deps.queue.enqueue('open-incident', { incidentId: incident.id }, { jobId: `open-${incident.id}` });
+      } else if (r.reopened) {
+        result.reopened.push(incident.id);
+        await deps.store.appendTimeline(incident.id, event(deps, 'incident.reopened', alert.source, `Reopened: ${alert.name} fired again within the reopen window`, { reopenCount: incident.reopenCount }), `reopened-${incident.reopenCount}`);
+        await deps.queue.enqueue('command', { incidentId: incident.id, op: 'reopened', reopenCount: incident.reopenCount }, { jobId: `reopened-${incident.id}-${incident.reopenCount}` });
+      }
+    } else {
+      incident = await deps.store.findByKey(key);
+      if (!incident) {
+        const reason = state === 'INSUFFICIENT_DATA' ? 'INSUFFICIENT_DATA recorded; it does not open an incident' : 'resolved alert with no incident';
+        result.ignored.push({ fingerprint: alert.fingerprint, reason });
+        deps.log.info({ fingerprint: alert.fingerprint, alert: alert.name, state: state ?? alert.status }, reason);
+        continue;
+      }
+    }
+
+    const { changed } = await deps.store.upsertAlert(incident.id, alert, now);
+    if (!changed) continue;
+    touched.add(incident.id);
+    const status = state ?? alert.status;
+    const kind: TimelineEvent['kind'] = state === 'INSUFFICIENT_DATA' ? 'alert.insufficient_data' : alert.status === 'firing' ? 'alert.firing' : 'alert.resolved';
+    const at = alert.status === 'resolved' ? (alert.endsAt ?? now.toISOString()) : alert.startsAt;
+    await deps.store.appendTimeline(
+      incident.id,
+      event(deps, kind, alert.source, `${alert.name} ${status === 'firing' ? 'firing' : status}`, { fingerprint: alert.fingerprint, labels: alert.labels }, at),
+      `alert-${alert.fingerprint}-${status}-${at}`,
+    );
+    if (!result.opened.includes(incident.id)) result.updated.push(incident.id);
+
+    if (route.autoResolve && alert.status === 'resolved' && incident.status !== 'resolved') {
+      const alerts = await deps.store.listAlerts(incident.id);
+      if (alerts.length > 0 && alerts.every((a) => a.status === 'resolved')) {
+        await resolveIncident(deps, incident.id, alert.source, 'all alerts resolved (auto-resolve)');
+      }
+    }
+  }
+  for (const id of touched) await scheduleCardRefresh(deps, id);
+  return result;
+}
+
+/** Coalesced card refresh: every change within one second maps to the same job at the next second boundary. */
+export async function scheduleCardRefresh(deps: WorkflowDeps, incidentId: string): Promise<void> {
+  const now = deps.clock.now().getTime();
+  const slot = Math.floor(now / CARD_UPDATE_INTERVAL_MS) + 1;
+  await deps.queue.enqueue('refresh-card', { incidentId }, { jobId: `card-${incidentId}-${slot}`, delayMs: slot * CARD_UPDATE_INTERVAL_MS - now });
+}
+
+async function requireIncident(deps: WorkflowDeps, id: string): Promise<Incident> {
+  const incident = await deps.store.getIncident(id);
+  if (!incident) throw new AppError('not_found', `no incident ${id}`);
+  return incident;
+}
+
+async function createChannel(deps: WorkflowDeps, incident: Incident): Promise<Incident> {
+  if (incident.channelId) return incident;
+  const route = deps.config.routes.find((r) => r.name === incident.route);
+  const alerts = await deps.store.listAlerts(incident.id);
+  const base = channelName({
+    template: route?.channel.template ?? 'inc-{date}-{id}-{slug}',
+    incidentId: incident.id,
+    date: new Date(incident.createdAt),
+    title: incident.title,
+    severity: incident.severity,
+    service: alerts[0]?.labels.service,
+  });
+  for (let n = 1; n <= MAX_NAME_ATTEMPTS; n++) {
+    const name = n === 1 ? base : withSuffix(base, n, incident.id);
+    const r = await deps.chat.createChannel(name);
+    if (r.ok) {
+      const updated = await deps.store.updateIncident(incident.id, (cur) => (cur.channelId ? undefined : { ...cur, channelId: r.id, channelName: r.name, updatedAt: deps.clock.now().toISOString() }));
+      await deps.store.appendTimeline(incident.id, event(deps, 'channel.created', BOT, `Channel #${r.name} created`, { channelId: r.id }), 'channel-created');
+      return updated;
+    }
+    if (r.error !== 'name_taken') throw new AppError('internal', `conversations.create failed: ${r.error}`);
+  }
+  throw new AppError('internal', `no free channel name after ${MAX_NAME_ATTEMPTS} attempts (base ${base})`);
+}
+
+async function responderIds(deps: WorkflowDeps, incident: Incident): Promise<string[]> {
+  const route = deps.config.routes.find((r) => r.name === incident.route);
+  const users = new Set<string>([...incident.responders, ...(route?.responders.users ?? [])]);
+  const groups = await Promise.all((route?.responders.usergroups ?? []).map((g) => deps.chat.usergroupMembers(g).catch((e: unknown) => {
+    deps.log.warn({ err: e, usergroup: g }, 'could not expand user group');
+    return [] as string[];
+  })));
+  for (const g of groups) for (const u of g) users.add(u);
+  return [...users];
+}
+
+/** The open-incident job: channel, card (posted and pinned), topic, responders, announcement. */
+export async function openIncident(deps: WorkflowDeps, incidentId: string): Promise<void> {
+  let incident = await createChannel(deps, await requireIncident(deps, incidentId));
+  const channelId = incident.channelId as string;
+  const route = deps.config.routes.find((r) => r.name === incident.route);
+
+  const postCard = async () => {
+    if (incident.cardTs) return;
+    const alerts = await deps.store.listAlerts(incident.id);
+    const { ts } = await deps.chat.post(channelId, deps.render.incidentCard({ incident, alerts }));
+    incident = await deps.store.updateIncident(incident.id, (cur) => (cur.cardTs ? undefined : { ...cur, cardTs: ts }));
+    await deps.chat.pin(channelId, incident.cardTs ?? ts);
+  };
+  const topic = async () => {
+    const t = `${incident.severity} · ${incident.id} · ${incident.title}`;
+    await deps.chat.setTopic(channelId, t.length > 250 ? `${t.slice(0, 249)}…` : t);
+  };
+  const invite = async () => {
+    const ids = await responderIds(deps, incident);
+    if (ids.length) await deps.chat.invite(channelId, ids);
+  };
+  const announce = async () => {
+    if (!route?.announce) return;
+    if (!(await deps.store.claimOnce(`announce-open-${incident.id}`, 0))) return;
+    await deps.chat.post(route.announce, deps.render.announcement(incident, 'opened'));
+  };
+  // Only the card chain is sequential (create -> post -> pin); the rest runs beside it.
+  const results = await Promise.allSettled([postCard(), topic(), invite(), announce()]);
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length) throw failed[0]?.reason instanceof Error ? failed[0].reason : new AppError('internal', String(failed[0]?.reason));
+  await scheduleCardRefresh(deps, incident.id);
+  if (deps.config.diagnostics.enabled) await deps.queue.enqueue('diagnose', { incidentId: incident.id, runId: 'r1' }, { jobId: `diag-${incident.id}-r1` });
+  await scheduleReminder(deps, incident.id);
+}
+
+export async function refreshCard(deps: WorkflowDeps, incidentId: string): Promise<void> {
+  const incident = await requireIncident(deps, incidentId);
+  if (!incident.channelId || !incident.cardTs) return; // open-incident posts the latest state and refreshes after
+  const alerts = await deps.store.listAlerts(incidentId);
+  await deps.chat.update(incident.channelId, incident.cardTs, deps.render.incidentCard({ incident, alerts }));
+}
+
+export async function acknowledgeIncident(deps: WorkflowDeps, incidentId: string, userId: string): Promise<{ ok: boolean; message: string }> {
+  const nowIso = deps.clock.now().toISOString();
+  let changed = false;
+  const incident = await deps.store.updateIncident(incidentId, (cur) => {
+    if (cur.status !== 'triggered') return undefined;
+    changed = true;
+    return { ...cur, status: 'acknowledged', acknowledgedAt: nowIso, acknowledgedBy: userId, updatedAt: nowIso, roles: cur.roles.commander ? cur.roles : { ...cur.roles, commander: userId } };
+  });
+  if (!changed) return { ok: false, message: `${incident.id} is already ${incident.status}.` };
+  await deps.store.appendTimeline(incidentId, event(deps, 'incident.acknowledged', userId, `Acknowledged by <@${userId}>`), `ack-${nowIso}`);
+  await scheduleCardRefresh(deps, incidentId);
+  return { ok: true, message: `${incident.id} acknowledged.` };
+}
+
+export async function resolveIncident(deps: WorkflowDeps, incidentId: string, actor: string, reason?: string): Promise<{ ok: boolean; message: string }> {
+  const nowIso = deps.clock.now().toISOString();
+  let changed = false;
+  const incident = await deps.store.updateIncident(incidentId, (cur) => {
+    if (cur.status === 'resolved') return undefined;
+    changed = true;
+    return { ...cur, status: 'resolved', resolvedAt: nowIso, resolvedBy: actor, updatedAt: nowIso };
+  });
+  if (!changed) return { ok: false, message: `${incident.id} is already resolved.` };
+  const who = actor.startsWith('U') ? `<@${actor}>` : actor;
+  await deps.store.appendTimeline(incidentId, event(deps, 'incident.resolved', actor, `Resolved by ${who}${reason ? `: ${reason}` : ''}`), `resolved-${incident.reopenCount}`);
+  await scheduleCardRefresh(deps, incidentId);
+  await deps.queue.enqueue('command', { incidentId, op: 'resolved', reopenCount: incident.reopenCount }, { jobId: `resolved-${incidentId}-${incident.reopenCount}` });
+  return { ok: true, message: `${incident.id} resolved.` };
+}
+
+/** Status-update reminder: one delayed job per incident and cadence slot (deterministic id: no doubles across replicas). */
+export async function scheduleReminder(deps: WorkflowDeps, incidentId: string): Promise<void> {
+  const incident = await deps.store.getIncident(incidentId);
+  if (!incident || incident.status === 'resolved') return;
+  const cadence = deps.config.status.cadence[incident.severity];
+  if (!cadence) return;
+  const since = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
+  await deps.queue.enqueue('remind', { incidentId, since: new Date(since).toISOString() }, { jobId: `remind-${incidentId}-${since}`, delayMs: Math.max(0, since + cadence - deps.clock.now().getTime()) });
+}
+
+export { titleFor };

@@ -1,0 +1,89 @@
+/** Triage from the channel: declare, status updates, severity, roles, notes. */
+import { createHash } from 'node:crypto';
+import type { Alert, Severity } from '../domain/alert.js';
+import type { Incident, Role } from '../domain/incident.js';
+import { AppError } from '../errors.js';
+import type { WorkflowDeps } from './context.js';
+import { scheduleCardRefresh, scheduleReminder } from './incidents.js';
+
+export interface CommandOutcome {
+  ok: boolean;
+  /** Shown to the person who ran the command (ephemeral). */
+  message: string;
+}
+
+/** A manual incident goes the same path as alerts: one manual Alert through the ingest queue. */
+export async function declareIncident(deps: WorkflowDeps, input: { title: string; severity: Severity; userId: string; requestId: string; responders?: string[] }): Promise<CommandOutcome> {
+  const now = deps.clock.now().toISOString();
+  const fingerprint = createHash('sha256').update(`${input.userId}\u0000${input.requestId}`).digest('hex').slice(0, 16);
+  const alert: Alert = {
+    source: 'manual',
+    fingerprint,
+    status: 'firing',
+    name: input.title,
+    severity: input.severity,
+    labels: { alertname: 'ManualIncident', declared_by: input.userId, ...(input.responders?.length ? { responders: input.responders.join(',') } : {}) },
+    annotations: { summary: input.title },
+    startsAt: now,
+    links: [],
+  };
+  await deps.queue.enqueueIngest({ deliveryId: `manual-${fingerprint}`, receivedAt: now, source: 'manual', alerts: [alert] });
+  return { ok: true, message: `Declaring *${input.severity}* incident “${input.title}”: a channel is being opened.` };
+}
+
+/** Strip broadcast mentions from people's free text posted by the bot (no @channel via the bot). */
+export function tameBroadcasts(text: string): string {
+  return text.replace(/<!(channel|here|everyone)(\|[^>]*)?>/g, '@$1').replace(/<!subteam\^[A-Z0-9]+(\|[^>]*)?>/g, '@group');
+}
+
+export async function postStatusUpdate(deps: WorkflowDeps, incident: Incident, userId: string, text: string): Promise<CommandOutcome> {
+  const clean = tameBroadcasts(text.trim());
+  if (!clean) return { ok: false, message: 'Usage: `/incident update <text>`: what is known, what is being done, when the next update comes.' };
+  const nowIso = deps.clock.now().toISOString();
+  const updated = await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, lastUpdateAt: nowIso, updatedAt: nowIso }));
+  await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'incident.update', actor: userId, text: clean });
+  const msg = deps.render.announcement(updated, 'update', `${clean}\n— <@${userId}>`);
+  if (updated.channelId) await deps.chat.post(updated.channelId, msg);
+  const route = deps.config.routes.find((r) => r.name === updated.route);
+  if (route?.announce) await deps.chat.post(route.announce, msg);
+  await scheduleReminder(deps, updated.id);
+  return { ok: true, message: 'Status update posted.' };
+}
+
+export async function setSeverity(deps: WorkflowDeps, incident: Incident, userId: string, severity: Severity): Promise<CommandOutcome> {
+  if (incident.severity === severity) return { ok: false, message: `${incident.id} is already ${severity}.` };
+  const nowIso = deps.clock.now().toISOString();
+  const from = incident.severity;
+  await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, severity, updatedAt: nowIso }));
+  await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'incident.severity', actor: userId, text: `Severity ${from} → ${severity}`, data: { from, to: severity } });
+  if (incident.channelId) await deps.chat.post(incident.channelId, deps.render.text(`:rotating_light: <@${userId}> changed severity ${from} → *${severity}*`));
+  await scheduleCardRefresh(deps, incident.id);
+  await scheduleReminder(deps, incident.id);
+  return { ok: true, message: `Severity set to ${severity}.` };
+}
+
+export async function assignRole(deps: WorkflowDeps, incident: Incident, actor: string, role: Role, userId: string): Promise<CommandOutcome> {
+  const nowIso = deps.clock.now().toISOString();
+  await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, roles: { ...cur.roles, [role]: userId }, updatedAt: nowIso }));
+  await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'incident.role', actor, text: `<@${userId}> is ${role}`, data: { role, userId } });
+  if (incident.channelId) {
+    await deps.chat.invite(incident.channelId, [userId]).catch(() => undefined);
+    await deps.chat.post(incident.channelId, deps.render.text(`:busts_in_silhouette: <@${userId}> is now *${role}* (set by <@${actor}>)`));
+  }
+  await scheduleCardRefresh(deps, incident.id);
+  return { ok: true, message: `<@${userId}> is ${role}.` };
+}
+
+export async function addNote(deps: WorkflowDeps, incident: Incident, userId: string, text: string): Promise<CommandOutcome> {
+  const m = /^action:\s*(.+)$/is.exec(text.trim());
+  const body = tameBroadcasts((m?.[1] ?? text).trim());
+  if (!body) return { ok: false, message: 'Usage: `/incident note <text>` or `/incident note action: <text>`.' };
+  await deps.store.appendTimeline(incident.id, { at: deps.clock.now().toISOString(), kind: m ? 'incident.action_item' : 'incident.note', actor: userId, text: body });
+  return { ok: true, message: m ? 'Action item recorded for the post-mortem.' : 'Note added to the timeline.' };
+}
+
+export async function requireIncidentForChannel(deps: WorkflowDeps, channelId: string): Promise<Incident> {
+  const incident = await deps.store.findByChannel(channelId);
+  if (!incident) throw new AppError('not_found', 'This is not an incident channel. Run it in the incident’s channel, or `/incident list`.');
+  return incident;
+}
