@@ -158,7 +158,21 @@ export interface WorkerRole {
 }
 
 export function jobTable(deps: Deps): JobTable {
-  return { ...coreJobs(deps.workflow), ...(deps.extraJobs?.(deps) ?? {}) };
+  const core = coreJobs(deps.workflow);
+  const ingest = core.ingest;
+  return {
+    ...core,
+    ...(ingest
+      ? {
+          ingest: async (data, job) => {
+            const r = (await ingest(data, job)) as { opened: string[] };
+            if (r.opened.length) deps.metrics.incidentsOpened.inc(r.opened.length);
+            return r;
+          },
+        }
+      : {}),
+    ...(deps.extraJobs?.(deps) ?? {}),
+  };
 }
 
 export function startWorker(deps: Deps): WorkerRole {

@@ -64,7 +64,7 @@ describe('alert intake end to end (Alertmanager webhook -> channel with pinned c
     expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     expect(metrics).toMatch(/warroom_alerts_received_total\{source="alertmanager",status="firing"\} \d+/);
-    expect(metrics).toMatch(/warroom_incidents_opened_total/);
+    expect(metrics).toMatch(/warroom_incidents_opened_total [1-9]\d*/);
     expect(metrics).toMatch(/warroom_slack_calls_total\{method="conversations.create"\} \d+/);
     expect(metrics).toMatch(/warroom_queue_jobs\{queue="ingest",state="waiting"\}/);
   });

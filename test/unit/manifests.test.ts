@@ -282,6 +282,35 @@ describe('Kubernetes manifests', () => {
     expect(objs.some(({ obj }) => obj.kind === 'ServiceAccount' && obj.metadata.name === 'warroom' && obj.metadata.namespace === 'warroom')).toBe(true);
   });
 
+  it('RBAC stays least-privilege: no wildcards, no secrets or exec, no destructive verbs, no built-in admin roles', () => {
+    const Rule = z.looseObject({
+      apiGroups: z.array(z.string()).optional(),
+      resources: z.array(z.string()).optional(),
+      nonResourceURLs: z.array(z.string()).optional(),
+      verbs: z.array(z.string()),
+    });
+    const objs = kustomizedObjects().map(({ obj }) => obj);
+    const roles = objs.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
+    expect(roles.length, 'rbac.yaml defines at least one Role or ClusterRole').toBeGreaterThan(0);
+    const FORBIDDEN_RESOURCES = ['secrets', 'pods/exec', 'pods/attach', 'pods/portforward', 'serviceaccounts/token'];
+    const FORBIDDEN_VERBS = ['delete', 'deletecollection', 'escalate', 'bind', 'impersonate'];
+    for (const role of roles) {
+      const rules = z.array(Rule).parse((role as { rules?: unknown }).rules ?? []);
+      for (const r of rules) {
+        const where = `${role.kind}/${role.metadata.name}`;
+        for (const v of [...(r.apiGroups ?? []), ...(r.resources ?? []), ...r.verbs]) expect(v, `${where}: wildcard`).not.toContain('*');
+        expect((r.resources ?? []).filter((x) => FORBIDDEN_RESOURCES.includes(x)), where).toEqual([]);
+        expect(r.verbs.filter((x) => FORBIDDEN_VERBS.includes(x)), where).toEqual([]);
+      }
+    }
+    const RoleRef = z.object({ roleRef: z.object({ kind: z.string(), name: z.string() }) });
+    for (const b of objs.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding')) {
+      const { roleRef } = RoleRef.parse(b);
+      expect(['cluster-admin', 'admin', 'edit'], `${b.kind}/${b.metadata.name}`).not.toContain(roleRef.name);
+      expect(roles.some((r) => r.kind === roleRef.kind && r.metadata.name === roleRef.name), `${b.kind}/${b.metadata.name} binds a role defined here`).toBe(true);
+    }
+  });
+
   it('no two objects of the kustomization collide', () => {
     const ids = kustomizedObjects().map(({ obj }) => `${obj.apiVersion}/${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
     expect(new Set(ids).size).toBe(ids.length);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Assessment, Finding } from '../../src/domain/diagnostics.js';
+import { Assessment, Finding, Mitigation } from '../../src/domain/diagnostics.js';
 import { IncidentAlert } from '../../src/domain/incident.js';
 import { TimelineEvent, type TimelineKind } from '../../src/domain/timeline.js';
 import { isAppError } from '../../src/errors.js';
@@ -260,6 +260,9 @@ describe('renderPostmortem: hostile input', () => {
       ...seedTimeline,
       ev('2026-11-21T09:30:00Z', 'alert.firing', 'alertmanager', 'labels: team=<!channel> owner=<@U999EVIL>\nsecond line | with pipe'),
       ev('2026-11-21T09:30:01Z', 'incident.note', 'U01ONCALL', 'trailing backslash \\| then <!here>'),
+      ev('2026-11-21T09:30:02Z', 'incident.note', 'U01ONCALL', 'asked <@U02LEAD> and <@U999EVIL> about <!subteam^S1>'),
+      ev('2026-11-21T09:30:03Z', 'alert.firing', 'alertmanager', 'owner=<@U01ONCALL>'),
+      ev('2026-11-21T09:30:04Z', 'incident.note', 'alertmanager', 'from a sender: <@U03COMMS>'),
     ],
   });
 
@@ -273,6 +276,15 @@ describe('renderPostmortem: hostile input', () => {
     // Still readable: the values are there, inert.
     expect(md).toContain('`team=<!channel>`');
     expect(md).toContain('``tick=a`<!everyone>`b``');
+  });
+
+  it("keeps a participant's mention live in people's notes, and no mention live in what an alert wrote", () => {
+    const rows = tableRows(section(renderPostmortem(input), 'Timeline'));
+    const what = (prefix: string): string | undefined => rows.find((r) => (r[3] ?? '').startsWith(prefix))?.[3];
+    expect(what('asked')).toBe('asked <@U02LEAD> and `<@U999EVIL>` about `<!subteam^S1>`');
+    expect(what('owner=')).toBe('owner=`<@U01ONCALL>`');
+    expect(what('from a sender')).toBe('from a sender: `<@U03COMMS>`');
+    expect(what('Acknowledged by')).toBe('Acknowledged by <@U01ONCALL>');
   });
 
   it('keeps raw HTML and unsafe links inert', () => {
@@ -359,6 +371,34 @@ describe('renderPostmortem: incomplete incidents', () => {
     const rows = tableRows(section(renderPostmortem(minimal({ assessment: a })), 'Action items'));
     expect(rows.map((r) => r[1])).toEqual(['Align the container port with the Service targetPort', '_To be filled in by the team._']);
     expect(rows[0]?.[3]).toBe('finding `x:1`');
+  });
+
+  it('names each kind of mitigation, with label values from silence matchers inert', () => {
+    const kinds = Mitigation.array().parse([
+      { kind: 'rollback', namespace: 'default', deployment: 'data-service', toRevision: 40 },
+      { kind: 'rollback', namespace: 'default', deployment: 'data-service' },
+      { kind: 'scale', namespace: 'default', deployment: 'data-service', replicas: 8 },
+      { kind: 'restart', namespace: 'default', deployment: 'data-service' },
+      {
+        kind: 'silence',
+        durationMinutes: 90,
+        matchers: [
+          { name: 'alertname', value: 'Disk<!channel>', isRegex: false, isEqual: true },
+          { name: 'pod', value: 'data-.*', isRegex: true, isEqual: false },
+        ],
+      },
+    ]);
+    const proposals = kinds.map((mitigation, i) => ({ ...proposal, id: `p-${i}`, mitigation, requestedAt: `2026-11-21T09:0${i}:00Z` }));
+    const titles = section(renderPostmortem(minimal({ proposals })), 'Mitigations')
+      .split('\n')
+      .filter((l) => l.startsWith('### '));
+    expect(titles).toEqual([
+      '### 1. Roll back deployment `default/data-service` to revision 40',
+      '### 2. Roll back deployment `default/data-service` to the previous revision',
+      '### 3. Scale deployment `default/data-service` to 8 replicas',
+      '### 4. Restart deployment `default/data-service` (rolling)',
+      '### 5. Silence alerts matching `alertname="Disk<!channel>"`, `pod!~"data-.*"` for 1h 30m',
+    ]);
   });
 
   it('says who denied a mitigation and that it never ran', () => {

@@ -27,6 +27,10 @@ export interface CloudWatchAdapterOptions {
   clientConfig?: Omit<CloudWatchClientConfig, 'region' | 'endpoint'>;
   /** Safety bound on pages followed per call. */
   maxPages?: number;
+  /** DescribeAlarmHistory MaxRecords (1..100, default 100). */
+  historyPageSize?: number;
+  /** GetMetricData MaxDatapoints per call (default: the service's 100,800). */
+  maxDatapointsPerCall?: number;
 }
 
 const MAX_QUERIES_PER_CALL = 500;
@@ -206,7 +210,7 @@ export function createCloudWatchAdapter(opts: CloudWatchAdapterOptions = {}): Cl
               StartDate: start,
               EndDate: end,
               ScanBy: 'TimestampAscending',
-              MaxRecords: 100,
+              MaxRecords: opts.historyPageSize ?? 100,
               ...(token ? { NextToken: token } : {}),
             }),
             { abortSignal: signal },
@@ -271,6 +275,7 @@ export function createCloudWatchAdapter(opts: CloudWatchAdapterOptions = {}): Cl
                 StartTime: start,
                 EndTime: end,
                 ScanBy: 'TimestampAscending',
+                ...(opts.maxDatapointsPerCall ? { MaxDatapoints: opts.maxDatapointsPerCall } : {}),
                 ...(token ? { NextToken: token } : {}),
               }),
               { abortSignal: signal },

@@ -224,6 +224,22 @@ export function sampleCluster(opts: SampleClusterOptions = {}): Record<string, u
       },
     },
     {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: 'batch-7c6d5e4f3a',
+        namespace: 'prod',
+        labels: { app: 'batch', 'pod-template-hash': '7c6d5e4f3a' },
+        annotations: { 'deployment.kubernetes.io/revision': '2' },
+        ownerReferences: owner('batch', 'a1f7c1d2-0000-4000-8000-000000batch'),
+      },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'batch', 'pod-template-hash': '7c6d5e4f3a' } },
+        template: { metadata: { labels: { app: 'batch', 'pod-template-hash': '7c6d5e4f3a' } }, spec: { containers: [{ name: 'batch', image: 'registry.example.com/batch:v2' }] } },
+      },
+    },
+    {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'web', namespace: 'prod', labels: { app: 'web' } },

@@ -475,14 +475,18 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     if (options.latencyMs) await sleep(options.latencyMs);
     const route = parseRoute(parts);
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() || undefined;
+    // Unserved paths are still recorded with what their URL says.
+    const guess = parts[0] === 'api' ? { group: '', version: parts[1] ?? '' } : parts[0] === 'apis' ? { group: parts[1] ?? '', version: parts[2] ?? '' } : { group: '', version: '' };
+    const rest = parts.slice(parts[0] === 'api' ? 2 : 3);
+    const guessResource = (rest[0] === 'namespaces' && rest.length >= 3 ? rest[2] : rest[0]) ?? '';
     const rec0: RecordedRequest = {
       method,
       verb: verbOf(method, route, query),
       path: url.pathname,
       query,
-      group: route?.group ?? '',
-      version: route?.version ?? '',
-      resource: route?.def.resource ?? '',
+      group: route?.group ?? guess.group,
+      version: route?.version ?? guess.version,
+      resource: route?.def.resource ?? guessResource,
       dryRun: query['dryRun'] === 'All',
       status: 0,
     };

@@ -6,15 +6,22 @@
  * Wording is blameless: it names systems, signals and decisions; people appear as participants,
  * approvers and authors of timeline entries, never as a cause.
  *
+ * Mentions: only the incident's participants (role holders, responders, approvers, people in the
+ * timeline) are ever rendered as live `<@U...>`. Broadcasts and group mentions are always inert; a
+ * user mention inside people's and warroom's timeline texts stays live only for a participant; in
+ * anything that comes from an alert (alert events and events by an alert source, labels,
+ * annotations, alert names) and in the diagnosis texts every mention is inert.
+ *
  * Timeline event data read here (all optional, checked with zod, unknown shapes ignored):
  * - `mitigation.*`: `{ proposalId }` ties the event to a proposal (executed / verified / failed times);
  * - `incident.role`: `{ role, userId }` records who held a role before the current holder;
- * - `incident.action_item`: `{ owner }` (a Slack user id); the text may start with `action:`.
+ * - `incident.action_item`: `{ owner }` (a Slack user id), optional.
  * A finding is listed as a follow-up action item when its facts carry `followUp` (text, or true for
  * its title), or when it is a warning or worse that no hypothesis cites (noted, not the cause: e.g.
  * a missing readiness probe).
  */
 import { z } from 'zod';
+import { AlertSource } from '../../domain/alert.js';
 import type { Assessment, Evidence, Finding, Hypothesis, Mitigation } from '../../domain/diagnostics.js';
 import type { Incident, IncidentAlert, Role } from '../../domain/incident.js';
 import type { Proposal } from '../../domain/proposal.js';
@@ -65,6 +72,8 @@ interface Ctx {
   findings: Map<string, Finding>;
   hypotheses: Hypothesis[];
   proposals: Proposal[];
+  /** Slack user ids of the incident's participants: the only mentions that may stay live in texts. */
+  people: ReadonlySet<string>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,7 +127,8 @@ function describeMitigation(m: Mitigation): string {
       return `Change HPA ${code(`${m.namespace}/${m.name}`)}: ${parts.length > 0 ? parts.join(', ') : 'no field named'}`;
     }
     case 'silence': {
-      const matchers = m.matchers.map((x) => code(`${x.name}${x.isEqual ? '' : '!'}${x.isRegex ? '=~' : '='}"${x.value}"`)).join(', ');
+      const op = (x: { isRegex: boolean; isEqual: boolean }): string => (x.isRegex ? (x.isEqual ? '=~' : '!~') : x.isEqual ? '=' : '!=');
+      const matchers = m.matchers.map((x) => code(`${x.name}${op(x)}"${x.value}"`)).join(', ');
       return `Silence alerts matching ${matchers} for ${formatDuration(m.durationMinutes * 60_000)}`;
     }
   }
@@ -135,10 +145,6 @@ function evidenceLines(ev: Evidence, indent: string): string[] {
   if (ev.link !== undefined) out.push(`${indent}- Link: ${link('evidence', ev.link)}`);
   if (ev.detail !== undefined && ev.detail.trim() !== '') out.push(`${indent}- Detail:`, ...fenced(ev.detail.trim(), `${indent}  `));
   return out;
-}
-
-function findingRef(ctx: Ctx, id: string): Finding | undefined {
-  return ctx.findings.get(id);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,11 +255,16 @@ function participants(ctx: Ctx): string[] {
   return lines;
 }
 
+/** Alert events and events written on an alert source's behalf carry label values: no live mention at all. */
+function fromAlert(e: TimelineEvent): boolean {
+  return e.kind.startsWith('alert.') || (AlertSource.options as readonly string[]).includes(e.actor);
+}
+
 function timelineSection(ctx: Ctx): string[] {
   const rows = ctx.timeline.map((e) => {
     const ms = toMs(e.at);
     const text = e.text.trim() === '' ? kindLabel(e.kind) : e.text;
-    return [formatUtc(ms) ?? cell(e.at), formatZoned(ms, ctx.tz) ?? '', escapePipes(mention(e.actor)), cell(text)];
+    return [formatUtc(ms) ?? cell(e.at), formatZoned(ms, ctx.tz) ?? '', escapePipes(mention(e.actor)), cell(text, fromAlert(e) ? undefined : ctx.people)];
   });
   const lines = ['## Timeline', ''];
   if (rows.length === 0) return [...lines, '_No events were recorded._'];
@@ -309,7 +320,7 @@ function hypothesisLines(ctx: Ctx, h: Hypothesis, n: number): string[] {
   ];
   for (const [label, ids] of refs) {
     for (const id of ids) {
-      const f = findingRef(ctx, id);
+      const f = ctx.findings.get(id);
       if (!f) {
         lines.push(`   - ${label} finding ${code(id)} (not in the assessment)`);
         continue;
@@ -366,7 +377,7 @@ function mitigationsSection(ctx: Ctx): string[] {
     lines.push(`- **Status:** ${p.status}${p.environment !== undefined ? ` · environment ${code(p.environment)}${p.protectedEnvironment ? ' (protected)' : ''}` : ''}`);
     lines.push(`- **Why:** ${inline(p.rationale)}`);
     const because = p.because.map((id) => ctx.findings.get(id)?.title ?? id);
-    if (because.length > 0) lines.push(`- **From findings:** ${because.map(inline).join('; ')}`);
+    if (because.length > 0) lines.push(`- **From findings:** ${because.map((b) => inline(b)).join('; ')}`);
     lines.push(`- **Risk:** ${inline(p.risk)}`);
     lines.push(`- **Requested by:** ${mention(p.requestedBy)} at ${utcAt(p.requestedAt)} UTC`);
     if (p.approvals.length > 0) {
@@ -419,12 +430,25 @@ function actionItems(ctx: Ctx): string[] {
     if (e.kind !== 'incident.action_item') continue;
     const d = ActionItemData.safeParse(e.data);
     const owner = d.success && d.data.owner !== undefined ? person(d.data.owner) : '_owner_';
-    const text = e.text.replace(/^\s*action\s*:\s*/i, '');
-    rows.push([cell(text), escapePipes(owner), escapePipes(`note by ${mention(e.actor)}, ${utcAt(e.at)} UTC`)]);
+    rows.push([cell(e.text, ctx.people), escapePipes(owner), escapePipes(`note by ${mention(e.actor)}, ${utcAt(e.at)} UTC`)]);
   }
   for (const f of followUps(ctx)) rows.push([cell(f.text), '_owner_', escapePipes(f.source)]);
   rows.push([PLACEHOLDER, '_owner_', '']);
   return ['## Action items', '', ...table(['#', 'Action', 'Owner', 'Source'], rows.map((r, i) => [String(i + 1), ...r]))];
+}
+
+function participantIds(input: PostmortemInput, timeline: readonly TimelineEvent[]): Set<string> {
+  const ids: string[] = [...Object.values(input.incident.roles), ...input.incident.responders];
+  for (const e of timeline) {
+    ids.push(e.actor);
+    const role = RoleData.safeParse(e.data);
+    if (e.kind === 'incident.role' && role.success) ids.push(role.data.userId);
+  }
+  for (const p of input.proposals) {
+    ids.push(p.requestedBy, ...p.approvals.map((a) => a.userId));
+    if (p.decidedBy !== undefined) ids.push(p.decidedBy);
+  }
+  return new Set(ids.filter((id): id is string => id !== undefined && isSlackUserId(id)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,6 +469,7 @@ export function renderPostmortem(input: PostmortemInput): string {
     findings: new Map((input.assessment?.findings ?? []).map((f) => [f.id, f])),
     hypotheses,
     proposals: sortByTime(input.proposals, (p) => p.requestedAt),
+    people: participantIds(input, timeline),
   };
   const sections = [
     header(ctx),

@@ -4,6 +4,8 @@
  * shortly before the onset with crashing new pods supports a bad deploy and proposes a rollback to
  * the previous revision.
  */
+import { z } from 'zod';
+import type { Alert } from '../../../domain/alert.js';
 import type { K8sPod, K8sReplicaSet } from '../../ports.js';
 import { FACT, duration, hhmm, makeFinding, notConfigured, readDate, type Check, type CheckResult } from '../types.js';
 import { deploymentSelector, imageTag, isCrashing, podsOwnedBy, replicaSetsOf, restarts, revisionOf, terminations } from './k8s-util.js';
@@ -33,6 +35,26 @@ function rolloutOf(rs: K8sReplicaSet, previous?: K8sReplicaSet): Rollout {
     images,
     version: changed ? imageTag(changed.image) : `revision ${revisionOf(rs)}`,
   };
+}
+
+/** Incident alerts may carry their transitions (IncidentAlert): the earliest firing one is the first flap we know of. */
+const WithTransitions = z.object({ transitions: z.array(z.object({ at: z.string(), status: z.string() })) });
+
+/** Earliest time any of the alerts fired: startsAt, or an earlier recorded firing transition. */
+export function earliestFiring(alerts: Alert[]): number | undefined {
+  const times: number[] = [];
+  for (const a of alerts) {
+    const t = Date.parse(a.startsAt);
+    if (Number.isFinite(t)) times.push(t);
+    const parsed = WithTransitions.safeParse(a);
+    if (parsed.success) {
+      for (const tr of parsed.data.transitions) {
+        const at = Date.parse(tr.at);
+        if (tr.status === 'firing' && Number.isFinite(at)) times.push(at);
+      }
+    }
+  }
+  return times.length ? Math.min(...times) : undefined;
 }
 
 function podsOf(pods: K8sPod[], rs: K8sReplicaSet): K8sPod[] {
@@ -77,11 +99,11 @@ export const changeCorrelationCheck: Check = {
     const detail = rollouts.map((r) => `revision ${r.revision}  ${r.createdAt?.toISOString() ?? '?'}  ${r.images.join(', ')}`).join('\n');
 
     const firstFlap = readDate(ctx.facts, FACT.firstFlapAt);
-    const alertsStart = ctx.incident.alerts.map((a) => Date.parse(a.startsAt)).filter((t) => Number.isFinite(t));
     const alertStart = ctx.incident.startedAt;
-    const onsetMs = Math.min(firstFlap?.getTime() ?? Infinity, alertStart.getTime(), ...alertsStart);
+    const alertsFirst = earliestFiring(ctx.incident.alerts);
+    const onsetMs = Math.min(firstFlap?.getTime() ?? Infinity, alertStart.getTime(), alertsFirst ?? Infinity);
     const onset = new Date(onsetMs);
-    const onsetName = firstFlap && firstFlap.getTime() === onsetMs ? 'the flapping began' : 'the alert started';
+    const onsetName = firstFlap && firstFlap.getTime() === onsetMs ? 'the flapping began' : onsetMs < alertStart.getTime() ? 'the alert first fired' : 'the alert started';
 
     if (!current || !current.createdAt) {
       return {

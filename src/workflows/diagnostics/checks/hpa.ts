@@ -154,7 +154,9 @@ export const hpaCheck: Check = {
       };
     }
 
-    if (target === undefined || peak === undefined) {
+    if (target === undefined || peakFromPods === undefined) {
+      // Without a usage history only the current figure is known: too weak to call "never scales".
+      const now = current !== undefined ? `currently ${current}%` : 'no utilisation figure';
       return {
         findings: [
           makeFinding({
@@ -162,20 +164,21 @@ export const hpaCheck: Check = {
             subject,
             discriminator: 'unknown',
             severity: 'info',
-            title: `HPA ${name}: ${target === undefined ? 'no CPU target' : 'utilisation unknown'}`,
-            summary: `HPA ${name} (${hpa.apiVersion}) on ${wl}: ${bounds}; ${target === undefined ? 'it scales on other metrics, not CPU' : 'no CPU usage figures to compare with its target'}`,
+            title: `HPA ${name}: ${target === undefined ? 'no CPU target' : `peak utilisation unknown (${now})`}`,
+            summary: `HPA ${name} (${hpa.apiVersion}) on ${wl}: ${bounds}; ${target === undefined ? 'it scales on other metrics, not CPU' : `${now} against a ${target}% target, but no per-pod CPU history to tell what it saw at the peak${ctx.ports.prometheus ? '' : ' (Prometheus is not configured)'}`}`,
             evidence,
-            signals: { 'hpa-never-scales': ['neutral', 'no CPU target or usage to compare'] },
+            signals: { 'hpa-never-scales': ['neutral', target === undefined ? 'no CPU target' : 'peak utilisation unknown'] },
           }),
         ],
         discovered: [],
       };
     }
 
+    const peakPct = Math.round(peakFromPods);
     const neverScaled = cur === undefined || cur <= hpa.minReplicas;
-    if (peak < target && neverScaled) {
-      const newTarget = proposedTarget(peak);
-      const newMax = proposedMax(hpa, peak, newTarget);
+    if (peakPct < target && neverScaled) {
+      const newTarget = proposedTarget(peakPct);
+      const newMax = proposedMax(hpa, peakPct, newTarget);
       const seen = peakFromPods !== undefined && fleetPeak !== undefined && requestCores !== undefined ? ` (${round(fleetPeak)} cores per pod on a ${formatCpu(requestCores)} request)` : '';
       const saturated = plateauPct !== undefined && plateauPct < target ? `; even saturated at ~${round(plateau ?? 0)} cores a pod shows only ${Math.round(plateauPct)}%, so the target is unreachable` : '';
       return {
@@ -185,25 +188,25 @@ export const hpaCheck: Check = {
             subject,
             discriminator: 'never-scales',
             severity: 'warning',
-            title: `HPA ${name} never scales: peak ${Math.round(peak)}% < ${target}% target`,
-            summary: `utilisation is a percentage of the request: at the bursts the HPA saw ${Math.round(peak)}%${seen}, below its ${target}% target, so it stayed at ${bounds}${saturated}`,
+            title: `HPA ${name} never scales: peak ${peakPct}% < ${target}% target`,
+            summary: `utilisation is a percentage of the request: at the bursts the HPA saw ${peakPct}%${seen}, below its ${target}% target, so it stayed at ${bounds}${saturated}`,
             evidence,
-            signals: { 'hpa-never-scales': ['supports', `peak ${Math.round(peak)}% < ${target}% target${seen}`] },
+            signals: { 'hpa-never-scales': ['supports', `peak ${peakPct}% < ${target}% target${seen}`] },
             proposals: [
               {
                 mitigation: { kind: 'hpa', namespace: subject.namespace, name, targetCPUUtilizationPercentage: newTarget, maxReplicas: newMax },
-                rationale: `the bursts peak at ${Math.round(peak)}% of the request; a ${newTarget}% target makes them scale the fleet out, and max ${newMax} (from ${hpa.maxReplicas}) leaves room for it`,
+                rationale: `the bursts peak at ${peakPct}% of the request; a ${newTarget}% target makes them scale the fleet out, and max ${newMax} (from ${hpa.maxReplicas}) leaves room for it`,
                 risk: `more replicas during busy periods (cost, node capacity: see the nodes check); scale-out lags bursts by the pods' time-to-ready, so it is the second line of defence, not instant relief`,
               },
             ],
-            facts: { hpaName: name, hpaPeakPercent: Math.round(peak), hpaTargetPercent: target },
+            facts: { hpaName: name, hpaPeakPercent: peakPct, hpaTargetPercent: target },
           }),
         ],
         discovered: [],
       };
     }
-    const reaches = peak >= target;
-    const why = reaches ? `peak ${Math.round(peak)}% reaches the ${target}% target` : `it runs ${cur ?? '?'} replicas, above its min ${hpa.minReplicas}`;
+    const reaches = peakPct >= target;
+    const why = reaches ? `peak ${peakPct}% reaches the ${target}% target` : `it runs ${cur ?? '?'} replicas, above its min ${hpa.minReplicas}`;
     return {
       findings: [
         makeFinding({
@@ -211,8 +214,8 @@ export const hpaCheck: Check = {
           subject,
           discriminator: 'scales',
           severity: 'info',
-          title: `HPA ${name} can scale: peak ${Math.round(peak)}% vs ${target}% target`,
-          summary: `HPA ${name} on ${wl}: ${bounds}; peak utilisation ${Math.round(peak)}% against a ${target}% target: ${why}`,
+          title: `HPA ${name} can scale: peak ${peakPct}% vs ${target}% target`,
+          summary: `HPA ${name} on ${wl}: ${bounds}; peak utilisation ${peakPct}% against a ${target}% target: ${why}`,
           evidence,
           signals: {
             'hpa-never-scales': ['refutes', why],

@@ -1,0 +1,154 @@
+/**
+ * What follows the big transitions: reopen and resolve messaging, status-update reminders,
+ * post-mortem drafts, archiving, and timeline capture from Slack pins and reactions.
+ */
+import { z } from 'zod';
+import type { Assessment } from '../domain/diagnostics.js';
+import type { Incident } from '../domain/incident.js';
+import { AppError } from '../errors.js';
+import type { WorkflowDeps } from './context.js';
+import { scheduleCardRefresh, scheduleReminder } from './incidents.js';
+import { computeFigures, formatDuration } from './postmortem/figures.js';
+import { renderPostmortem } from './postmortem/render.js';
+import { pageTimeline } from './postmortem/timeline-page.js';
+import type { ChatMessage } from './ports.js';
+import type { CommandOutcome } from './triage.js';
+
+export const LifecycleJob = z.object({ incidentId: z.string().min(1), op: z.enum(['reopened', 'resolved']), reopenCount: z.number().int().nonnegative() });
+export const RemindJob = z.object({ incidentId: z.string().min(1), since: z.string() });
+export const PostmortemJob = z.object({ incidentId: z.string().min(1), reason: z.enum(['resolved', 'command', 'reminder']), userId: z.string().optional() });
+
+export const assessmentDocKey = (incidentId: string) => `assessment-${incidentId}`;
+const TIMELINE_PAGE_SIZE = 15;
+
+async function load(deps: WorkflowDeps, id: string): Promise<Incident> {
+  const i = await deps.store.getIncident(id);
+  if (!i) throw new AppError('not_found', `no incident ${id}`);
+  return i;
+}
+
+function routeOf(deps: WorkflowDeps, incident: Incident) {
+  return deps.config.routes.find((r) => r.name === incident.route);
+}
+
+async function postBoth(deps: WorkflowDeps, incident: Incident, channelMsg: ChatMessage, announceMsg: ChatMessage, onceKey: string): Promise<void> {
+  // Each post once, even when the job is retried after a partial failure.
+  if (incident.channelId && (await deps.store.claimOnce(`${onceKey}-channel`, 0))) await deps.chat.post(incident.channelId, channelMsg);
+  const announce = routeOf(deps, incident)?.announce;
+  if (announce && (await deps.store.claimOnce(`${onceKey}-announce`, 0))) await deps.chat.post(announce, announceMsg);
+}
+
+export async function onLifecycle(deps: WorkflowDeps, job: z.infer<typeof LifecycleJob>): Promise<void> {
+  const incident = await load(deps, job.incidentId);
+  if (job.op === 'reopened') {
+    await postBoth(deps, incident, deps.render.text(`:repeat: *${incident.id} reopened*: the alert fired again within the reopen window (flapping, ${job.reopenCount}×).`), deps.render.announcement(incident, 'reopened'), `reopen-${incident.id}-${job.reopenCount}`);
+    await scheduleCardRefresh(deps, incident.id);
+    await scheduleReminder(deps, incident.id);
+    return;
+  }
+  // resolved
+  const [alerts, timeline] = await Promise.all([deps.store.listAlerts(incident.id), deps.store.timeline(incident.id)]);
+  const f = computeFigures({ incident, alerts, timeline, now: deps.clock.now() });
+  const figures = [
+    f.timeToAcknowledgeMs !== undefined ? `acknowledged after ${formatDuration(f.timeToAcknowledgeMs)}` : 'never acknowledged',
+    f.timeToMitigateMs !== undefined ? `mitigated after ${formatDuration(f.timeToMitigateMs)}` : undefined,
+    f.timeToResolveMs !== undefined ? `resolved after ${formatDuration(f.timeToResolveMs)}` : undefined,
+  ].filter(Boolean).join(' · ');
+  const summary = `:white_check_mark: *${incident.id} resolved* (${incident.severity}) — ${figures}. The post-mortem draft follows.`;
+  await postBoth(deps, incident, deps.render.text(summary), deps.render.announcement(incident, 'resolved', figures), `resolve-${incident.id}-${job.reopenCount}`);
+  await deps.queue.enqueue('postmortem', { incidentId: incident.id, reason: 'resolved' }, { jobId: `pm-${incident.id}-resolved-${job.reopenCount}` });
+  const reminderAfter = deps.config.postmortem.reminderAfter;
+  if (reminderAfter > 0) await deps.queue.enqueue('postmortem', { incidentId: incident.id, reason: 'reminder' }, { jobId: `pm-${incident.id}-reminder-${job.reopenCount}`, delayMs: reminderAfter });
+  const days = deps.config.archive.afterDays;
+  if (days > 0) await deps.queue.enqueue('archive', { incidentId: incident.id }, { jobId: `archive-${incident.id}-${job.reopenCount}`, delayMs: days * 86_400_000 });
+}
+
+/** A status-update reminder: nudges the commander (or the channel) when no update came within the cadence. */
+export async function remind(deps: WorkflowDeps, job: z.infer<typeof RemindJob>): Promise<'sent' | 'skipped'> {
+  const incident = await deps.store.getIncident(job.incidentId);
+  if (!incident || incident.status === 'resolved' || !incident.channelId) return 'skipped';
+  // A newer update (or a severity change) scheduled a newer reminder: this one is stale.
+  const since = incident.lastUpdateAt ?? incident.createdAt;
+  if (Date.parse(since) !== Date.parse(job.since)) return 'skipped';
+  const cadence = deps.config.status.cadence[incident.severity];
+  if (!cadence) return 'skipped';
+  const who = incident.roles.commander ? `<@${incident.roles.commander}>` : 'Team';
+  await deps.chat.post(incident.channelId, deps.render.text(`:alarm_clock: ${who}, no status update for ${formatDuration(cadence)} (${incident.severity} cadence). Post one with \`/incident update <text>\`.`));
+  const nowIso = deps.clock.now().toISOString();
+  await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'reminder.sent', actor: 'warroom', text: `Status-update reminder sent to ${incident.roles.commander ? `<@${incident.roles.commander}>` : 'the channel'}` }, `remind-${job.since}-${nowIso.slice(0, 16)}`);
+  // Next nudge one cadence later, keyed by the same "since" so replicas never double it.
+  const n = Math.floor((deps.clock.now().getTime() - Date.parse(since)) / cadence) + 1;
+  await deps.queue.enqueue('remind', { incidentId: incident.id, since }, { jobId: `remind-${incident.id}-${Date.parse(since)}-${n}`, delayMs: Math.max(1000, Date.parse(since) + n * cadence - deps.clock.now().getTime()) });
+  return 'sent';
+}
+
+export async function buildPostmortem(deps: WorkflowDeps, incidentId: string): Promise<{ incident: Incident; markdown: string }> {
+  const incident = await load(deps, incidentId);
+  const [alerts, timeline, proposals, assessment] = await Promise.all([
+    deps.store.listAlerts(incidentId),
+    deps.store.timeline(incidentId),
+    deps.store.listProposals(incidentId),
+    deps.store.getDoc<Assessment>(assessmentDocKey(incidentId)),
+  ]);
+  const markdown = renderPostmortem({
+    incident,
+    alerts,
+    timeline,
+    proposals,
+    timezone: deps.config.postmortem.timezone,
+    generatedAt: deps.clock.now(),
+    ...(assessment ? { assessment } : {}),
+    ...(deps.publicUrl ? { links: { timelineJson: `${deps.publicUrl}/incidents/${incidentId}/timeline.json` } } : {}),
+  });
+  return { incident, markdown };
+}
+
+export async function draftPostmortem(deps: WorkflowDeps, job: z.infer<typeof PostmortemJob>): Promise<void> {
+  const incident = await load(deps, job.incidentId);
+  if (!incident.channelId) return;
+  if (job.reason === 'reminder') {
+    await deps.chat.post(incident.channelId, deps.render.text(`:memo: Reminder: the post-mortem of ${incident.id} should be finished within 48 hours of resolution. The draft is in this channel${deps.publicUrl ? ` and at ${deps.publicUrl}/incidents/${incident.id}/postmortem.md` : ''}.`));
+    return;
+  }
+  const { markdown } = await buildPostmortem(deps, incident.id);
+  await deps.chat.uploadFile(incident.channelId, { filename: `postmortem-${incident.id.toLowerCase()}.md`, title: `Post-mortem draft ${incident.id}`, content: markdown, initialComment: `:memo: Post-mortem draft for ${incident.id}${job.userId ? ` (requested by <@${job.userId}>)` : ''}. Edit it with the team; it is blameless by design.` });
+  await deps.store.appendTimeline(incident.id, { at: deps.clock.now().toISOString(), kind: 'postmortem.drafted', actor: job.userId ?? 'warroom', text: 'Post-mortem draft written' });
+}
+
+export async function archiveChannel(deps: WorkflowDeps, incidentId: string): Promise<void> {
+  const incident = await load(deps, incidentId);
+  if (incident.status !== 'resolved' || !incident.channelId) return; // reopened since: keep it
+  await deps.chat.archive(incident.channelId);
+}
+
+export async function requestPostmortem(deps: WorkflowDeps, incident: Incident, userId: string): Promise<CommandOutcome> {
+  await deps.queue.enqueue('postmortem', { incidentId: incident.id, reason: 'command', userId }, { jobId: `pm-${incident.id}-cmd-${deps.clock.now().getTime()}` });
+  return { ok: true, message: 'Drafting the post-mortem; it will be posted here as a file.' };
+}
+
+export async function timelineView(deps: WorkflowDeps, incident: Incident, page: number): Promise<ChatMessage> {
+  const events = await deps.store.timeline(incident.id);
+  const p = pageTimeline(events, page, TIMELINE_PAGE_SIZE);
+  return deps.render.timelinePage(p.events, p.page, p.pageCount, deps.config.postmortem.timezone);
+}
+
+/** Pins and the configured reaction bring a message into the timeline with its original time and author. */
+export async function captureSlackEvent(
+  deps: WorkflowDeps,
+  e: { type: 'pin_added' | 'pin_removed' | 'reaction_added' | 'reaction_removed'; user: string; channel: string; ts: string; text?: string; reaction?: string; eventTs: string },
+): Promise<void> {
+  const incident = await deps.store.findByChannel(e.channel);
+  if (!incident) return;
+  if ((e.type === 'reaction_added' || e.type === 'reaction_removed') && e.reaction !== deps.config.timeline.reaction) return;
+  if (e.ts === incident.cardTs) return; // the bot's own card is pinned by the bot
+  const dedupe = `slack-${e.type.startsWith('pin') ? 'pin' : 'reaction'}-${e.ts}`;
+  if (e.type === 'pin_removed' || e.type === 'reaction_removed') {
+    await deps.store.removeTimeline(incident.id, dedupe);
+    return;
+  }
+  // The message's own time is its ts (seconds.micro since the epoch), its author the person who pinned or reacted
+  // unless the message text is known to be someone else's (pins carry the message; reactions do not).
+  const at = new Date(Math.round(Number(e.ts) * 1000)).toISOString();
+  const text = e.text ? e.text.slice(0, 2000) : `message ${e.ts} marked with :${e.reaction}:`;
+  await deps.store.appendTimeline(incident.id, { at, kind: e.type === 'pin_added' ? 'slack.pinned' : 'slack.reaction', actor: e.user, text, data: { ts: e.ts, channel: e.channel } }, dedupe);
+}
