@@ -66,6 +66,7 @@ export const EnvSchema = z
     KUBECONFIG: optionalString.describe('Path to a kubeconfig (standard).'),
     KUBERNETES_SERVICE_HOST: optionalString.describe('Set by Kubernetes inside a pod.'),
     CLOUDWATCH_ENDPOINT: optionalString.describe('Explicit CloudWatch endpoint (sandbox). Otherwise the standard AWS configuration applies, including AWS_ENDPOINT_URL_CLOUDWATCH.'),
+    PUBLIC_URL: optionalString.describe('Public base URL of warroom (links to the post-mortem and timeline documents).'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000).describe('Deadline for draining workers on SIGTERM.'),
     BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576).describe('Largest webhook body accepted (413 above).'),
   })

@@ -10,15 +10,18 @@ import { createHttpServer, listen, type Route, type RunningServer } from './hand
 import { registerSlackListeners, type SlackDeps } from './handlers/slack/register.js';
 import { alertmanagerWebhook } from './handlers/webhooks/alertmanager.js';
 import { cloudwatchWebhook, type SnsGate } from './handlers/webhooks/cloudwatch.js';
+import { createAlertmanagerAdapter } from './integrations/alertmanager/adapter.js';
+import { createCloudWatchAdapter } from './integrations/cloudwatch/adapter.js';
+import { createKubernetesAdapter, loadKubeConfig } from './integrations/kubernetes/adapter.js';
 import { createMetrics, type Metrics } from './integrations/metrics.js';
+import { createPrometheusAdapter } from './integrations/prometheus/adapter.js';
 import { createQueueSet, createWorkerSet, type QueueSet, type WorkerSet } from './integrations/queue/bullmq.js';
 import { createRedisStore } from './integrations/redis/store.js';
 import { slackRenderer } from './integrations/slack/blocks/index.js';
 import { createSlackChat } from './integrations/slack/client.js';
 import { confirmSubscription, createSnsVerifier, isTopicAllowed } from './integrations/sns/verify.js';
-import type { WorkflowDeps } from './workflows/context.js';
 import { coreJobs, type JobTable } from './workflows/jobs.js';
-import type { Clock, IncidentStore } from './workflows/ports.js';
+import type { Clock, IncidentStore, KubernetesPort } from './workflows/ports.js';
 
 export interface Overrides {
   clock?: Clock;
@@ -62,8 +65,29 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
       await confirmSubscription(e, overrides.confirmFetch ?? fetch);
     },
   };
-  const workflow: SlackDeps = { config, store, queue: queues, chat, render: slackRenderer, clock, log: logger };
+  const kubernetes = kubernetesFor(env, logger);
+  const workflow: SlackDeps = {
+    config,
+    store,
+    queue: queues,
+    chat,
+    render: slackRenderer,
+    clock,
+    log: logger,
+    cloudwatch: createCloudWatchAdapter(env.CLOUDWATCH_ENDPOINT ? { endpoint: env.CLOUDWATCH_ENDPOINT } : {}),
+    ...(kubernetes ? { kubernetes } : {}),
+    ...(env.PROMETHEUS_URL ? { prometheus: createPrometheusAdapter({ baseUrl: env.PROMETHEUS_URL }) } : {}),
+    ...(env.ALERTMANAGER_URL ? { alertmanager: createAlertmanagerAdapter({ baseUrl: env.ALERTMANAGER_URL }) } : {}),
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
+  };
   return { env, config, logger, metrics, redis, store, queues, workflow, sns, overrides };
+}
+
+function kubernetesFor(env: Env, logger: PinoLogger): KubernetesPort | undefined {
+  const mode = env.KUBERNETES === 'auto' ? (env.KUBERNETES_SERVICE_HOST ? 'in-cluster' : env.KUBECONFIG ? 'kubeconfig' : 'off') : env.KUBERNETES;
+  if (mode === 'off') return undefined;
+  const kc = loadKubeConfig(mode === 'in-cluster' ? { inCluster: true } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {});
+  return createKubernetesAdapter(kc, { logger });
 }
 
 function boltLogger(log: PinoLogger): BoltLogger {
@@ -84,7 +108,7 @@ function boltLogger(log: PinoLogger): BoltLogger {
 
 export interface WebRole {
   http: RunningServer;
-  app: App;
+  app?: App;
   stop(deadlineMs: number): Promise<void>;
 }
 
@@ -126,6 +150,14 @@ export async function startWeb(deps: Deps): Promise<WebRole> {
       await http.close(deadlineMs);
     },
   };
+}
+
+/** The worker role's HTTP surface: probes and metrics only. */
+export async function startHealthOnly(deps: Deps): Promise<WebRole> {
+  const server = createHttpServer({ routes: healthRoutes(deps), bodyLimitBytes: 1024, logger: deps.logger });
+  const http = await listen(server, deps.env.PORT, deps.env.HOST);
+  deps.logger.info({ port: http.port }, 'health endpoints listening (worker role)');
+  return { http, stop: (deadlineMs) => http.close(deadlineMs) };
 }
 
 export function healthRoutes(deps: Deps): Route[] {

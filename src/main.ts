@@ -2,7 +2,7 @@
  * Entry: loadConfig -> createDeps -> start roles (web, worker) -> ordered shutdown with a deadline.
  */
 import { loadAll } from './config.js';
-import { closeDeps, createDeps, startWeb, startWorker, type Deps, type WebRole, type WorkerRole } from './deps.js';
+import { closeDeps, createDeps, startHealthOnly, startWeb, startWorker, type Deps, type WebRole, type WorkerRole } from './deps.js';
 import { createLogger } from './logger.js';
 import { wireStages } from './stages.js';
 
@@ -17,7 +17,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env, overrides: Par
   const { env: parsed, config } = loadAll(env);
   const logger = createLogger({ level: parsed.LOG_LEVEL });
   const deps = wireStages(createDeps(parsed, config, logger, overrides));
-  const web = parsed.SERVICES.includes('web') ? await startWeb(deps) : undefined;
+  // A worker-only process still serves /healthz, /readyz and /metrics for its probes.
+  const web = parsed.SERVICES.includes('web') ? await startWeb(deps) : await startHealthOnly(deps);
   const worker = parsed.SERVICES.includes('worker') ? startWorker(deps) : undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {

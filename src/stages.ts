@@ -4,7 +4,9 @@
  */
 import type { Deps } from './deps.js';
 import { incidentDocRoutes } from './handlers/http/incidents.js';
+import { CheckJob, DiagnoseJob, finishDiagnosis, rerunDiagnosis, runCheckJob, startDiagnosis, updateProgress, type EngineDeps } from './workflows/diagnostics/engine.js';
 import { parseJob } from './workflows/jobs.js';
+import { ProposalJob, decide, execute, expire, propose, proposeFromAssessment, proposeRevert, verify } from './workflows/mitigations.js';
 import { IncidentJob } from './workflows/jobs.js';
 import {
   LifecycleJob,
@@ -25,8 +27,30 @@ export function wireStages(deps: Deps): Deps {
   w.postmortem = requestPostmortem;
   w.timeline = timelineView;
   w.slackEvent = captureSlackEvent;
+  w.diagnose = (d, incident, userId) => rerunDiagnosis(d, incident.id, userId);
+  w.propose = (d, incident, m, requestedBy) => propose(d, incident, m, requestedBy);
+  w.decide = decide;
+  w.revert = proposeRevert;
+  // The assessment's proposals become proposal cards.
+  const engineDeps = (): EngineDeps => ({ ...w, flows: deps.queues, onAssessment: proposeFromAssessment });
 
   const jobs = (d: Deps) => ({
+    'execute-mitigation': async (data: Record<string, unknown>) => execute(d.workflow, parseJob(ProposalJob, data, 'execute-mitigation').proposalId),
+    'verify-mitigation': async (data: Record<string, unknown>, job: { signal?: AbortSignal }) => verify(d.workflow, parseJob(ProposalJob, data, 'verify-mitigation').proposalId, job.signal),
+    'expire-proposal': async (data: Record<string, unknown>) => expire(d.workflow, parseJob(ProposalJob, data, 'expire-proposal').proposalId),
+    diagnose: async (data: Record<string, unknown>) => {
+      const j = parseJob(DiagnoseJob, data, 'diagnose');
+      return startDiagnosis(engineDeps(), j.incidentId, j.runId);
+    },
+    'diagnose-check': async (data: Record<string, unknown>, job: { attemptsMade: number; attempts: number; signal?: AbortSignal }) => runCheckJob(engineDeps(), parseJob(CheckJob, data, 'diagnose-check'), job),
+    'diagnose-assess': async (data: Record<string, unknown>) => {
+      const j = parseJob(DiagnoseJob, data, 'diagnose-assess');
+      await finishDiagnosis(engineDeps(), j.incidentId, j.runId);
+    },
+    'diagnose-progress': async (data: Record<string, unknown>) => {
+      const j = parseJob(DiagnoseJob, data, 'diagnose-progress');
+      await updateProgress(engineDeps(), j.incidentId, j.runId);
+    },
     command: async (data: Record<string, unknown>) => onLifecycle(d.workflow, parseJob(LifecycleJob, data, 'command')),
     remind: async (data: Record<string, unknown>) => remind(d.workflow, parseJob(RemindJob, data, 'remind')),
     postmortem: async (data: Record<string, unknown>) => draftPostmortem(d.workflow, parseJob(PostmortemJob, data, 'postmortem')),

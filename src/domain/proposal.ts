@@ -43,5 +43,11 @@ export const Proposal = z.object({
   decidedBy: z.string().optional(),
   outcome: z.string().optional(),
   messageTs: z.string().optional(),
+  /** The approval rule that covers it (re-checked at click time against the current config). */
+  rule: z.string().optional(),
+  /** The mitigation that would undo this one, computed from the state it was pinned to. */
+  revert: Mitigation.optional(),
+  silenceId: z.string().optional(),
+  verification: z.object({ result: z.enum(['verified', 'not-yet', 'failed']), detail: z.string() }).optional(),
 });
 export type Proposal = z.infer<typeof Proposal>;

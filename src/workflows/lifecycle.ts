@@ -7,7 +7,7 @@ import type { Assessment } from '../domain/diagnostics.js';
 import type { Incident } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import type { WorkflowDeps } from './context.js';
-import { scheduleCardRefresh, scheduleReminder } from './incidents.js';
+import { scheduleCardRefresh } from './incidents.js';
 import { computeFigures, formatDuration } from './postmortem/figures.js';
 import { renderPostmortem } from './postmortem/render.js';
 import { pageTimeline } from './postmortem/timeline-page.js';
@@ -43,7 +43,7 @@ export async function onLifecycle(deps: WorkflowDeps, job: z.infer<typeof Lifecy
   if (job.op === 'reopened') {
     await postBoth(deps, incident, deps.render.text(`:repeat: *${incident.id} reopened*: the alert fired again within the reopen window (flapping, ${job.reopenCount}×).`), deps.render.announcement(incident, 'reopened'), `reopen-${incident.id}-${job.reopenCount}`);
     await scheduleCardRefresh(deps, incident.id);
-    await scheduleReminder(deps, incident.id);
+    await scheduleNextReminder(deps, incident);
     return;
   }
   // resolved
@@ -56,11 +56,45 @@ export async function onLifecycle(deps: WorkflowDeps, job: z.infer<typeof Lifecy
   ].filter(Boolean).join(' · ');
   const summary = `:white_check_mark: *${incident.id} resolved* (${incident.severity}) — ${figures}. The post-mortem draft follows.`;
   await postBoth(deps, incident, deps.render.text(summary), deps.render.announcement(incident, 'resolved', figures), `resolve-${incident.id}-${job.reopenCount}`);
+  await cancelReminders(deps, incident);
   await deps.queue.enqueue('postmortem', { incidentId: incident.id, reason: 'resolved' }, { jobId: `pm-${incident.id}-resolved-${job.reopenCount}` });
   const reminderAfter = deps.config.postmortem.reminderAfter;
   if (reminderAfter > 0) await deps.queue.enqueue('postmortem', { incidentId: incident.id, reason: 'reminder' }, { jobId: `pm-${incident.id}-reminder-${job.reopenCount}`, delayMs: reminderAfter });
   const days = deps.config.archive.afterDays;
   if (days > 0) await deps.queue.enqueue('archive', { incidentId: incident.id }, { jobId: `archive-${incident.id}-${job.reopenCount}`, delayMs: days * 86_400_000 });
+}
+
+/**
+ * Reminder job ids: slot n is due at since + n * cadence. Slot 1 is the id scheduleReminder uses; later
+ * slots carry their number, so replicas, retries and reopen all land on the same id for the same slot.
+ */
+export function reminderJobId(incidentId: string, sinceMs: number, slot: number): string {
+  return slot <= 1 ? `remind-${incidentId}-${sinceMs}` : `remind-${incidentId}-${sinceMs}-${slot}`;
+}
+
+/** The next reminder slot after now (at least 1), for the incident's current cadence. */
+function nextReminderSlot(sinceMs: number, cadence: number, nowMs: number): number {
+  return Math.max(1, Math.floor((nowMs - sinceMs) / cadence) + 1);
+}
+
+/** Schedules the reminder of the next slot (after a reopen the first slot's job may long be done). */
+async function scheduleNextReminder(deps: WorkflowDeps, incident: Incident): Promise<void> {
+  const cadence = deps.config.status.cadence[incident.severity];
+  if (!cadence || incident.status === 'resolved') return;
+  const sinceMs = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
+  const nowMs = deps.clock.now().getTime();
+  const n = nextReminderSlot(sinceMs, cadence, nowMs);
+  await deps.queue.enqueue('remind', { incidentId: incident.id, since: new Date(sinceMs).toISOString() }, { jobId: reminderJobId(incident.id, sinceMs, n), delayMs: Math.max(0, sinceMs + n * cadence - nowMs) });
+}
+
+/** Resolved: the pending reminder is removed from the queue (were it to run, it would skip anyway). */
+async function cancelReminders(deps: WorkflowDeps, incident: Incident): Promise<void> {
+  const cadence = deps.config.status.cadence[incident.severity];
+  if (!cadence) return;
+  const sinceMs = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
+  const n = nextReminderSlot(sinceMs, cadence, deps.clock.now().getTime());
+  const ids = new Set([reminderJobId(incident.id, sinceMs, 1), reminderJobId(incident.id, sinceMs, n - 1), reminderJobId(incident.id, sinceMs, n)]);
+  for (const id of ids) await deps.queue.cancel('remind', id);
 }
 
 /** A status-update reminder: nudges the commander (or the channel) when no update came within the cadence. */
@@ -72,14 +106,20 @@ export async function remind(deps: WorkflowDeps, job: z.infer<typeof RemindJob>)
   if (Date.parse(since) !== Date.parse(job.since)) return 'skipped';
   const cadence = deps.config.status.cadence[incident.severity];
   if (!cadence) return 'skipped';
-  const who = incident.roles.commander ? `<@${incident.roles.commander}>` : 'Team';
-  await deps.chat.post(incident.channelId, deps.render.text(`:alarm_clock: ${who}, no status update for ${formatDuration(cadence)} (${incident.severity} cadence). Post one with \`/incident update <text>\`.`));
-  const nowIso = deps.clock.now().toISOString();
-  await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'reminder.sent', actor: 'warroom', text: `Status-update reminder sent to ${incident.roles.commander ? `<@${incident.roles.commander}>` : 'the channel'}` }, `remind-${job.since}-${nowIso.slice(0, 16)}`);
-  // Next nudge one cadence later, keyed by the same "since" so replicas never double it.
-  const n = Math.floor((deps.clock.now().getTime() - Date.parse(since)) / cadence) + 1;
-  await deps.queue.enqueue('remind', { incidentId: incident.id, since }, { jobId: `remind-${incident.id}-${Date.parse(since)}-${n}`, delayMs: Math.max(1000, Date.parse(since) + n * cadence - deps.clock.now().getTime()) });
-  return 'sent';
+  const sinceMs = Date.parse(since);
+  const nowMs = deps.clock.now().getTime();
+  // The slot this reminder stands for: at most one post per slot, whatever the number of jobs for it.
+  const slot = Math.max(1, Math.floor((nowMs - sinceMs) / cadence));
+  const claimed = await deps.store.claimOnce(`remind-${incident.id}-${sinceMs}-${slot}`, Math.max(2 * cadence, 86_400_000));
+  if (claimed) {
+    const who = incident.roles.commander ? `<@${incident.roles.commander}>` : 'Team';
+    await deps.chat.post(incident.channelId, deps.render.text(`:alarm_clock: ${who}, no status update for ${formatDuration(cadence)} (${incident.severity} cadence). Post one with \`/incident update <text>\`.`));
+    await deps.store.appendTimeline(incident.id, { at: new Date(nowMs).toISOString(), kind: 'reminder.sent', actor: 'warroom', text: `Status-update reminder sent to ${incident.roles.commander ? `<@${incident.roles.commander}>` : 'the channel'}`, data: { slot } }, `remind-${sinceMs}-${slot}`);
+  }
+  // Next nudge one cadence later, keyed by the same "since" and the slot number so replicas never double it.
+  const n = nextReminderSlot(sinceMs, cadence, nowMs);
+  await deps.queue.enqueue('remind', { incidentId: incident.id, since }, { jobId: reminderJobId(incident.id, sinceMs, n), delayMs: Math.max(1000, sinceMs + n * cadence - nowMs) });
+  return claimed ? 'sent' : 'skipped';
 }
 
 export async function buildPostmortem(deps: WorkflowDeps, incidentId: string): Promise<{ incident: Incident; markdown: string }> {
@@ -135,7 +175,7 @@ export async function timelineView(deps: WorkflowDeps, incident: Incident, page:
 /** Pins and the configured reaction bring a message into the timeline with its original time and author. */
 export async function captureSlackEvent(
   deps: WorkflowDeps,
-  e: { type: 'pin_added' | 'pin_removed' | 'reaction_added' | 'reaction_removed'; user: string; channel: string; ts: string; text?: string; reaction?: string; eventTs: string },
+  e: { type: 'pin_added' | 'pin_removed' | 'reaction_added' | 'reaction_removed'; user: string; channel: string; ts: string; text?: string; reaction?: string; eventTs: string; author?: string },
 ): Promise<void> {
   const incident = await deps.store.findByChannel(e.channel);
   if (!incident) return;
@@ -146,9 +186,11 @@ export async function captureSlackEvent(
     await deps.store.removeTimeline(incident.id, dedupe);
     return;
   }
-  // The message's own time is its ts (seconds.micro since the epoch), its author the person who pinned or reacted
-  // unless the message text is known to be someone else's (pins carry the message; reactions do not).
-  const at = new Date(Math.round(Number(e.ts) * 1000)).toISOString();
+  // The message's own time is its ts (seconds.micro since the epoch); its author is the one who wrote it
+  // (pin events carry the message, reactions the item_user), else the person who pinned or reacted.
+  const ms = Number(e.ts) * 1000;
+  if (!Number.isFinite(ms) || ms <= 0) return;
+  const at = new Date(Math.round(ms)).toISOString();
   const text = e.text ? e.text.slice(0, 2000) : `message ${e.ts} marked with :${e.reaction}:`;
-  await deps.store.appendTimeline(incident.id, { at, kind: e.type === 'pin_added' ? 'slack.pinned' : 'slack.reaction', actor: e.user, text, data: { ts: e.ts, channel: e.channel } }, dedupe);
+  await deps.store.appendTimeline(incident.id, { at, kind: e.type === 'pin_added' ? 'slack.pinned' : 'slack.reaction', actor: e.author ?? e.user, text, data: { ts: e.ts, channel: e.channel, by: e.user } }, dedupe);
 }

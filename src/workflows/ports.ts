@@ -65,6 +65,9 @@ export interface IncidentStore {
 
   /** First writer wins: true only for the first caller with this key (TTL in ms, 0 = forever). */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Append to a small JSON list (progress of a diagnosis run). */
+  pushDoc(key: string, value: unknown): Promise<void>;
+  listDocs<T>(key: string): Promise<T[]>;
   /** Small JSON documents keyed by name (assessment, progress message ts...). */
   getDoc<T>(key: string): Promise<T | undefined>;
   setDoc(key: string, value: unknown, ttlMs?: number): Promise<void>;
@@ -96,6 +99,9 @@ export type JobName =
   | 'open-incident'
   | 'refresh-card'
   | 'diagnose'
+  | 'diagnose-check'
+  | 'diagnose-assess'
+  | 'diagnose-progress'
   | 'execute-mitigation'
   | 'verify-mitigation'
   | 'expire-proposal'
@@ -103,6 +109,20 @@ export type JobName =
   | 'postmortem'
   | 'archive'
   | 'command';
+
+export interface FlowJob {
+  name: JobName;
+  data: Record<string, unknown>;
+  jobId: string;
+  attempts?: number;
+}
+
+/** Parent/child jobs (BullMQ flows): the parent runs once every child has finished. */
+export interface FlowQueue {
+  addFlow(parent: FlowJob, children: FlowJob[]): Promise<void>;
+  /** Adds a child to a parent that is still waiting for its children. Same jobId twice: no-op. */
+  addChild(parent: { name: JobName; jobId: string }, child: FlowJob): Promise<void>;
+}
 
 export interface JobQueue {
   /** Durable enqueue of one delivery: resolves only once Redis has it. Throws AppError('unavailable') when Redis is down. */

@@ -23,7 +23,8 @@ export async function declareIncident(deps: WorkflowDeps, input: { title: string
     name: input.title,
     severity: input.severity,
     labels: { alertname: 'ManualIncident', declared_by: input.userId, ...(input.responders?.length ? { responders: input.responders.join(',') } : {}) },
-    annotations: { summary: input.title },
+    // No summary annotation: the title is the alert name, and titleFor would repeat it ("X: X").
+    annotations: {},
     startsAt: now,
     links: [],
   };

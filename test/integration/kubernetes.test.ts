@@ -46,7 +46,7 @@ async function appError(p: Promise<unknown>): Promise<AppError> {
     await p;
   } catch (e) {
     if (e instanceof AppError) return e;
-    throw new Error(`expected an AppError, got ${String(e)}`);
+    throw new Error(`expected an AppError, got ${String(e)}`, { cause: e });
   }
   throw new Error('expected the call to fail');
 }
@@ -144,6 +144,8 @@ describe('rollbackDeployment (kubectl rollout undo)', () => {
     const r = await kube.rollbackDeployment('prod', 'web', 0, { dryRun: true });
     expect(r.diff).toContainEqual({ field: 'container app image', before: V2, after: V1 });
     expect(at(r.after, 'spec', 'template', 'spec', 'containers', 0, 'image')).toBe(V1);
+    // The would-be object: generation bumped in the response only.
+    expect(at(r.after, 'metadata', 'generation')).toBe(Number(at(before, 'metadata', 'generation')) + 1);
     expect(r.resourceVersion).toBe(at(before, 'metadata', 'resourceVersion'));
     const patch = emu.requests.find((q) => q.verb === 'patch');
     expect(patch?.dryRun).toBe(true);
@@ -168,6 +170,22 @@ describe('rollbackDeployment (kubectl rollout undo)', () => {
 
     const ok = await kube.rollbackDeployment('prod', 'web', 0, { dryRun: false, expectResourceVersion: rv });
     expect(ok.diff).toContainEqual({ field: 'container app image', before: V2, after: V1 });
+  });
+
+  it('a 422 that is not about the pinned version stays bad_request with the server words', async () => {
+    const { emu, kube } = await setup();
+    const web = emu.get('Deployment', 'prod', 'web');
+    // A revision whose pod template no longer matches the Deployment's selector: the server refuses it.
+    emu.upsert({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'web-odd', namespace: 'prod', labels: { app: 'web' }, annotations: { 'deployment.kubernetes.io/revision': '5' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: at(web, 'metadata', 'uid'), controller: true }] },
+      spec: { replicas: 0, template: { metadata: { labels: { app: 'other' } }, spec: { containers: [{ name: 'app', image: 'registry.example.com/web:odd' }] } } },
+    });
+    const rv = String(at(web, 'metadata', 'resourceVersion'));
+    const e = await appError(kube.rollbackDeployment('prod', 'web', 5, { dryRun: false, expectResourceVersion: rv }));
+    expect(e.code).toBe('bad_request');
+    expect(e.message).toContain('spec.template.metadata.labels: Invalid value');
   });
 });
 
@@ -330,7 +348,8 @@ describe('errors', () => {
 describe('rollout status over the emulated controller', () => {
   it('goes from waiting to done for a healthy image, and to failed (ProgressDeadlineExceeded) with OOMKilled pods for a crashlooping one', async () => {
     const V3 = 'registry.example.com/web:v3';
-    const { emu, kube, kc } = await setup({ behaviour: { [V3]: 'crashloop-oom' } });
+    // A slower rollout (observed after 450 ms) so the first read surely precedes the controller.
+    const { emu, kube, kc } = await setup({ behaviour: { [V3]: 'crashloop-oom' }, rolloutMs: 1500 });
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     await apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: V3 }] });
     const first = rolloutStatus((await kube.getDeployment('prod', 'web'))!);

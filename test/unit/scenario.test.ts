@@ -215,7 +215,7 @@ describe('relative times', () => {
     };
     expect(pod.status.containerStatuses[0]?.lastState.terminated.finishedAt).toBe('2026-03-10T13:59:00Z');
     // the scenario itself is not changed
-    expect((s.kubernetes.objects[0]?.metadata as { creationTimestamp: string }).creationTimestamp).toBe('-400d');
+    expect(s.kubernetes.objects[0]?.metadata.creationTimestamp).toBe('-400d');
   });
 });
 

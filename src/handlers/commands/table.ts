@@ -7,6 +7,7 @@ import type { Mitigation } from '../../domain/diagnostics.js';
 import { Role } from '../../domain/incident.js';
 import type { Incident } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
+import { CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blocks/ids.js';
 import type { WorkflowDeps } from '../../workflows/context.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
 import { addNote, assignRole, declareIncident, postStatusUpdate, setSeverity, type CommandOutcome } from '../../workflows/triage.js';
@@ -114,6 +115,30 @@ function need<T>(v: T | undefined, usage: string): T {
 
 const inc = (ctx: CommandContext) => ctx.incident as Incident;
 
+/** The declare form: title, severity and extra responders, read back by the view_submission listener. */
+export function declareModal(channelId: string): Record<string, unknown> {
+  const plain = (text: string) => ({ type: 'plain_text', text });
+  const sevOption = (n: number) => ({ text: plain(`SEV${n}`), value: `SEV${n}` });
+  return {
+    type: 'modal',
+    callback_id: CALLBACKS.declare,
+    private_metadata: JSON.stringify({ channelId }),
+    title: plain('Declare an incident'),
+    submit: plain('Declare'),
+    close: plain('Cancel'),
+    blocks: [
+      { type: 'input', block_id: DECLARE_FIELDS.title.block, label: plain('Title'), element: { type: 'plain_text_input', action_id: DECLARE_FIELDS.title.action, max_length: 140, placeholder: plain('Checkout is failing for EU customers') } },
+      {
+        type: 'input',
+        block_id: DECLARE_FIELDS.severity.block,
+        label: plain('Severity'),
+        element: { type: 'static_select', action_id: DECLARE_FIELDS.severity.action, initial_option: sevOption(3), options: [1, 2, 3, 4].map(sevOption) },
+      },
+      { type: 'input', optional: true, block_id: DECLARE_FIELDS.responders.block, label: plain('Responders to invite'), element: { type: 'multi_users_select', action_id: DECLARE_FIELDS.responders.action } },
+    ],
+  };
+}
+
 async function propose(ctx: CommandContext, m: Mitigation): Promise<CommandReply> {
   if (!ctx.deps.propose) return { ok: false, message: 'Mitigations are not enabled in this deployment (no Kubernetes or Alertmanager configured).' };
   return ctx.deps.propose(ctx.deps, inc(ctx), m, ctx.userId);
@@ -131,8 +156,10 @@ export const COMMANDS: CommandSpec[] = [
       const severity = parseSeverity(w[0]);
       const title = (severity ? w.slice(1) : w).join(' ').trim();
       if (!title) {
-        if (ctx.triggerId && ctx.deps.openDeclareModal) {
-          await ctx.deps.openDeclareModal(ctx.deps, ctx.triggerId, ctx.channelId);
+        if (ctx.triggerId) {
+          // A plugged-in modal wins; otherwise the built-in form (its fields are what the view listener reads).
+          if (ctx.deps.openDeclareModal) await ctx.deps.openDeclareModal(ctx.deps, ctx.triggerId, ctx.channelId);
+          else await ctx.deps.chat.openView(ctx.triggerId, declareModal(ctx.channelId));
           return { ok: true, message: '' };
         }
         throw new AppError('bad_request', 'usage: `/incident declare [sev1-4] <title>`');

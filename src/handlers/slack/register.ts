@@ -19,8 +19,8 @@ export interface ActionHooks {
 }
 
 export type SlackTimelineEvent =
-  | { type: 'pin_added' | 'pin_removed'; user: string; channel: string; ts: string; text: string; eventTs: string }
-  | { type: 'reaction_added' | 'reaction_removed'; user: string; channel: string; ts: string; reaction: string; eventTs: string };
+  | { type: 'pin_added' | 'pin_removed'; user: string; channel: string; ts: string; text: string; eventTs: string; author?: string }
+  | { type: 'reaction_added' | 'reaction_removed'; user: string; channel: string; ts: string; reaction: string; eventTs: string; author?: string };
 
 export type SlackDeps = WorkflowDeps & CommandHooks & ActionHooks;
 
@@ -32,8 +32,15 @@ const ButtonBody = z.object({
   container: z.object({ channel_id: z.string().optional() }).passthrough().optional(),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() })).min(1),
 });
-const PinEvent = z.object({ type: z.enum(['pin_added', 'pin_removed']), user: z.string(), channel_id: z.string(), event_ts: z.string(), item: z.object({ message: z.object({ ts: z.string(), text: z.string().default('') }).passthrough().optional() }).passthrough() });
-const ReactionEvent = z.object({ type: z.enum(['reaction_added', 'reaction_removed']), user: z.string(), reaction: z.string(), event_ts: z.string(), item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }) });
+const PinEvent = z.object({
+  type: z.enum(['pin_added', 'pin_removed']),
+  user: z.string(),
+  channel_id: z.string(),
+  event_ts: z.string(),
+  item_user: z.string().optional(),
+  item: z.object({ message: z.object({ ts: z.string(), text: z.string().default(''), user: z.string().optional() }).passthrough().optional() }).passthrough(),
+});
+const ReactionEvent = z.object({ type: z.enum(['reaction_added', 'reaction_removed']), user: z.string(), reaction: z.string(), event_ts: z.string(), item_user: z.string().optional(), item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }) });
 
 function userMessage(e: unknown): string {
   if (isAppError(e) && ['bad_request', 'not_found', 'forbidden', 'stale', 'conflict'].includes(e.code)) return e.message;
@@ -129,12 +136,13 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
     if (pin.success) {
       const msg = pin.data.item.message;
       if (!msg) return;
-      await deps.slackEvent(deps, { type: pin.data.type, user: pin.data.user, channel: pin.data.channel_id, ts: msg.ts, text: msg.text, eventTs: pin.data.event_ts });
+      const author = msg.user ?? pin.data.item_user;
+      await deps.slackEvent(deps, { type: pin.data.type, user: pin.data.user, channel: pin.data.channel_id, ts: msg.ts, text: msg.text, eventTs: pin.data.event_ts, ...(author ? { author } : {}) });
       return;
     }
     const r = ReactionEvent.safeParse(raw);
     if (r.success && r.data.item.type === 'message' && r.data.item.channel && r.data.item.ts) {
-      await deps.slackEvent(deps, { type: r.data.type, user: r.data.user, channel: r.data.item.channel, ts: r.data.item.ts, reaction: r.data.reaction, eventTs: r.data.event_ts });
+      await deps.slackEvent(deps, { type: r.data.type, user: r.data.user, channel: r.data.item.channel, ts: r.data.item.ts, reaction: r.data.reaction, eventTs: r.data.event_ts, ...(r.data.item_user ? { author: r.data.item_user } : {}) });
     }
   }
 

@@ -266,7 +266,7 @@ export function createCloudWatchAdapter(opts: CloudWatchAdapterOptions = {}): Cl
         const chunk = queries.slice(i, i + MAX_QUERIES_PER_CALL);
         let token: string | undefined;
         let pages = 0;
-        let last: MetricDataResult[] = [];
+        let last: MetricDataResult[];
         do {
           const out = await call('GetMetricData', signal, () =>
             clientFor(region).send(

@@ -651,6 +651,7 @@ export function createKubernetesAdapter(kc: k8s.KubeConfig, opts: KubernetesAdap
         (o) => apps.patchNamespacedDeployment({ name, namespace, body: ops, ...dryRunParam(mopts.dryRun) }, o),
         k8s.PatchStrategy.JsonPatch,
         mopts.expectResourceVersion,
+        async () => metaOf(await readDeploymentRaw(namespace, name)).resourceVersion,
       );
       const afterPlain = plain(after, 'V1Deployment');
       return result(d, afterPlain, deploymentDiff(d, afterPlain), mopts.dryRun);
@@ -741,22 +742,33 @@ export function createKubernetesAdapter(kc: k8s.KubeConfig, opts: KubernetesAdap
   };
 
   /**
-   * A write. With a pinned resourceVersion, a 409 (merge patches) or the 422 of a failed JSON Patch
-   * `test` on /metadata/resourceVersion both mean the object moved on: AppError 'conflict', with
-   * details.stale=true so a workflow can tell a pinned proposal went stale.
+   * A write. With a pinned resourceVersion, a 409 (merge patches) means the object moved on. A
+   * failed JSON Patch `test` answers 422 with a generic message that does not say which operation
+   * failed, so on a 422 the object is read again: a different resourceVersion is the same stale
+   * case. Both become AppError 'conflict' with details.stale=true (a pinned proposal went stale);
+   * any other 422 stays 'bad_request'.
    */
-  async function mutate<T>(operation: string, fn: (o: ConfigurationOptions) => Promise<T>, contentType: string, expectResourceVersion: string | undefined): Promise<T> {
+  async function mutate<T>(
+    operation: string,
+    fn: (o: ConfigurationOptions) => Promise<T>,
+    contentType: string,
+    expectResourceVersion: string | undefined,
+    currentResourceVersion?: () => Promise<string | undefined>,
+  ): Promise<T> {
     try {
       return await call(operation, fn, undefined, contentType);
     } catch (e) {
       if (expectResourceVersion !== undefined && e instanceof AppError) {
         const d = e.details as K8sErrorDetails | undefined;
-        const testFailed = d?.httpStatus === 422 && /test/i.test(e.message) && /resourceVersion/.test(e.message);
-        if (d?.httpStatus === 409 || testFailed) {
-          throw new AppError('conflict', `${operation}: the object changed since resourceVersion ${expectResourceVersion} (${e.message})`, {
-            cause: e,
-            details: { ...d, stale: true, expectedResourceVersion: expectResourceVersion },
-          });
+        let stale = d?.httpStatus === 409;
+        let now: string | undefined;
+        if (!stale && d?.httpStatus === 422 && currentResourceVersion) {
+          now = await currentResourceVersion().catch(() => undefined);
+          stale = now !== undefined && now !== expectResourceVersion;
+        }
+        if (stale) {
+          const message = now !== undefined ? `${operation}: the object changed since the proposal (resourceVersion ${expectResourceVersion}, now ${now})` : `${operation}: ${e.message}`;
+          throw new AppError('conflict', message, { cause: e, details: { ...d, stale: true, expectedResourceVersion: expectResourceVersion } });
         }
       }
       throw e;

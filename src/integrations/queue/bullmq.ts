@@ -3,11 +3,11 @@
  * replicas add a job once (DESIGN principle 7). Producer connections fail fast (so the webhook answers
  * 503 and the sender retries); worker connections block and retry forever (maxRetriesPerRequest: null).
  */
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { FlowProducer, Queue, UnrecoverableError, Worker, type ConnectionOptions, type FlowJob as BullFlowJob, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { IngestBatch } from '../../domain/alert.js';
 import { AppError, isAppError } from '../../errors.js';
-import type { JobName, JobOptions, JobQueue, Logger } from '../../workflows/ports.js';
+import type { FlowJob, FlowQueue, JobName, JobOptions, JobQueue, Logger } from '../../workflows/ports.js';
 
 export type QueueFamily = 'ingest' | 'incident' | 'diagnose' | 'mitigation';
 
@@ -20,6 +20,9 @@ export const QUEUE_OF: Record<JobName, QueueFamily> = {
   archive: 'incident',
   command: 'incident',
   diagnose: 'diagnose',
+  'diagnose-check': 'diagnose',
+  'diagnose-assess': 'diagnose',
+  'diagnose-progress': 'diagnose',
   'execute-mitigation': 'mitigation',
   'verify-mitigation': 'mitigation',
   'expire-proposal': 'mitigation',
@@ -71,7 +74,7 @@ export function workerConnectionOptions(url: string): ConnectionOptions {
   };
 }
 
-export interface QueueSet extends JobQueue {
+export interface QueueSet extends JobQueue, FlowQueue {
   queues: Record<QueueFamily, Queue>;
   counts(): Promise<Record<QueueFamily, Record<string, number>>>;
   close(): Promise<void>;
@@ -109,6 +112,15 @@ export function createQueueSet(opts: QueueSetOptions): QueueSet {
     });
   const queues: Record<QueueFamily, Queue> = { ingest: mk('ingest'), incident: mk('incident'), diagnose: mk('diagnose'), mitigation: mk('mitigation') };
   for (const q of Object.values(queues)) q.on('error', () => undefined);
+  const flows = new FlowProducer({ connection, prefix });
+  flows.on('error', () => undefined);
+  const CHILD_OPTS = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 }, backoff: { type: 'exponential' as const, delay: 1000, jitter: 0.3 } };
+  const toBull = (j: FlowJob): BullFlowJob => ({
+    name: j.name,
+    queueName: `warroom-${QUEUE_OF[j.name]}`,
+    data: j.data,
+    opts: { jobId: safeJobId(j.jobId), attempts: j.attempts ?? 1, ...CHILD_OPTS, ignoreDependencyOnFailure: true },
+  });
 
   const add = async (name: JobName, data: object, o: JobOptions) => {
     const q = queues[QUEUE_OF[name]];
@@ -132,6 +144,21 @@ export function createQueueSet(opts: QueueSetOptions): QueueSet {
     queues,
     enqueueIngest: (batch: IngestBatch) => add('ingest', { batch }, { jobId: batch.deliveryId }),
     enqueue: (name, data, o) => add(name, data, o),
+    addFlow: async (parent, children) => {
+      await withTimeout(
+        flows.add({ ...toBull(parent), opts: { jobId: safeJobId(parent.jobId), attempts: parent.attempts ?? 3, ...CHILD_OPTS }, children: children.map(toBull) }),
+        timeoutMs,
+        'add flow',
+      );
+    },
+    addChild: async (parent, child) => {
+      const b = toBull(child);
+      await withTimeout(
+        queues[QUEUE_OF[child.name]].add(child.name, child.data, { ...b.opts, parent: { id: safeJobId(parent.jobId), queue: `${prefix}:warroom-${QUEUE_OF[parent.name]}` } }),
+        timeoutMs,
+        'add child',
+      );
+    },
     cancel: async (name, jobId) => {
       const q = queues[QUEUE_OF[name]];
       const job = await q.getJob(safeJobId(jobId));
@@ -143,7 +170,7 @@ export function createQueueSet(opts: QueueSetOptions): QueueSet {
       return out;
     },
     close: async () => {
-      await Promise.all(Object.values(queues).map((q) => q.close()));
+      await Promise.all([...Object.values(queues).map((q) => q.close()), flows.close()]);
       connection.disconnect();
     },
   };

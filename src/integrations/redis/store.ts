@@ -99,6 +99,7 @@ export function createRedisStore(redis: Redis, opts: RedisStoreOptions = {}): In
     tlDedupe: (id: string, d: string) => `${p}tld:${id}:${d}`,
     once: (key: string) => `${p}once:${key}`,
     doc: (key: string) => `${p}doc:${key}`,
+    list: (key: string) => `${p}list:${key}`,
     findings: (id: string, run: string) => `${p}find:${id}:${run}`,
     findingRuns: (id: string) => `${p}findruns:${id}`,
     prop: (id: string) => `${p}prop:${id}`,
@@ -269,6 +270,14 @@ export function createRedisStore(redis: Redis, opts: RedisStoreOptions = {}): In
         const t = await redis.get(k.doc(key));
         return t === null ? undefined : (JSON.parse(t) as T);
       }),
+
+    pushDoc: (key, value) =>
+      guard(async () => {
+        await redis.rpush(k.list(key), JSON.stringify(value));
+      }),
+
+    listDocs: <T>(key: string) =>
+      guard(async () => (await redis.lrange(k.list(key), 0, -1)).map((t) => JSON.parse(t) as T)),
 
     setDoc: (key, value, ttlMs) =>
       guard(async () => {

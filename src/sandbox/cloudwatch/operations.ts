@@ -70,7 +70,7 @@ export function buildWorld(scenario: Scenario, anchor: Date, pageSizes: Partial<
         history.push({
           AlarmName: a.alarm.name,
           AlarmType: 'MetricAlarm',
-          time: t.time.getTime() + 40,
+          time: t.time.getTime(),
           HistoryItemType: 'Action',
           HistorySummary: `Successfully executed action ${arn}`,
           HistoryData: JSON.stringify({ actionState: 'Succeeded', stateUpdateTimestamp: t.time.getTime(), notificationResource: arn, publishedMessage: published.message, error: null }),
@@ -78,6 +78,7 @@ export function buildWorld(scenario: Scenario, anchor: Date, pageSizes: Partial<
       }
     });
   }
+  // stable: at equal times a state update precedes the action it triggered
   history.sort((x, y) => x.time - y.time);
   return {
     scenario,
@@ -120,10 +121,13 @@ function configurationOf(alarm: ScenarioAlarm, arn: string, accountId: string): 
 const EpochSeconds = z.number().finite();
 
 function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input);
+  const r = schema.safeParse(input, { reportInput: true });
   if (r.success) return r.data;
   const first = r.error.issues[0];
   const where = first ? first.path.join('.') : '';
+  if (first && first.code === 'invalid_type' && first.input === undefined) {
+    throw new CloudWatchFault('ValidationError', `1 validation error detected: Value null at '${where}' failed to satisfy constraint: Member must not be null`);
+  }
   if (first && (first.code === 'too_small' || first.code === 'too_big' || first.code === 'invalid_value')) {
     throw new CloudWatchFault('ValidationError', `1 validation error detected: Value at '${where}' failed to satisfy constraint: ${first.message}`);
   }

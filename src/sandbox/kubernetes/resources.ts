@@ -124,9 +124,13 @@ export function invalid(kind: string, group: string, name: string, errors: Field
   });
 }
 
-/** 422 from a patch that does not apply (a failed JSON Patch `test`, a missing path). */
-export function patchNotApplied(message: string): StatusBody {
-  return statusBody(422, 'Invalid', message, {});
+/**
+ * 422 from a JSON Patch that does not apply (a failed `test`, a missing path). The API server uses
+ * NewGenericServerResponse(422, ..., isUnexpectedResponse=false): a generic message and empty
+ * details, so the operation that failed cannot be read off the reply.
+ */
+export function patchNotApplied(): StatusBody {
+  return statusBody(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
 }
 
 export function forbidden(input: { user: string; verb: string; group: string; resource: string; subresource?: string; namespace?: string; name?: string }): StatusBody {

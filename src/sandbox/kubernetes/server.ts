@@ -417,7 +417,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       }
     } catch (e) {
       if (e instanceof PatchError) {
-        throw new HttpError(e.kind === 'invalid' ? patchNotApplied(e.message) : statusBody(400, 'BadRequest', e.message));
+        throw new HttpError(e.kind === 'invalid' ? patchNotApplied() : statusBody(400, 'BadRequest', e.message));
       }
       throw e;
     }
@@ -471,7 +471,16 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     for (const [k, v] of url.searchParams) query[k] = v;
     const parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
     const method = (req.method ?? 'GET').toUpperCase();
-    const rawBody = method === 'GET' ? '' : await readBody(req);
+    let rawBody = '';
+    try {
+      if (method !== 'GET') rawBody = await readBody(req);
+    } catch (e) {
+      if (e instanceof HttpError) {
+        send(res, e.body.code, e.body);
+        return;
+      }
+      throw e;
+    }
     if (options.latencyMs) await sleep(options.latencyMs);
     const route = parseRoute(parts);
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() || undefined;

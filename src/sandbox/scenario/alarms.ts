@@ -3,6 +3,7 @@
  * (with reasons worded as CloudWatch words them, from the metric's own datapoints), and the SNS
  * `Message` CloudWatch publishes on a transition (reference/protocols.md 3.1).
  */
+import { AppError } from '../../errors.js';
 import type { AlarmStateValue, Scenario, ScenarioAlarm } from './schema.js';
 import { combine, parseStat, bucketize } from './statistics.js';
 import { sameDimensionSet, type ExpandedMetric } from './expand.js';
@@ -158,7 +159,7 @@ export function cloudWatchAlarmNotification(
   input: { alarm: string; state: AlarmStateValue; time: Date; reason?: string },
 ): { subject: string; message: string; topicArn: string } {
   const alarm = findAlarm(scenario, input.alarm);
-  if (!alarm) throw new Error(`unknown alarm ${input.alarm}`);
+  if (!alarm) throw new AppError('not_found', `no alarm named ${input.alarm} in scenario ${scenario.name}`);
   const offset = input.time.getTime() - anchor.getTime();
   const transitions = alarmTransitions(alarm, metrics, anchor);
   const here = transitions.find((t) => t.time.getTime() === input.time.getTime() && t.to === input.state);

@@ -1,32 +1,22 @@
 /**
  * Kubernetes resource quantities, the small subset diagnostics need: CPU in cores ("1500m", "2",
  * "0.5") and memory in bytes ("2.5Gi", "512Mi", "1G", "128974848", "1e3").
- * Returns undefined for anything it cannot read (never NaN).
+ * Returns undefined for anything it cannot read (never NaN). The parsing itself is the domain's
+ * (src/domain/rollout.ts); this module adds the sums and formatting the checks print.
  */
-
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei)|([eE][+-]?\d+)|(n|u|m|k|K|M|G|T|P|E))?$/;
+import { parseCpu, parseMemory, parseQuantity as parseDomainQuantity } from '../../domain/rollout.js';
 
 /** A quantity as a plain number in base units (cores for CPU, bytes for memory). */
 export function parseQuantity(q: string | undefined): number | undefined {
-  if (q === undefined) return undefined;
-  const m = QUANTITY.exec(q.trim());
-  if (!m) return undefined;
-  const base = Number(m[1]);
-  if (!Number.isFinite(base)) return undefined;
-  if (m[2]) return base * (BINARY[m[2]] ?? 1);
-  if (m[3]) return base * 10 ** Number(m[3].slice(1));
-  return base * (DECIMAL[m[4] ?? ''] ?? 1);
+  return parseDomainQuantity(q);
 }
 
 export function parseCpuCores(q: string | undefined): number | undefined {
-  return parseQuantity(q);
+  return parseCpu(q);
 }
 
 export function parseMemoryBytes(q: string | undefined): number | undefined {
-  return parseQuantity(q);
+  return parseMemory(q);
 }
 
 /** 1.2 -> "1200m", 2 -> "2000m" (the way the investigation talks about requests and limits). */
@@ -50,7 +40,8 @@ export function sumContainerResource(
   let total = 0;
   if (containers.length === 0) return undefined;
   for (const c of containers) {
-    const v = parseQuantity(c.resources?.[kind]?.[resource]);
+    const q = c.resources?.[kind]?.[resource];
+    const v = resource === 'cpu' ? parseCpu(q) : parseMemory(q);
     if (v === undefined) return undefined;
     total += v;
   }

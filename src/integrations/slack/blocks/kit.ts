@@ -13,6 +13,7 @@ export type Block = Record<string, unknown>;
  */
 export function esc(text: string): string {
   return text
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -22,6 +23,7 @@ export function esc(text: string): string {
 
 /** For plain_text fields: only control characters removed (plain_text never renders mentions). */
 export function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Subject } from '../../../domain/diagnostics.js';
 import type { MetricQuery } from '../../ports.js';
-import { inWindows, makeFinding, notConfigured, round, targetGroupName, type Check, type CheckResult } from '../types.js';
+import { FACT, inWindows, makeFinding, notConfigured, round, targetGroupName, type Check, type CheckResult } from '../types.js';
 import { burstWindows, byId, points, secs, span } from './cw-util.js';
 
 const ID = 'lb-breakdown';
@@ -24,6 +24,16 @@ interface GroupStats {
   max: number;
   requests: number;
   datapoints: number;
+}
+
+/**
+ * The alarm-history facts this check read, carried in its own findings so the subjects it
+ * discovers get them whether the engine hands on `ctx.facts` or only the findings' facts.
+ */
+function carried(facts: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of [FACT.firstFlapAt, FACT.flapCycles, FACT.alarmWindows]) if (facts[k] !== undefined) out[k] = facts[k];
+  return out;
 }
 
 function upperBound(v: number): string {
@@ -58,7 +68,7 @@ export const lbBreakdownCheck: Check = {
             severity: 'info',
             title: `Alarm is already on target group ${targetGroupName(tgDim)}`,
             summary: `${subject.alarmName} uses {LoadBalancer, TargetGroup}: no split needed; following ${targetGroupName(tgDim)} to its workload`,
-            facts: { culpritTargetGroup: tgDim },
+            facts: { ...carried(ctx.facts), culpritTargetGroup: tgDim },
           }),
         ],
         discovered: [discovered],
@@ -174,7 +184,7 @@ export const lbBreakdownCheck: Check = {
       threshold,
     };
     const evidence = [{ query: `${listQuery}; ${query}`, numbers, link, detail }];
-    const facts = { culpritTargetGroup: top.targetGroup, culpritAvgSeconds: round(top.avg), culpritMaxSeconds: round(top.max), othersMaxAvgSeconds: round(othersMaxAvg) };
+    const facts = { ...carried(ctx.facts), culpritTargetGroup: top.targetGroup, culpritAvgSeconds: round(top.avg), culpritMaxSeconds: round(top.max), othersMaxAvgSeconds: round(othersMaxAvg) };
     const discovered: Subject[] = [{ kind: 'target-group', targetGroup: top.targetGroup, loadBalancer: lb, region: subject.region }];
 
     const slow = stats.filter((s) => s.avg > threshold);

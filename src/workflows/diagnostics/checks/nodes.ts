@@ -12,6 +12,7 @@ import { deploymentSelector } from './k8s-util.js';
 const ID = 'nodes';
 const PRESSURE = ['MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;
 const MAX_NODES = 200;
+const NODE_BATCH = 10;
 
 function requestsOf(containers: K8sContainer[]): { cpu: number; mem: number } {
   let cpu = 0;
@@ -58,10 +59,17 @@ export const nodesCheck: Check = {
         discovered: [],
       };
     }
+    // Pods per node, a few nodes at a time.
+    const podsByNode = new Map<string, K8sPod[]>();
+    for (let i = 0; i < nodes.length; i += NODE_BATCH) {
+      const batch = nodes.slice(i, i + NODE_BATCH);
+      const lists = await Promise.all(batch.map((n) => k8s.listPodsOnNode(n.metadata.name, ctx.signal)));
+      batch.forEach((n, j) => podsByNode.set(n.metadata.name, lists[j] ?? []));
+    }
     const views: NodeView[] = [];
     for (const n of nodes) {
       const conds = n.status.conditions ?? [];
-      const pods: K8sPod[] = await k8s.listPodsOnNode(n.metadata.name, ctx.signal);
+      const pods: K8sPod[] = podsByNode.get(n.metadata.name) ?? [];
       const used = pods
         .filter((p) => p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed')
         .reduce((acc, p) => {

@@ -1,5 +1,5 @@
 /** Helpers shared by the Prometheus checks. */
-import type { K8sDeployment, PromSample } from '../../ports.js';
+import type { PromSample } from '../../ports.js';
 import { FACT, promRegexEscape, quantile, readDate, readWindows, type CheckContext, type Window } from '../types.js';
 
 export const STEP_SECONDS = 60;
@@ -43,14 +43,4 @@ export function burstTimes(perPod: Map<string, Map<number, number>>, windows: Wi
   }
   const q = quantile([...totals.values()], 0.75) ?? 0;
   return times.filter((t) => (totals.get(t) ?? 0) >= q);
-}
-
-export interface ContainerResources {
-  name: string;
-  requestCores?: number;
-  limitCores?: number;
-}
-
-export function deploymentLabel(d: K8sDeployment | undefined): string {
-  return d ? `${d.metadata.namespace ?? ''}/${d.metadata.name}` : '';
 }

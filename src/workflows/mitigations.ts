@@ -1,0 +1,408 @@
+/**
+ * Mitigations behind human approval. A proposal is dry-run on the server, pinned to the object's
+ * state, and shown with Approve/Deny. The approval policy is checked at click time against the
+ * clicking user. Execution is one job with a deterministic id and a compare-and-set on the proposal,
+ * so double clicks and replicas execute once; the write itself is pinned to the resourceVersion.
+ * Then the rollout is watched and the signal that paged re-checked.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ApprovalRule } from '../config.js';
+import type { Assessment, Mitigation, ProposedMitigation } from '../domain/diagnostics.js';
+import type { Incident } from '../domain/incident.js';
+import type { DiffLine, Proposal } from '../domain/proposal.js';
+import { rolloutStatus } from '../domain/rollout.js';
+import { AppError, errorMessage, isAppError } from '../errors.js';
+import type { WorkflowDeps } from './context.js';
+import { scheduleCardRefresh } from './incidents.js';
+import type { MutationResult } from './ports.js';
+import type { CommandOutcome } from './triage.js';
+
+export const ProposalJob = z.object({ proposalId: z.string().min(1) });
+const BOT = 'warroom';
+export const VERIFY = { pollMs: 1000, rolloutDeadlineMs: 5 * 60_000 };
+
+const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
+
+function namespaceOf(m: Mitigation): string | undefined {
+  return m.kind === 'silence' ? undefined : m.namespace;
+}
+
+function describe(m: Mitigation): string {
+  switch (m.kind) {
+    case 'rollback':
+      return `rollback ${m.namespace}/${m.deployment}${m.toRevision ? ` to revision ${m.toRevision}` : ''}`;
+    case 'scale':
+      return `scale ${m.namespace}/${m.deployment} to ${m.replicas}`;
+    case 'hpa':
+      return `HPA ${m.namespace}/${m.name}`;
+    case 'restart':
+      return `restart ${m.namespace}/${m.deployment}`;
+    case 'silence':
+      return `silence for ${m.durationMinutes} min`;
+  }
+}
+
+/** The first approval rule whose selectors match (empty selector lists match everything). */
+export function ruleFor(deps: WorkflowDeps, incident: Incident, m: Mitigation): ApprovalRule | undefined {
+  const env = deps.config.routes.find((r) => r.name === incident.route)?.environment;
+  const ns = namespaceOf(m);
+  return deps.config.approvals.find(
+    (r) => (r.match.namespaces.length === 0 || (ns !== undefined && r.match.namespaces.includes(ns))) && (r.match.environments.length === 0 || (env !== undefined && r.match.environments.includes(env))),
+  );
+}
+
+async function isApprover(deps: WorkflowDeps, rule: ApprovalRule, userId: string): Promise<boolean> {
+  if (rule.approvers.users.includes(userId)) return true;
+  for (const g of rule.approvers.usergroups) {
+    const members = await deps.chat.usergroupMembers(g).catch(() => [] as string[]);
+    if (members.includes(userId)) return true;
+  }
+  return false;
+}
+
+interface DryRun {
+  result: MutationResult;
+  pinned: Proposal['pinned'];
+  revert?: Mitigation;
+}
+
+async function dryRun(deps: WorkflowDeps, m: Mitigation): Promise<DryRun> {
+  if (m.kind === 'silence') {
+    if (!deps.alertmanager) throw new AppError('bad_request', 'silences need ALERTMANAGER_URL to be configured');
+    const diff: DiffLine[] = [
+      { field: 'silence matchers', before: '(none)', after: m.matchers.map((x) => `${x.name}${x.isEqual ? (x.isRegex ? '=~' : '=') : x.isRegex ? '!~' : '!='}"${x.value}"`).join(', ') },
+      { field: 'duration', before: '—', after: `${m.durationMinutes} min` },
+    ];
+    return { result: { before: null, after: null, diff }, pinned: {} };
+  }
+  const k8s = deps.kubernetes;
+  if (!k8s) throw new AppError('bad_request', 'Kubernetes mitigations need a cluster connection (KUBECONFIG or in-cluster)');
+  if (m.kind === 'hpa') {
+    const hpa = await k8s.getHpa(m.namespace, m.name);
+    if (!hpa) throw new AppError('not_found', `no HorizontalPodAutoscaler ${m.namespace}/${m.name}`);
+    const change = { ...(m.minReplicas !== undefined ? { minReplicas: m.minReplicas } : {}), ...(m.maxReplicas !== undefined ? { maxReplicas: m.maxReplicas } : {}), ...(m.targetCPUUtilizationPercentage !== undefined ? { targetCPUUtilizationPercentage: m.targetCPUUtilizationPercentage } : {}) };
+    const result = await k8s.patchHpa(m.namespace, m.name, change, { dryRun: true, ...(hpa.metadata.resourceVersion ? { expectResourceVersion: hpa.metadata.resourceVersion } : {}) });
+    const revert: Mitigation = { kind: 'hpa', namespace: m.namespace, name: m.name, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, ...(hpa.targetCPUUtilizationPercentage !== undefined ? { targetCPUUtilizationPercentage: hpa.targetCPUUtilizationPercentage } : {}) };
+    return { result, pinned: { ...(hpa.metadata.resourceVersion ? { resourceVersion: hpa.metadata.resourceVersion } : {}) }, revert };
+  }
+  const d = await k8s.getDeployment(m.namespace, m.deployment);
+  if (!d) throw new AppError('not_found', `no Deployment ${m.namespace}/${m.deployment}`);
+  const rv = d.metadata.resourceVersion;
+  const revision = Number(d.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '0') || undefined;
+  const pinned = { ...(rv ? { resourceVersion: rv } : {}), ...(revision !== undefined ? { revision } : {}), ...(d.metadata.generation !== undefined ? { generation: d.metadata.generation } : {}) };
+  const opts = { dryRun: true, ...(rv ? { expectResourceVersion: rv } : {}) };
+  switch (m.kind) {
+    case 'rollback': {
+      const result = await k8s.rollbackDeployment(m.namespace, m.deployment, m.toRevision ?? 0, opts);
+      return { result, pinned, ...(revision ? { revert: { kind: 'rollback', namespace: m.namespace, deployment: m.deployment, toRevision: revision } as Mitigation } : {}) };
+    }
+    case 'scale':
+      return { result: await k8s.scaleDeployment(m.namespace, m.deployment, m.replicas, opts), pinned, revert: { kind: 'scale', namespace: m.namespace, deployment: m.deployment, replicas: d.spec.replicas ?? 1 } };
+    case 'restart':
+      return { result: await k8s.restartDeployment(m.namespace, m.deployment, deps.clock.now(), opts), pinned };
+  }
+}
+
+/** Proposes a mitigation: dry run, policy lookup, the card with Approve/Deny. Idempotent by `idSeed`. */
+export async function propose(
+  deps: WorkflowDeps,
+  incident: Incident,
+  m: Mitigation,
+  requestedBy: string,
+  extra: { because?: string[]; rationale?: string; risk?: string; idSeed?: string } = {},
+): Promise<CommandOutcome & { proposalId?: string }> {
+  const id = `P${hash(`${incident.id}|${extra.idSeed ?? `${requestedBy}|${deps.clock.now().toISOString()}`}|${JSON.stringify(m)}`)}`;
+  if (await deps.store.getProposal(id)) return { ok: true, message: 'Already proposed.', proposalId: id };
+  const rule = ruleFor(deps, incident, m);
+  if (!rule) return { ok: false, message: `No approval policy covers ${describe(m)}; nothing was proposed. Add an approvals rule to the config.` };
+  if (!rule.actions.includes(m.kind)) return { ok: false, message: `The approval policy “${rule.name}” does not allow ${m.kind}.` };
+  let dr: DryRun;
+  try {
+    dr = await dryRun(deps, m);
+  } catch (e) {
+    if (isAppError(e) && ['bad_request', 'not_found', 'forbidden', 'conflict'].includes(e.code)) return { ok: false, message: `Cannot propose ${describe(m)}: ${e.message}` };
+    throw e;
+  }
+  if (dr.result.noop) return { ok: false, message: `Nothing to do: ${dr.result.noop}.` };
+  const now = deps.clock.now();
+  const env = deps.config.routes.find((r) => r.name === incident.route)?.environment;
+  const proposal: Proposal = {
+    id,
+    incidentId: incident.id,
+    mitigation: m,
+    status: 'pending',
+    requestedBy,
+    requestedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + rule.expiry).toISOString(),
+    rationale: extra.rationale ?? `Requested by <@${requestedBy}>`,
+    risk: extra.risk ?? defaultRisk(m),
+    because: extra.because ?? [],
+    pinned: dr.pinned,
+    diff: dr.result.diff,
+    approvals: [],
+    requiredApprovals: rule.requiredApprovals,
+    protectedEnvironment: rule.protected,
+    rule: rule.name,
+    ...(env ? { environment: env } : {}),
+    ...(dr.revert ? { revert: dr.revert } : {}),
+  };
+  await deps.store.saveProposal(proposal);
+  await deps.store.appendTimeline(incident.id, { at: now.toISOString(), kind: 'mitigation.proposed', actor: requestedBy, text: `Proposed: ${describe(m)}`, data: { proposalId: id, mitigation: m, diff: dr.result.diff, rule: rule.name } }, `proposed-${id}`);
+  deps.log.info({ proposalId: id, incidentId: incident.id, mitigation: m.kind, requestedBy, rule: rule.name }, 'mitigation proposed');
+  if (incident.channelId) {
+    const { ts } = await deps.chat.post(incident.channelId, deps.render.proposalCard(proposal));
+    await deps.store.updateProposal(id, (p) => ({ ...p, messageTs: ts }));
+  }
+  await deps.queue.enqueue('expire-proposal', { proposalId: id }, { jobId: `expire-${id}`, delayMs: rule.expiry + 500 });
+  return { ok: true, message: `Proposed ${describe(m)}; it needs ${rule.requiredApprovals} approval(s) under “${rule.name}” within ${Math.round(rule.expiry / 60_000)} min.`, proposalId: id };
+}
+
+function defaultRisk(m: Mitigation): string {
+  switch (m.kind) {
+    case 'rollback':
+      return 'Reverts every change since that revision (config too); pods restart with the old template.';
+    case 'scale':
+      return 'An HPA targeting this deployment overrides manual replicas within ~15 s; prefer raising its min. Nodes may not fit more pods.';
+    case 'hpa':
+      return 'More replicas need node capacity (the cluster autoscaler may add nodes, minutes).';
+    case 'restart':
+      return 'Rolling restart: capacity dips while pods start; in-flight requests on terminating pods may fail.';
+    case 'silence':
+      return 'Notifications for the matched alerts stop for the duration, including new problems that match.';
+  }
+}
+
+async function refresh(deps: WorkflowDeps, p: Proposal): Promise<void> {
+  const incident = await deps.store.getIncident(p.incidentId);
+  if (incident?.channelId && p.messageTs) await deps.chat.update(incident.channelId, p.messageTs, deps.render.proposalCard(p));
+}
+
+async function record(deps: WorkflowDeps, p: Proposal, kind: 'mitigation.approved' | 'mitigation.denied' | 'mitigation.refused' | 'mitigation.expired' | 'mitigation.executed' | 'mitigation.failed' | 'mitigation.verified', actor: string, text: string, data: Record<string, unknown> = {}): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  await deps.store.appendTimeline(p.incidentId, { at, kind, actor, text, data: { proposalId: p.id, ...data } }, kind === 'mitigation.refused' ? undefined : `${kind}-${p.id}-${actor}`);
+  deps.log.info({ proposalId: p.id, incidentId: p.incidentId, event: kind, actor, ...data }, text);
+}
+
+/** A click on Approve or Deny, checked against the policy with the clicking user's identity. */
+export async function decide(deps: WorkflowDeps, proposalId: string, userId: string, decision: 'approve' | 'deny', channelId: string): Promise<CommandOutcome> {
+  const p = await deps.store.getProposal(proposalId);
+  if (!p) return { ok: false, message: 'Unknown proposal.' };
+  const incident = await deps.store.getIncident(p.incidentId);
+  if (!incident || incident.channelId !== channelId) return { ok: false, message: 'This proposal does not belong to this channel.' };
+  const refuse = async (why: string) => {
+    await record(deps, p, 'mitigation.refused', userId, `Refused ${decision} by <@${userId}>: ${why}`, { decision, reason: why });
+    return { ok: false, message: `Not ${decision === 'approve' ? 'approved' : 'denied'}: ${why}` };
+  };
+  if (p.status !== 'pending') return { ok: false, message: `This proposal is already ${p.status}.` };
+  if (deps.clock.now().getTime() >= Date.parse(p.expiresAt)) {
+    await expire(deps, p.id);
+    return refuse('the proposal has expired; propose it again');
+  }
+  const rule = deps.config.approvals.find((r) => r.name === p.rule) ?? ruleFor(deps, incident, p.mitigation);
+  if (!rule) return refuse('no approval policy covers this action any more');
+  if (!rule.actions.includes(p.mitigation.kind)) return refuse(`policy “${rule.name}” does not allow ${p.mitigation.kind}`);
+  const approver = await isApprover(deps, rule, userId);
+  if (decision === 'deny') {
+    if (!approver && userId !== p.requestedBy) return refuse(`you are not an approver under “${rule.name}”`);
+    const denied = await deps.store.updateProposal(p.id, (cur) => (cur.status === 'pending' ? { ...cur, status: 'denied', decidedBy: userId, outcome: `Denied by <@${userId}>` } : undefined));
+    if (!denied || denied.decidedBy !== userId || denied.status !== 'denied') return { ok: false, message: `This proposal is already ${denied?.status ?? 'gone'}.` };
+    await record(deps, denied, 'mitigation.denied', userId, `Denied by <@${userId}>: ${describe(p.mitigation)}`);
+    await refresh(deps, denied);
+    return { ok: true, message: 'Denied.' };
+  }
+  if (!approver) return refuse(`you are not an approver under “${rule.name}”`);
+  if (userId === p.requestedBy && (rule.protected || !rule.allowSelfApproval)) return refuse(rule.protected ? 'four-eyes: in a protected environment the requester cannot approve their own request' : 'you cannot approve your own request under this policy');
+  if (p.approvals.some((a) => a.userId === userId)) return refuse('you have already approved this proposal');
+  let approvedNow = false;
+  const next = await deps.store.updateProposal(p.id, (cur) => {
+    if (cur.status !== 'pending' || cur.approvals.some((a) => a.userId === userId)) return undefined;
+    const approvals = [...cur.approvals, { userId, at: deps.clock.now().toISOString(), rule: rule.name }];
+    approvedNow = approvals.length >= cur.requiredApprovals;
+    return { ...cur, approvals, ...(approvedNow ? { status: 'approved' as const, decidedBy: userId } : {}) };
+  });
+  if (!next) return { ok: false, message: 'Unknown proposal.' };
+  if (!next.approvals.some((a) => a.userId === userId)) return { ok: false, message: `This proposal is already ${next.status}.` };
+  await record(deps, next, 'mitigation.approved', userId, `Approved by <@${userId}> (${next.approvals.length}/${next.requiredApprovals}, rule ${rule.name}): ${describe(p.mitigation)}`, { rule: rule.name });
+  await refresh(deps, next);
+  if (approvedNow) {
+    await deps.queue.enqueue('execute-mitigation', { proposalId: p.id }, { jobId: `exec-${p.id}`, attempts: 3 });
+    return { ok: true, message: 'Approved; executing now.' };
+  }
+  return { ok: true, message: `Approval recorded (${next.approvals.length}/${next.requiredApprovals}); waiting for another approver.` };
+}
+
+async function mutate(deps: WorkflowDeps, p: Proposal): Promise<{ result?: MutationResult; silenceId?: string }> {
+  const m = p.mitigation;
+  const opts = { dryRun: false, ...(p.pinned.resourceVersion ? { expectResourceVersion: p.pinned.resourceVersion } : {}) };
+  if (m.kind === 'silence') {
+    if (!deps.alertmanager) throw new AppError('bad_request', 'ALERTMANAGER_URL is not configured');
+    const now = deps.clock.now();
+    const approver = p.approvals.at(-1)?.userId ?? p.requestedBy;
+    const { silenceId } = await deps.alertmanager.createSilence({ matchers: m.matchers, startsAt: now, endsAt: new Date(now.getTime() + m.durationMinutes * 60_000), createdBy: `slack:${approver}`, comment: m.comment ?? `warroom ${p.incidentId} proposal ${p.id}` });
+    return { silenceId };
+  }
+  const k8s = deps.kubernetes;
+  if (!k8s) throw new AppError('bad_request', 'no Kubernetes connection');
+  switch (m.kind) {
+    case 'rollback':
+      return { result: await k8s.rollbackDeployment(m.namespace, m.deployment, m.toRevision ?? 0, opts) };
+    case 'scale':
+      return { result: await k8s.scaleDeployment(m.namespace, m.deployment, m.replicas, opts) };
+    case 'hpa':
+      return { result: await k8s.patchHpa(m.namespace, m.name, { ...(m.minReplicas !== undefined ? { minReplicas: m.minReplicas } : {}), ...(m.maxReplicas !== undefined ? { maxReplicas: m.maxReplicas } : {}), ...(m.targetCPUUtilizationPercentage !== undefined ? { targetCPUUtilizationPercentage: m.targetCPUUtilizationPercentage } : {}) }, opts) };
+    case 'restart':
+      return { result: await k8s.restartDeployment(m.namespace, m.deployment, deps.clock.now(), opts) };
+  }
+}
+
+/** The execute job: exactly once per proposal (deterministic job id + CAS approved -> executing). */
+export async function execute(deps: WorkflowDeps, proposalId: string): Promise<void> {
+  let claimed = false;
+  const p = await deps.store.updateProposal(proposalId, (cur) => {
+    if (cur.status !== 'approved') return undefined;
+    claimed = true;
+    return { ...cur, status: 'executing' };
+  });
+  if (!p || !claimed) {
+    deps.log.info({ proposalId, status: p?.status }, 'execute: not in approved state; nothing to do (already executed or never approved)');
+    return;
+  }
+  const approvedBy = p.approvals.map((a) => a.userId);
+  try {
+    const r = await mutate(deps, p);
+    const done = await deps.store.updateProposal(p.id, (cur) => ({ ...cur, status: 'executed', outcome: r.result?.noop ?? `Executed at ${deps.clock.now().toISOString()}; verifying…`, ...(r.silenceId ? { silenceId: r.silenceId } : {}) }));
+    if (!done) return;
+    await record(deps, done, 'mitigation.executed', BOT, `Executed ${describe(p.mitigation)} (approved by ${approvedBy.map((u) => `<@${u}>`).join(', ')})`, { approvedBy, diff: r.result?.diff ?? p.diff, silenceId: r.silenceId });
+    await refresh(deps, done);
+    await deps.queue.enqueue('verify-mitigation', { proposalId: p.id }, { jobId: `verify-${p.id}`, attempts: 2 });
+  } catch (e) {
+    const stale = isAppError(e) && (e.code === 'conflict' || e.code === 'stale');
+    const why = stale ? `the object changed since it was proposed (pinned to resourceVersion ${p.pinned.resourceVersion ?? '?'}); propose again` : errorMessage(e);
+    const failed = await deps.store.updateProposal(p.id, (cur) => ({ ...cur, status: stale ? 'refused' : 'failed', outcome: stale ? `Stale: ${why}` : `Failed: ${why}` }));
+    if (failed) {
+      await record(deps, failed, stale ? 'mitigation.refused' : 'mitigation.failed', BOT, `${stale ? 'Refused (stale)' : 'Failed'}: ${describe(p.mitigation)}: ${why}`);
+      await refresh(deps, failed);
+    }
+  }
+}
+
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
+/** Watch the rollout (kubectl rollout status semantics), then re-check the signal that paged. */
+export async function verify(deps: WorkflowDeps, proposalId: string, signal?: AbortSignal): Promise<void> {
+  const p = await deps.store.getProposal(proposalId);
+  if (!p || p.status !== 'executed') return;
+  const m = p.mitigation;
+  const lines: string[] = [];
+  let result: 'verified' | 'not-yet' | 'failed' = 'verified';
+  const k8s = deps.kubernetes;
+  if (k8s && (m.kind === 'rollback' || m.kind === 'restart' || m.kind === 'scale')) {
+    const deadline = deps.clock.now().getTime() + VERIFY.rolloutDeadlineMs;
+    let status = { done: false, failed: false, message: 'not observed yet' };
+    while (!signal?.aborted) {
+      const d = await k8s.getDeployment(m.namespace, m.deployment);
+      if (!d) {
+        status = { done: false, failed: true, message: 'deployment disappeared' };
+        break;
+      }
+      status = rolloutStatus(d);
+      if (status.done || status.failed || deps.clock.now().getTime() > deadline) break;
+      await sleep(VERIFY.pollMs, signal);
+    }
+    lines.push(`rollout: ${status.message}`);
+    if (status.failed) result = 'failed';
+    else if (!status.done) result = 'not-yet';
+    else {
+      const d = await k8s.getDeployment(m.namespace, m.deployment);
+      const selector = Object.entries(d?.spec.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+      const pods = selector ? await k8s.listPods(m.namespace, selector) : [];
+      const crashing = pods.filter((pod) => pod.status.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff'));
+      const ready = pods.filter((pod) => pod.status.containerStatuses?.every((c) => c.ready));
+      lines.push(`pods: ${ready.length}/${pods.length} ready, ${crashing.length} crash-looping`);
+      if (crashing.length > 0) result = 'failed';
+    }
+  } else if (k8s && m.kind === 'hpa') {
+    const hpa = await k8s.getHpa(m.namespace, m.name);
+    const ok = hpa && (m.minReplicas === undefined || hpa.minReplicas === m.minReplicas) && (m.maxReplicas === undefined || hpa.maxReplicas === m.maxReplicas) && (m.targetCPUUtilizationPercentage === undefined || hpa.targetCPUUtilizationPercentage === m.targetCPUUtilizationPercentage);
+    lines.push(hpa ? `HPA now min=${hpa.minReplicas} max=${hpa.maxReplicas} target=${hpa.targetCPUUtilizationPercentage ?? '—'}% current=${hpa.currentCPUUtilizationPercentage ?? '—'}% replicas=${hpa.currentReplicas ?? '—'}` : 'HPA not found');
+    if (!ok) result = 'failed';
+  }
+  if (result !== 'failed') {
+    const sig = await recheckSignal(deps, p).catch((e: unknown) => ({ cleared: undefined, text: `could not re-check the paging signal: ${errorMessage(e)}` }));
+    lines.push(sig.text);
+    if (sig.cleared === false && result === 'verified') result = 'not-yet';
+  }
+  const detail = lines.join('; ');
+  const status = result === 'failed' ? 'failed' : 'verified';
+  const done = await deps.store.updateProposal(p.id, (cur) => ({ ...cur, status, verification: { result, detail }, outcome: `${result === 'verified' ? 'Verified' : result === 'not-yet' ? 'Executed; not yet verified' : 'Verification failed'}: ${detail}` }));
+  if (!done) return;
+  await record(deps, done, result === 'failed' ? 'mitigation.failed' : 'mitigation.verified', BOT, `${result === 'verified' ? 'Verified' : result === 'not-yet' ? 'Not yet verified' : 'Verification failed'}: ${describe(m)} — ${detail}`, { result, detail });
+  await refresh(deps, done);
+  const incident = await deps.store.getIncident(p.incidentId);
+  if (incident?.channelId) {
+    const icon = result === 'verified' ? ':white_check_mark:' : result === 'not-yet' ? ':hourglass:' : ':x:';
+    await deps.chat.post(incident.channelId, deps.render.text(`${icon} ${describe(m)}: *${result}* — ${detail}${result === 'failed' && p.revert ? '\nUse “Propose revert” on the card to undo it.' : ''}`));
+  }
+  if (result === 'verified' && incident && incident.status !== 'resolved' && incident.status !== 'mitigated') {
+    const at = deps.clock.now().toISOString();
+    await deps.store.updateIncident(incident.id, (cur) => (cur.status === 'resolved' || cur.status === 'mitigated' ? undefined : { ...cur, status: 'mitigated', mitigatedAt: at, updatedAt: at }));
+    await deps.store.appendTimeline(incident.id, { at, kind: 'incident.mitigated', actor: BOT, text: `Mitigated: ${describe(m)} verified`, data: { proposalId: p.id } }, `mitigated-${p.id}`);
+    await scheduleCardRefresh(deps, incident.id);
+  }
+}
+
+/** Is the signal that paged still there? CloudWatch alarm state, or the Alertmanager alerts. */
+async function recheckSignal(deps: WorkflowDeps, p: Proposal): Promise<{ cleared: boolean | undefined; text: string }> {
+  const alerts = await deps.store.listAlerts(p.incidentId);
+  const cw = alerts.find((a) => a.cloudwatch);
+  if (cw?.cloudwatch && deps.cloudwatch) {
+    const alarm = await deps.cloudwatch.describeAlarm(cw.cloudwatch.region, cw.cloudwatch.alarmName);
+    if (alarm) return { cleared: alarm.stateValue === 'OK', text: `alarm ${alarm.alarmName} is ${alarm.stateValue}` };
+  }
+  const am = alerts.filter((a) => a.source === 'alertmanager');
+  if (am.length && deps.alertmanager) {
+    let firing = 0;
+    for (const a of am) {
+      const live = await deps.alertmanager.listAlerts({ alertname: a.labels.alertname ?? a.name, ...(a.labels.namespace ? { namespace: a.labels.namespace } : {}) });
+      firing += live.filter((x) => x.status === 'active').length;
+    }
+    return { cleared: firing === 0, text: `${firing} matching alert(s) still active in Alertmanager` };
+  }
+  const stillFiring = alerts.filter((a) => a.status === 'firing').length;
+  return { cleared: undefined, text: `paging signal not re-checked live (${stillFiring} alert(s) last seen firing)` };
+}
+
+export async function expire(deps: WorkflowDeps, proposalId: string): Promise<void> {
+  let changed = false;
+  const p = await deps.store.updateProposal(proposalId, (cur) => {
+    if (cur.status !== 'pending' || deps.clock.now().getTime() < Date.parse(cur.expiresAt)) return undefined;
+    changed = true;
+    return { ...cur, status: 'expired', outcome: `Expired at ${cur.expiresAt} without enough approvals` };
+  });
+  if (!p || !changed) return;
+  await record(deps, p, 'mitigation.expired', BOT, `Expired: ${describe(p.mitigation)}`);
+  await refresh(deps, p);
+}
+
+export async function proposeRevert(deps: WorkflowDeps, proposalId: string, userId: string): Promise<CommandOutcome> {
+  const p = await deps.store.getProposal(proposalId);
+  if (!p?.revert) return { ok: false, message: 'This action has no automatic revert; propose the inverse by hand.' };
+  const incident = await deps.store.getIncident(p.incidentId);
+  if (!incident) return { ok: false, message: 'Unknown incident.' };
+  return propose(deps, incident, p.revert, userId, { because: [p.id], rationale: `Revert of ${describe(p.mitigation)} (${p.verification?.detail ?? p.outcome ?? 'failed'})`, idSeed: `revert-${p.id}` });
+}
+
+/** The assessment's proposals become cards (once per run). */
+export async function proposeFromAssessment(deps: WorkflowDeps, incidentId: string, runId: string, assessment: Assessment): Promise<void> {
+  const incident = await deps.store.getIncident(incidentId);
+  if (!incident || incident.status === 'resolved') return;
+  for (const pm of assessment.proposals as ProposedMitigation[]) {
+    await propose(deps, incident, pm.mitigation, BOT, { because: pm.because, rationale: pm.rationale, risk: pm.risk, idSeed: `assessment-${runId}` });
+  }
+}
