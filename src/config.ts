@@ -33,6 +33,7 @@ export const Duration = z.union([z.string(), z.number().nonnegative()]).transfor
 // ---------------------------------------------------------------------------------------------
 // Environment (the names are a contract: README, manifests and external checks rely on them)
 
+const SIGNING_SECRET_RULE = 'is required unless SLACK_APP_TOKEN (Socket Mode) is set';
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const commaList = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v ?? []),
@@ -59,7 +60,7 @@ export const EnvSchema = z
     SERVICES: commaList
       .pipe(z.array(z.enum(['web', 'worker'])).min(1, 'needs at least one of web, worker'))
       .default(['web', 'worker'])
-      .describe('Roles this process runs: web (HTTP intake and Slack), worker (queues).'),
+      .describe('Roles this process runs, comma list (default web,worker): web (HTTP intake and Slack), worker (queues).'),
     PROMETHEUS_URL: optionalString.describe('Prometheus HTTP API base URL for diagnostics.'),
     ALERTMANAGER_URL: optionalString.describe('Alertmanager base URL (silences).'),
     KUBERNETES: z.enum(['auto', 'off', 'kubeconfig', 'in-cluster']).default('auto').describe('How to reach Kubernetes: auto (in-cluster when KUBERNETES_SERVICE_HOST is set, else KUBECONFIG when set), off, kubeconfig, in-cluster.'),
@@ -72,13 +73,22 @@ export const EnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required unless SLACK_APP_TOKEN (Socket Mode) is set' });
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: SIGNING_SECRET_RULE });
     }
   });
 export type Env = z.infer<typeof EnvSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // YAML config
+
+/** An IANA time zone the runtime knows (checked per field, so it is listed with every other problem). */
+const TimeZone = z.string().superRefine((tz, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `unknown time zone "${tz}"` });
+  }
+});
 
 const LabelMatcher = z.union([z.string(), z.object({ regex: z.string() })]);
 
@@ -89,25 +99,25 @@ export const SeverityMapping = z.object({
 });
 
 export const Route = z.object({
-  name: z.string().min(1),
+  name: z.string().min(1).describe('Route name (shown in logs and the timeline).'),
   match: z
     .object({
-      source: z.enum(['alertmanager', 'cloudwatch', 'manual']).optional(),
-      labels: z.record(z.string(), LabelMatcher).default({}),
+      source: z.enum(['alertmanager', 'cloudwatch', 'manual']).optional().describe('Only alerts from this source.'),
+      labels: z.record(z.string(), LabelMatcher).default({}).describe('label -> exact value, or {regex: ...} (anchored).'),
     })
     .default({ labels: {} })
     .describe('All given matchers must match; an empty match catches everything.'),
   key: z
     .object({
-      by: z.enum(['labels', 'groupKey', 'alarm']).default('labels'),
-      labels: z.array(z.string()).default(['alertname', 'namespace', 'service']),
+      by: z.enum(['labels', 'groupKey', 'alarm']).default('labels').describe('labels: values of key.labels; groupKey: the Alertmanager group; alarm: the CloudWatch alarm ARN.'),
+      labels: z.array(z.string()).default(['alertname', 'namespace', 'service']).describe('Labels whose values form the incident key.'),
     })
     .default({ by: 'labels', labels: ['alertname', 'namespace', 'service'] })
     .describe('How alerts become one incident: by the values of these labels, by the Alertmanager groupKey, or by the CloudWatch alarm ARN.'),
   severity: SeverityMapping.default({ label: 'severity', map: { critical: 'SEV1', page: 'SEV1', high: 'SEV2', error: 'SEV2', warning: 'SEV3', info: 'SEV4' }, default: 'SEV3' }),
-  responders: z.object({ users: z.array(z.string()).default([]), usergroups: z.array(z.string()).default([]) }).default({ users: [], usergroups: [] }),
+  responders: z.object({ users: z.array(z.string()).default([]).describe('Slack user ids invited to the channel.'), usergroups: z.array(z.string()).default([]).describe('Slack user-group ids whose members are invited.') }).default({ users: [], usergroups: [] }),
   channel: z
-    .object({ template: z.string().default('inc-{date}-{id}-{slug}'), private: z.boolean().default(false) })
+    .object({ template: z.string().default('inc-{date}-{id}-{slug}').describe('Channel name template: {date} {id} {slug} {sev} {service}; lowercased, at most 80 characters, the id never cut.'), private: z.boolean().default(false).describe('Create private channels (needs groups:write).') })
     .default({ template: 'inc-{date}-{id}-{slug}', private: false }),
   announce: z.string().optional().describe('Channel id for announcements (opened, updates, resolved).'),
   reopenWindow: Duration.default(30 * 60_000).describe('A re-fire this soon after resolve reopens the incident (flapping) instead of opening a new one.'),
@@ -117,39 +127,39 @@ export const Route = z.object({
 export type Route = z.infer<typeof Route>;
 
 export const ApprovalRule = z.object({
-  name: z.string().min(1),
+  name: z.string().min(1).describe('Rule name, recorded with every approval.'),
   match: z
     .object({ namespaces: z.array(z.string()).default([]), environments: z.array(z.string()).default([]) })
     .default({ namespaces: [], environments: [] })
     .describe('Empty lists match everything.'),
-  approvers: z.object({ users: z.array(z.string()).default([]), usergroups: z.array(z.string()).default([]) }),
-  requiredApprovals: z.number().int().min(1).default(1),
+  approvers: z.object({ users: z.array(z.string()).default([]), usergroups: z.array(z.string()).default([]) }).describe('Who may approve: Slack user ids and user-group ids (membership checked at click time).'),
+  requiredApprovals: z.number().int().min(1).default(1).describe('Distinct approvers needed before execution.'),
   allowSelfApproval: z.boolean().default(false).describe('Whether the requester may approve their own request (never in protected environments).'),
   protected: z.boolean().default(false).describe('Four-eyes: the requester can never approve.'),
-  expiry: Duration.default(15 * 60_000),
-  actions: z.array(z.enum(['rollback', 'scale', 'hpa', 'restart', 'silence'])).default(['rollback', 'scale', 'hpa', 'restart', 'silence']),
+  expiry: Duration.default(15 * 60_000).describe('A proposal not approved within this time expires.'),
+  actions: z.array(z.enum(['rollback', 'scale', 'hpa', 'restart', 'silence'])).default(['rollback', 'scale', 'hpa', 'restart', 'silence']).describe('Kinds of action this rule allows.'),
 });
 export type ApprovalRule = z.infer<typeof ApprovalRule>;
 
 export const ConfigSchema = z.object({
-  routes: z.array(Route).min(1, 'needs at least one route (the last one usually matches everything)'),
+  routes: z.array(Route).min(1, 'needs at least one route (the last one usually matches everything)').describe('Tried in order; the first whose matchers match decides key, severity, responders and channel.'),
   status: z
     .object({
       cadence: z.partialRecord(Severity, Duration).default({ SEV1: 15 * 60_000, SEV2: 30 * 60_000, SEV3: 60 * 60_000 }),
     })
     .default({ cadence: { SEV1: 15 * 60_000, SEV2: 30 * 60_000, SEV3: 60 * 60_000 } })
     .describe('Status-update reminder cadence by severity; a severity without a cadence gets no reminders.'),
-  approvals: z.array(ApprovalRule).default([]),
-  timeline: z.object({ reaction: z.string().default('pushpin') }).default({ reaction: 'pushpin' }),
+  approvals: z.array(ApprovalRule).default([]).describe('Approval policy: the first rule matching the namespace/environment decides. No rule: nothing can be proposed.'),
+  timeline: z.object({ reaction: z.string().default('pushpin').describe('Messages given this reaction (or pinned) join the timeline.') }).default({ reaction: 'pushpin' }),
   postmortem: z
-    .object({ timezone: z.string().default('UTC'), reminderAfter: Duration.default(48 * 3_600_000) })
+    .object({ timezone: TimeZone.default('UTC').describe('IANA zone shown beside UTC in the post-mortem timeline.'), reminderAfter: Duration.default(48 * 3_600_000).describe('Reminder to finish the post-mortem after resolve.') })
     .default({ timezone: 'UTC', reminderAfter: 48 * 3_600_000 }),
   archive: z.object({ afterDays: z.number().int().min(0).default(0).describe('0: never archive.') }).default({ afterDays: 0 }),
   diagnostics: z
     .object({
-      enabled: z.boolean().default(true),
-      checkTimeout: Duration.default(20_000),
-      attempts: z.number().int().min(1).max(10).default(3),
+      enabled: z.boolean().default(true).describe('Run the diagnostic checks when an incident opens.'),
+      checkTimeout: Duration.default(20_000).describe('Deadline of one check.'),
+      attempts: z.number().int().min(1).max(10).default(3).describe('Attempts of a check on transient errors (throttling, 5xx).'),
     })
     .default({ enabled: true, checkTimeout: 20_000, attempts: 3 }),
 });
@@ -161,8 +171,13 @@ function listIssues(prefix: string, error: z.ZodError): string[] {
 
 export function parseEnv(env: NodeJS.ProcessEnv): Env {
   const r = EnvSchema.safeParse(env);
-  if (!r.success) throw new AppError('config', `invalid environment:\n  ${listIssues('', r.error).join('\n  ')}`);
-  return r.data;
+  if (r.success) return r.data;
+  const problems = listIssues('', r.error);
+  // An object's refinements run only once every field is valid: check the cross-field rule here as
+  // well, so it is listed with the other problems instead of surfacing on the next start.
+  const given = (v: string | undefined) => v !== undefined && v !== '';
+  if (!given(env.SLACK_APP_TOKEN) && !given(env.SLACK_SIGNING_SECRET)) problems.push(`SLACK_SIGNING_SECRET: ${SIGNING_SECRET_RULE}`);
+  throw new AppError('config', `invalid environment:\n  ${[...new Set(problems)].join('\n  ')}`);
 }
 
 export function parseConfig(text: string, source = 'config'): Config {
@@ -174,13 +189,6 @@ export function parseConfig(text: string, source = 'config'): Config {
   }
   const r = ConfigSchema.safeParse(raw ?? {});
   if (!r.success) throw new AppError('config', `invalid ${source}:\n  ${listIssues('', r.error).join('\n  ')}`);
-  for (const tz of [r.data.postmortem.timezone]) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    } catch {
-      throw new AppError('config', `invalid ${source}:\n  postmortem.timezone: unknown time zone "${tz}"`);
-    }
-  }
   return r.data;
 }
 

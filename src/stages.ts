@@ -28,7 +28,8 @@ export function wireStages(deps: Deps): Deps {
   w.timeline = timelineView;
   w.slackEvent = captureSlackEvent;
   w.diagnose = (d, incident, userId) => rerunDiagnosis(d, incident.id, userId);
-  w.propose = (d, incident, m, requestedBy) => propose(d, incident, m, requestedBy);
+  // Without a cluster or an Alertmanager there is nothing to act on: /incident rollback etc. say so.
+  if (w.kubernetes || w.alertmanager) w.propose = (d, incident, m, requestedBy) => propose(d, incident, m, requestedBy);
   w.decide = decide;
   w.revert = proposeRevert;
   // The assessment's proposals become proposal cards.

@@ -35,6 +35,22 @@ end
 return 0
 `;
 
+/**
+ * CAS on an incident document that also keeps its indexes in the same step: the open set (ARGV[4] = '1'
+ * adds, '0' removes) and the channel -> incident mapping (ARGV[5], a full key, or ''). Done apart, a late
+ * index write of one update could undo a newer one (a resolve's SREM after a reopen's SADD).
+ */
+const CAS_INCIDENT = `
+local cur = redis.call('GET', KEYS[1])
+if (cur == false and ARGV[1] == '') or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  if ARGV[4] == '1' then redis.call('SADD', KEYS[2], ARGV[3]) else redis.call('SREM', KEYS[2], ARGV[3]) end
+  if ARGV[5] ~= '' then redis.call('SET', ARGV[5], ARGV[3]) end
+  return 1
+end
+return 0
+`;
+
 /** CAS on a hash field. */
 const HCAS = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -81,6 +97,8 @@ async function guard<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof AppError) throw e;
+    // Invalid data (a value that fails its schema, unparseable JSON) is not Redis being down: no retry helps.
+    if (e instanceof z.ZodError || e instanceof SyntaxError) throw new AppError('internal', `invalid data: ${e.message}`, { cause: e });
     throw new AppError('unavailable', `redis: ${(e as Error).message}`, { cause: e });
   }
 }
@@ -106,19 +124,26 @@ export function createRedisStore(redis: Redis, opts: RedisStoreOptions = {}): In
     props: (incidentId: string) => `${p}props:${incidentId}`,
   };
 
-  async function casLoop<T>(key: string, schema: z.ZodType<T>, what: string, change: (v: T) => T | undefined): Promise<T | undefined> {
+  async function casLoop<T>(key: string, schema: z.ZodType<T>, what: string, change: (v: T) => T | undefined, write?: (cur: string, nextText: string, next: T) => Promise<unknown>): Promise<T | undefined> {
     for (let i = 0; i < CAS_ATTEMPTS; i++) {
       const cur = await redis.get(key);
       if (cur === null) return undefined;
       const next = change(parseJson(schema, cur, what));
       if (next === undefined) return parseJson(schema, cur, what);
-      const nextText = JSON.stringify(schema.parse(next));
-      if (nextText === cur) return next;
-      const ok = await redis.eval(CAS, 1, key, cur, nextText);
-      if (ok === 1) return next;
+      const parsed = schema.parse(next);
+      const nextText = JSON.stringify(parsed);
+      if (nextText === cur) return parsed;
+      const ok = write ? await write(cur, nextText, parsed) : await redis.eval(CAS, 1, key, cur, nextText);
+      if (ok === 1) return parsed;
     }
     throw new AppError('conflict', `too many concurrent updates of ${what}`);
   }
+
+  /** CAS on an incident with its open-set membership and channel mapping in the same script. */
+  const casIncident = (id: string, change: (i: Incident) => Incident | undefined) =>
+    casLoop(k.inc(id), Incident, 'incident', change, (cur, nextText, next) =>
+      redis.eval(CAS_INCIDENT, 2, k.inc(id), k.open, cur, nextText, id, next.status === 'resolved' ? '0' : '1', next.channelId ? k.chan(next.channelId) : ''),
+    );
 
   async function loadIncident(id: string): Promise<Incident | undefined> {
     const text = await redis.get(k.inc(id));
@@ -155,13 +180,14 @@ export function createRedisStore(redis: Redis, opts: RedisStoreOptions = {}): In
           const resolvedAt = incident.resolvedAt ? Date.parse(incident.resolvedAt) : 0;
           if (now.getTime() - resolvedAt <= reopenWindowMs) {
             let reopenedHere = false;
-            const next = await casLoop(k.inc(id), Incident, 'incident', (cur) => {
+            const next = await casIncident(id, (cur) => {
+              reopenedHere = false;
               if (cur.status !== 'resolved') return undefined;
               reopenedHere = true;
-              return { ...cur, status: 'triggered' as const, resolvedAt: undefined, resolvedBy: undefined, reopenCount: cur.reopenCount + 1, updatedAt: nowIso };
+              const { resolvedAt: _r, resolvedBy: _b, ...rest } = cur;
+              return { ...rest, status: 'triggered' as const, reopenCount: cur.reopenCount + 1, updatedAt: nowIso };
             });
             if (!next) throw new AppError('internal', `incident ${id} vanished`);
-            if (reopenedHere) await redis.sadd(k.open, id);
             return { incident: next, created: false, reopened: reopenedHere };
           }
           // Resolved long ago: a new incident replaces it for this key (exactly one caller creates it).
@@ -186,13 +212,8 @@ export function createRedisStore(redis: Redis, opts: RedisStoreOptions = {}): In
 
     updateIncident: (id, change) =>
       guard(async () => {
-        const next = await casLoop(k.inc(id), Incident, 'incident', change);
+        const next = await casIncident(id, change);
         if (!next) throw new AppError('not_found', `no incident ${id}`);
-        const tx = redis.multi();
-        if (next.channelId) tx.set(k.chan(next.channelId), id);
-        if (next.status === 'resolved') tx.srem(k.open, id);
-        else tx.sadd(k.open, id);
-        await tx.exec();
         return next;
       }),
 
