@@ -46,7 +46,15 @@ export async function ingestBatch(deps: WorkflowDeps, batch: IngestBatch): Promi
     let incident: Incident | undefined;
     if (opens) {
       const r = await deps.store.getOrCreateIncident(
-        { key, title: titleFor(alert), severity: alert.severity, source: alert.source, route: route.name, responders: route.responders.users },
+        {
+          key,
+          title: titleFor(alert),
+          severity: alert.severity,
+          source: alert.source,
+          route: route.name,
+          // A declared incident may name its own responders (the declare form).
+          responders: [...new Set([...route.responders.users, ...(alert.source === 'manual' && alert.labels.responders ? alert.labels.responders.split(',').filter((u) => /^[UW][A-Z0-9]+$/.test(u)) : [])])],
+        },
         now,
         route.reopenWindow,
       );
