@@ -321,7 +321,7 @@ export function findCommand(text: string): { spec: CommandSpec | undefined; name
   const trimmed = text.trim();
   const i = trimmed.search(/\s/);
   const name = (i < 0 ? trimmed : trimmed.slice(0, i)).toLowerCase();
-  const args = i < 0 ? '' : trimmed.slice(i + 1);
+  const args = i < 0 ? '' : trimmed.slice(i + 1).trimStart();
   return { spec: COMMANDS.find((c) => c.name === name), name, args };
 }
 

@@ -1,0 +1,333 @@
+/**
+ * A whole incident world for one scenario: Redis (given or started), the Slack emulator seeded with
+ * the scenario's people, the CloudWatch and Kubernetes emulators, a real Prometheus holding the
+ * scenario's series (when installed), a config written for the scenario, and the real bot booted
+ * with `start()` against all of them. `stop()` takes everything down again, each part bounded.
+ *
+ * Time: the world has one clock, `anchor + time elapsed since start + skipped time`. The bot, the
+ * CloudWatch emulator and the Kubernetes emulator all read it, so when the runner delivers an alert
+ * written at `+5m` early (time compression) it first moves the clock forward, and every part of the
+ * world agrees that it is now `+5m`.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
+import { start, type Running } from '../../main.js';
+import { AppError, errorMessage } from '../../errors.js';
+import { startCloudWatchEmulator, type CloudWatchEmulator } from '../cloudwatch/server.js';
+import { startKubernetesEmulator, type KubeConfigOptions, type KubernetesEmulator } from '../kubernetes/server.js';
+import { prometheusAvailable, prometheusInstallHint, startPrometheus, type PrometheusServer } from '../prometheus/index.js';
+import { freePort, makeTempDir, removeDir } from '../prometheus/proc.js';
+import { cloudWatchAlarmNotification } from '../scenario/alarms.js';
+import { alertsInOrder, expandMetricPoints, expandPrometheusSeries, resolveKubernetesObjects, type ExpandedMetric } from '../scenario/expand.js';
+import type { Scenario } from '../scenario/schema.js';
+import { startSlackEmulator, type SlackEmulator } from '../slack/index.js';
+import { makeSnsSigner, type SnsSigner } from './sns.js';
+import { startSandboxRedis, type SandboxRedis } from './redis.js';
+
+export const ANNOUNCE_CHANNEL = { id: 'C0INCIDENTS', name: 'incidents' } as const;
+
+export interface WorldClock {
+  now(): Date;
+  /** World time minus the anchor, in ms. */
+  offsetMs(): number;
+  /** Moves the world forward so that it is at least `offsetMs` after the anchor (never backwards). */
+  advanceTo(offsetMs: number): void;
+}
+
+export function worldClock(anchor: Date, realNow: () => number = Date.now): WorldClock {
+  const startedReal = realNow();
+  let skipped = 0;
+  const offset = () => realNow() - startedReal + skipped;
+  return {
+    now: () => new Date(anchor.getTime() + offset()),
+    offsetMs: offset,
+    advanceTo(target) {
+      const cur = offset();
+      if (target > cur) skipped += target - cur;
+    },
+  };
+}
+
+export interface WorldOptions {
+  scenario: Scenario;
+  /** The page moment the scenario's relative times resolve against (default: now). */
+  anchor?: Date;
+  /** A Redis to use (unique key prefixes are chosen); absent: a private redis-server is started. */
+  redisUrl?: string;
+  /** Added to every Slack Web API call. */
+  slackLatencyMs?: number;
+  /** The bot's pino level (default silent). */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Use Prometheus when installed (default true). */
+  prometheus?: boolean;
+  /** Deadline of one diagnostic check (default 10s). */
+  checkTimeout?: string;
+  /** How long the Kubernetes emulator takes to settle a rollout (default 1500 ms). */
+  rolloutMs?: number;
+  /** Bounds each part of `stop()` (default 10 s). */
+  stopTimeoutMs?: number;
+}
+
+export interface World {
+  scenario: Scenario;
+  anchor: Date;
+  clock: WorldClock;
+  running: Running;
+  /** Base URL of the bot's HTTP server. */
+  botUrl: string;
+  slack: SlackEmulator;
+  cloudwatch: CloudWatchEmulator;
+  kubernetes: KubernetesEmulator;
+  prometheus?: PrometheusServer;
+  redisUrl: string;
+  /** Key prefix of the bot's state in Redis. */
+  prefix: string;
+  signer: SnsSigner;
+  /** The scenario's CloudWatch datapoints at the anchor (alarm reasons are worded from them). */
+  metrics: ExpandedMetric[];
+  alertmanagerToken: string;
+  apiToken: string;
+  signingSecret: string;
+  /** Things the world could not provide (e.g. Prometheus missing), worth telling the user. */
+  notes: string[];
+  stop(): Promise<void>;
+}
+
+const SANDBOX_TOPIC = (s: Scenario) => `arn:aws:sns:${s.region}:${s.accountId}:warroom-alarms`;
+
+/** The users who approve or deny in the script: they must be approvers. */
+export function scriptApprovers(scenario: Scenario): string[] {
+  const ids = scenario.script.filter((s) => s.action === 'approve' || s.action === 'deny').map((s) => s.user);
+  return [...new Set(ids)];
+}
+
+/** The config YAML the bot runs with for a scenario (a plain object: `yaml.stringify` it). */
+export function sandboxConfig(scenario: Scenario, opts: { checkTimeout?: string } = {}): Record<string, unknown> {
+  const responders = scenario.slack?.responders ?? [];
+  const users = responders.filter((r) => /^[UW]/.test(r));
+  const usergroups = responders.filter((r) => r.startsWith('S'));
+  const tz = scenario.slack?.users.find((u) => u.tz)?.tz ?? 'UTC';
+  const common = {
+    responders: { users, usergroups },
+    channel: { template: 'inc-{date}-{id}-{slug}' },
+    announce: ANNOUNCE_CHANNEL.id,
+    reopenWindow: '30m',
+    autoResolve: false,
+    environment: 'production',
+  };
+  return {
+    routes: [
+      { name: 'cloudwatch', match: { source: 'cloudwatch' }, key: { by: 'alarm' }, severity: { default: 'SEV2' }, ...common },
+      { name: 'alertmanager', match: {}, key: { by: 'labels', labels: ['alertname', 'namespace'] }, severity: { label: 'severity', default: 'SEV3' }, ...common },
+    ],
+    approvals: [
+      {
+        name: 'sandbox-production',
+        match: {},
+        approvers: { users: scriptApprovers(scenario), usergroups: [] },
+        requiredApprovals: 1,
+        protected: true,
+        expiry: '15m',
+      },
+    ],
+    postmortem: { timezone: tz },
+    diagnostics: { enabled: true, checkTimeout: opts.checkTimeout ?? '10s', attempts: 2 },
+  };
+}
+
+export function kubeconfigYaml(o: KubeConfigOptions): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: o.clusters.map((c) => ({ name: c.name, cluster: { server: c.server, 'insecure-skip-tls-verify': c.skipTLSVerify } })),
+    users: o.users.map((u) => ({ name: u.name, user: { token: u.token } })),
+    contexts: o.contexts.map((c) => ({ name: c.name, context: { cluster: c.cluster, user: c.user, ...(c.namespace ? { namespace: c.namespace } : {}) } })),
+    'current-context': o.currentContext,
+  });
+}
+
+/** SNS topics the scenario's alarms publish to (the bot's allow-list). */
+export function scenarioTopics(scenario: Scenario, metrics: readonly ExpandedMetric[], anchor: Date): string[] {
+  const topics = new Set<string>([SANDBOX_TOPIC(scenario)]);
+  for (const a of alertsInOrder(scenario, anchor)) {
+    if (a.source !== 'cloudwatch') continue;
+    topics.add(cloudWatchAlarmNotification(scenario, metrics, anchor, { alarm: a.alarm, state: a.state, time: a.time }).topicArn);
+  }
+  return [...topics];
+}
+
+async function bounded(what: string, p: Promise<unknown>, ms: number, problems: string[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((r) => {
+    timer = setTimeout(() => r('timeout'), ms);
+  });
+  try {
+    const r = await Promise.race([p.then(() => 'ok' as const), deadline]);
+    if (r === 'timeout') problems.push(`${what}: did not stop within ${ms} ms`);
+  } catch (e) {
+    problems.push(`${what}: ${errorMessage(e)}`);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** Deletes the world's keys from a Redis it did not start (SCAN + UNLINK, bounded). */
+async function removeKeys(url: string, match: string): Promise<void> {
+  const r = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    let cursor = '0';
+    for (let i = 0; i < 10_000; i++) {
+      const [next, keys] = await r.scan(cursor, 'MATCH', match, 'COUNT', 500);
+      if (keys.length) await r.unlink(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Starts every part of the world and the bot. On a failure, what was started is stopped again. */
+export async function startWorld(opts: WorldOptions): Promise<World> {
+  const { scenario } = opts;
+  const anchor = opts.anchor ?? new Date();
+  const clock = worldClock(anchor);
+  const stopTimeout = opts.stopTimeoutMs ?? 10_000;
+  const notes: string[] = [];
+  const stops: { what: string; stop: () => Promise<unknown> }[] = [];
+  const dir = makeTempDir('demo');
+  stops.push({ what: 'temp dir', stop: async () => removeDir(dir) });
+  const stopAll = async (): Promise<string[]> => {
+    const problems: string[] = [];
+    for (const s of [...stops].reverse()) await bounded(s.what, s.stop(), stopTimeout, problems);
+    stops.length = 0;
+    return problems;
+  };
+
+  try {
+    // The AWS SDK reads credentials and region from the process environment; the emulator ignores them.
+    process.env['AWS_ACCESS_KEY_ID'] ??= 'sandbox';
+    process.env['AWS_SECRET_ACCESS_KEY'] ??= 'sandbox';
+    process.env['AWS_REGION'] ??= scenario.region;
+    process.env['AWS_EC2_METADATA_DISABLED'] ??= 'true';
+
+    let redis: SandboxRedis | undefined;
+    let redisUrl = opts.redisUrl;
+    if (!redisUrl) {
+      redis = await startSandboxRedis();
+      redisUrl = redis.url;
+      const r = redis;
+      stops.push({ what: 'redis-server', stop: () => r.stop() });
+    }
+    const id = randomBytes(4).toString('hex');
+    const prefix = `wrdemo-${id}`;
+    if (!redis) {
+      const url = redisUrl;
+      stops.push({ what: 'redis keys', stop: () => removeKeys(url, `${prefix}*`) });
+    }
+
+    const signingSecret = randomBytes(16).toString('hex');
+    const slackUsers = scenario.slack?.users ?? [];
+    const slack = await startSlackEmulator({
+      signingSecret,
+      users: slackUsers.map((u) => ({ id: u.id, name: u.name, ...(u.realName ? { realName: u.realName } : {}), isBot: u.isBot })),
+      usergroups: (scenario.slack?.usergroups ?? []).map((g) => ({ id: g.id, handle: g.handle, ...(g.name ? { name: g.name } : {}), users: g.users })),
+      channels: [{ id: ANNOUNCE_CHANNEL.id, name: ANNOUNCE_CHANNEL.name, members: slackUsers.map((u) => u.id) }],
+      ...(opts.slackLatencyMs ? { latencyMs: opts.slackLatencyMs } : {}),
+    });
+    stops.push({ what: 'slack emulator', stop: () => slack.stop() });
+
+    const cloudwatch = await startCloudWatchEmulator({ scenario, anchor, now: () => clock.now() });
+    stops.push({ what: 'cloudwatch emulator', stop: () => cloudwatch.stop() });
+
+    const kubernetes = await startKubernetesEmulator({
+      objects: resolveKubernetesObjects(scenario, anchor),
+      ...(scenario.kubernetes.behaviour ? { behaviour: scenario.kubernetes.behaviour } : {}),
+      clock: { now: () => clock.now() },
+      ...(opts.rolloutMs !== undefined ? { rolloutMs: opts.rolloutMs } : {}),
+    });
+    stops.push({ what: 'kubernetes emulator', stop: () => kubernetes.stop() });
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, kubeconfigYaml(kubernetes.kubeConfigOptions), { mode: 0o600 });
+
+    let prometheus: PrometheusServer | undefined;
+    if (opts.prometheus === false) notes.push('Prometheus disabled: the CPU checks report that they could not check.');
+    else if (!prometheusAvailable()) notes.push(`${prometheusInstallHint()}. Continuing without it: the CPU checks report that they could not check.`);
+    else {
+      const series = expandPrometheusSeries(scenario, anchor);
+      const p = await startPrometheus({ series });
+      prometheus = p;
+      stops.push({ what: 'prometheus', stop: () => p.stop() });
+    }
+
+    const metrics = expandMetricPoints(scenario, anchor);
+    const signer = makeSnsSigner(scenario.region);
+    const configPath = path.join(dir, 'warroom.yaml');
+    writeFileSync(configPath, stringify(sandboxConfig(scenario, opts.checkTimeout ? { checkTimeout: opts.checkTimeout } : {})));
+    const alertmanagerToken = randomBytes(16).toString('hex');
+    const apiToken = randomBytes(16).toString('hex');
+    const port = await freePort();
+    const botUrl = `http://127.0.0.1:${port}`;
+
+    const running = await start(
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: redisUrl,
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_API_URL: slack.apiUrl,
+        WARROOM_CONFIG: configPath,
+        ALERTMANAGER_WEBHOOK_TOKEN: alertmanagerToken,
+        SNS_TOPIC_ARNS: scenarioTopics(scenario, metrics, anchor).join(','),
+        WARROOM_API_TOKEN: apiToken,
+        PUBLIC_URL: botUrl,
+        LOG_LEVEL: opts.logLevel ?? 'silent',
+        SERVICES: 'web,worker',
+        KUBERNETES: 'kubeconfig',
+        KUBECONFIG: kubeconfig,
+        CLOUDWATCH_ENDPOINT: cloudwatch.endpoint,
+        ...(prometheus ? { PROMETHEUS_URL: prometheus.url } : {}),
+        SHUTDOWN_TIMEOUT_MS: '5000',
+      },
+      { clock: { now: () => clock.now() }, fetchCertificate: signer.fetchCertificate, redisPrefix: `${prefix}:`, bullPrefix: `${prefix}-bull` },
+    );
+    stops.push({ what: 'warroom', stop: () => running.shutdown('sandbox stop') });
+    slack.setBotUrl(`${botUrl}/slack/events`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      scenario,
+      anchor,
+      clock,
+      running,
+      botUrl,
+      slack,
+      cloudwatch,
+      kubernetes,
+      ...(prometheus ? { prometheus } : {}),
+      redisUrl,
+      prefix,
+      signer,
+      metrics,
+      alertmanagerToken,
+      apiToken,
+      signingSecret,
+      notes,
+      stop() {
+        stopping ??= stopAll().then((problems) => {
+          if (problems.length) throw new AppError('internal', `the sandbox did not stop cleanly:\n  ${problems.join('\n  ')}`);
+        });
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
