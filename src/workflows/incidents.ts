@@ -53,7 +53,7 @@ export async function ingestBatch(deps: WorkflowDeps, batch: IngestBatch): Promi
           source: alert.source,
           route: route.name,
           // A declared incident may name its own responders (the declare form).
-          responders: [...new Set([...route.responders.users, ...(alert.source === 'manual' && alert.labels.responders ? alert.labels.responders.split(',').filter((u) => /^[UW][A-Z0-9]+$/.test(u)) : [])])],
+          responders: [...new Set([...route.responders.users, ...(alert.source === 'manual' ? [alert.labels.declared_by ?? '', ...(alert.labels.responders ?? '').split(',')].filter((u) => /^[UW][A-Z0-9]+$/.test(u)) : [])])],
         },
         now,
         route.reopenWindow,
@@ -197,6 +197,7 @@ export async function acknowledgeIncident(deps: WorkflowDeps, incidentId: string
   const nowIso = deps.clock.now().toISOString();
   let changed = false;
   const incident = await deps.store.updateIncident(incidentId, (cur) => {
+    changed = false; // the change may run again on a CAS retry
     if (cur.status !== 'triggered') return undefined;
     changed = true;
     return { ...cur, status: 'acknowledged', acknowledgedAt: nowIso, acknowledgedBy: userId, updatedAt: nowIso, roles: cur.roles.commander ? cur.roles : { ...cur.roles, commander: userId } };
@@ -211,6 +212,7 @@ export async function resolveIncident(deps: WorkflowDeps, incidentId: string, ac
   const nowIso = deps.clock.now().toISOString();
   let changed = false;
   const incident = await deps.store.updateIncident(incidentId, (cur) => {
+    changed = false; // the change may run again on a CAS retry
     if (cur.status === 'resolved') return undefined;
     changed = true;
     return { ...cur, status: 'resolved', resolvedAt: nowIso, resolvedBy: actor, updatedAt: nowIso };

@@ -216,6 +216,7 @@ export async function decide(deps: WorkflowDeps, proposalId: string, userId: str
   if (p.approvals.some((a) => a.userId === userId)) return refuse('you have already approved this proposal');
   let approvedNow = false;
   const next = await deps.store.updateProposal(p.id, (cur) => {
+    approvedNow = false; // the change may run again on a CAS retry
     if (cur.status !== 'pending' || cur.approvals.some((a) => a.userId === userId)) return undefined;
     const approvals = [...cur.approvals, { userId, at: deps.clock.now().toISOString(), rule: rule.name }];
     approvedNow = approvals.length >= cur.requiredApprovals;
@@ -260,6 +261,7 @@ async function mutate(deps: WorkflowDeps, p: Proposal): Promise<{ result?: Mutat
 export async function execute(deps: WorkflowDeps, proposalId: string): Promise<void> {
   let claimed = false;
   const p = await deps.store.updateProposal(proposalId, (cur) => {
+    claimed = false; // the change may run again on a CAS retry
     if (cur.status !== 'approved') return undefined;
     claimed = true;
     return { ...cur, status: 'executing' };
@@ -381,6 +383,7 @@ async function recheckSignal(deps: WorkflowDeps, p: Proposal): Promise<{ cleared
 export async function expire(deps: WorkflowDeps, proposalId: string): Promise<void> {
   let changed = false;
   const p = await deps.store.updateProposal(proposalId, (cur) => {
+    changed = false; // the change may run again on a CAS retry
     if (cur.status !== 'pending' || deps.clock.now().getTime() < Date.parse(cur.expiresAt)) return undefined;
     changed = true;
     return { ...cur, status: 'expired', outcome: `Expired at ${cur.expiresAt} without enough approvals` };

@@ -1,0 +1,200 @@
+/**
+ * The sandbox viewer: a loopback web page that shows the emulated Slack workspace (channels,
+ * Block Kit messages, threads, pins, files, ephemerals) and lets a person act in it: buttons are
+ * clicked and slash commands typed as a chosen workspace user, through the emulator's signed
+ * deliveries to the bot. One static page plus a small vanilla script (`static/`), read at start.
+ *
+ * Routes: `GET /` (page), `GET /app.js`, `GET /style.css`, `GET /api/state` (the emulator's state
+ * without the call log), `POST /api/click`, `POST /api/command` (JSON bodies only).
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import type { DeliveryResult, SandboxState, SlackEmulator } from '../slack/index.js';
+
+export interface ViewerOptions {
+  slack: SlackEmulator;
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** The user the page acts as until another is picked (default: the first non-bot user). */
+  actAs?: string;
+}
+
+export interface Viewer {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** What `GET /api/state` answers: the emulator's state (call log and response posts left out). */
+export type ViewerState = Omit<SandboxState, 'calls' | 'responses'> & { actAs: string; fileBase: string };
+
+const BODY_LIMIT = 64 * 1024;
+
+export const ClickBody = z.object({
+  actionId: z.string().min(1).max(255),
+  value: z.string().max(2000).optional(),
+  channelId: z.string().min(1).max(64),
+  messageTs: z.string().regex(/^\d+\.\d+$/u),
+  blockId: z.string().max(255).optional(),
+  userId: z.string().min(1).max(64).optional(),
+  ephemeral: z.boolean().optional(),
+});
+
+export const CommandBody = z.object({
+  /** The whole line as typed, e.g. `/incident status`. */
+  line: z.string().min(2).max(4000),
+  channelId: z.string().min(1).max(64),
+  userId: z.string().min(1).max(64).optional(),
+});
+
+/** `/incident status now` -> `{ command: '/incident', text: 'status now' }`; undefined when not a command. */
+export function parseCommandLine(line: string): { command: string; text: string } | undefined {
+  const m = /^\s*(\/[a-z0-9_-]+)(?:\s+([\s\S]*))?$/iu.exec(line);
+  if (!m?.[1]) return undefined;
+  return { command: m[1].toLowerCase(), text: (m[2] ?? '').trim() };
+}
+
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function loadStatic(): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const { file } of Object.values(STATIC)) {
+    if (!out.has(file)) out.set(file, readFileSync(new URL(`./static/${file}`, import.meta.url)));
+  }
+  return out;
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const ct = String(req.headers['content-type'] ?? '');
+  // A JSON content type cannot be sent cross-origin without a preflight: no CSRF from other pages.
+  if (!ct.toLowerCase().startsWith('application/json')) throw new AppError('bad_request', 'content-type must be application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += b.length;
+    if (size > BODY_LIMIT) throw new AppError('payload_too_large', `body over ${BODY_LIMIT} bytes`);
+    chunks.push(b);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new AppError('bad_request', 'invalid JSON');
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS });
+  res.end(JSON.stringify(body));
+}
+
+function deliverySummary(r: DeliveryResult): { ok: boolean; status: number; body: string } {
+  return { ok: r.status >= 200 && r.status < 300, status: r.status, body: r.text.slice(0, 2000) };
+}
+
+export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
+  const { slack } = opts;
+  const files = loadStatic();
+  const humans = (): string[] => slack.users().filter((u) => !u.isBot && u.id !== slack.botUserId).map((u) => u.id);
+  const defaultUser = opts.actAs ?? humans()[0] ?? slack.users()[0]?.id;
+  if (!defaultUser) throw new AppError('config', 'viewer: the workspace has no users to act as');
+  if (opts.actAs !== undefined && !slack.users().some((u) => u.id === opts.actAs)) throw new AppError('config', `viewer: unknown user ${opts.actAs}`);
+
+  const actor = (userId: string | undefined): string => {
+    const id = userId ?? defaultUser;
+    if (!slack.users().some((u) => u.id === id)) throw new AppError('bad_request', `unknown user ${id}`);
+    return id;
+  };
+  const requireChannel = (channelId: string): void => {
+    if (!slack.channels().some((c) => c.id === channelId)) throw new AppError('bad_request', `unknown channel ${channelId}`);
+  };
+
+  function viewState(): ViewerState {
+    const { calls: _calls, responses: _responses, ...rest } = slack.state();
+    return { ...rest, actAs: defaultUser as string, fileBase: slack.baseUrl };
+  }
+
+  let port = 0;
+  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const route = async (): Promise<void> => {
+      // DNS rebinding: only answer requests addressed to the loopback origin.
+      if (!allowedHosts().includes(String(req.headers.host ?? ''))) return sendJson(res, 421, { ok: false, error: 'misdirected_request' });
+      const asset = STATIC[url.pathname];
+      if (asset && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': asset.type, ...SECURITY_HEADERS });
+        res.end(files.get(asset.file));
+        return;
+      }
+      if (url.pathname === '/api/state' && req.method === 'GET') return sendJson(res, 200, viewState());
+      if (url.pathname === '/api/click' && req.method === 'POST') {
+        const parsed = ClickBody.safeParse(await readJson(req));
+        if (!parsed.success) throw new AppError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        const b = parsed.data;
+        requireChannel(b.channelId);
+        const r = await slack.clickButton({
+          actionId: b.actionId,
+          userId: actor(b.userId),
+          channelId: b.channelId,
+          messageTs: b.messageTs,
+          ...(b.value !== undefined ? { value: b.value } : {}),
+          ...(b.blockId !== undefined ? { blockId: b.blockId } : {}),
+          ...(b.ephemeral ? { ephemeral: true } : {}),
+        });
+        return sendJson(res, 200, deliverySummary(r));
+      }
+      if (url.pathname === '/api/command' && req.method === 'POST') {
+        const parsed = CommandBody.safeParse(await readJson(req));
+        if (!parsed.success) throw new AppError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        const cmd = parseCommandLine(parsed.data.line);
+        if (!cmd) throw new AppError('bad_request', 'a slash command starts with /, e.g. /incident status');
+        requireChannel(parsed.data.channelId);
+        const r = await slack.sendSlashCommand({ command: cmd.command, text: cmd.text, userId: actor(parsed.data.userId), channelId: parsed.data.channelId });
+        return sendJson(res, 200, deliverySummary(r));
+      }
+      sendJson(res, 404, { ok: false, error: 'not_found' });
+    };
+    route().catch((e: unknown) => {
+      if (res.headersSent) return res.destroy();
+      if (e instanceof AppError && e.code === 'payload_too_large') return sendJson(res, 413, { ok: false, error: 'payload_too_large' });
+      if (e instanceof AppError && e.code === 'bad_request') return sendJson(res, 400, { ok: false, error: 'bad_request', detail: e.message });
+      sendJson(res, 502, { ok: false, error: 'delivery_failed', detail: e instanceof Error ? e.message : String(e) });
+    });
+  });
+  server.keepAliveTimeout = 1000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
