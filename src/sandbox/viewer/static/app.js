@@ -134,7 +134,9 @@
   function textObject(parent, t) {
     if (!t || typeof t.text !== 'string') return parent;
     if (t.type === 'mrkdwn') return mrkdwn(parent, t.text);
-    parent.appendChild(document.createTextNode(t.emoji === false ? t.text : withEmoji(t.text)));
+    // Slack decodes &amp; &lt; &gt; in plain_text as well (senders escape every text object).
+    const plain = decodeEntities(t.text);
+    parent.appendChild(document.createTextNode(t.emoji === false ? plain : withEmoji(plain)));
     return parent;
   }
 
