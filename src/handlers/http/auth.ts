@@ -13,7 +13,10 @@ export function safeEqual(a: string, b: string): boolean {
  */
 export function checkWebhookAuth(header: string | undefined, token: string | undefined): boolean {
   if (!token || !header) return false;
-  const [scheme, value = ''] = header.split(/\s+/, 2);
+  // The credentials are everything after the scheme: `Bearer <token> junk` must not pass as `<token>`.
+  const m = /^(\S+)\s+(\S+)$/.exec(header.trim());
+  const scheme = m?.[1];
+  const value = m?.[2] ?? '';
   if (!scheme) return false;
   if (scheme.toLowerCase() === 'bearer') return safeEqual(value, token);
   if (scheme.toLowerCase() === 'basic') {

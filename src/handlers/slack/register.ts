@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ACTIONS, CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blocks/ids.js';
 import type { WorkflowDeps } from '../../workflows/context.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
-import { declareIncident } from '../../workflows/triage.js';
+import { declareIncident, tameBroadcasts } from '../../workflows/triage.js';
 import { AppError, isAppError } from '../../errors.js';
 import { runCommand, parseSeverity, type CommandHooks } from '../commands/table.js';
 
@@ -56,11 +56,14 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
       await ack({ response_type: 'ephemeral', text: 'Malformed command payload.' });
       return;
     }
-    const p = parsed.data;
+    // Control characters never reach titles, notes or replies; Slack renders none of them.
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    const p = { ...parsed.data, text: parsed.data.text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '') };
     await ack();
     try {
       const reply = await runCommand({ deps, userId: p.user_id, channelId: p.channel_id, requestId: p.trigger_id ?? `${p.user_id}-${Date.now()}`, ...(p.trigger_id ? { triggerId: p.trigger_id } : {}) }, p.text);
-      if (reply.message || reply.blocks) await respond({ response_type: 'ephemeral', text: reply.message || ' ', ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+      // Replies echo the user's words; an echoed <!channel> must not read as a broadcast.
+      if (reply.message || reply.blocks) await respond({ response_type: 'ephemeral', text: tameBroadcasts(reply.message) || ' ', ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
     } catch (e) {
       log.error({ err: e, command: p.text.split(/\s/)[0] }, 'command failed');
       await respond({ response_type: 'ephemeral', text: userMessage(e) }).catch(() => undefined);

@@ -21,6 +21,9 @@ export function alertmanagerWebhook(deps: AlertmanagerWebhookDeps): RouteHandler
         deps.log.warn({ route: 'alertmanager', hasAuth: Boolean(req.headers.authorization) }, 'refused: bad credentials');
         return { status: 401, body: { error: 'unauthorized', message: 'missing or wrong credentials' }, headers: { 'www-authenticate': 'Bearer' } };
       }
+      // Alertmanager always sends application/json; anything else is not one of its deliveries.
+      const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (mediaType !== 'application/json') return { status: 415, body: { error: 'unsupported_media_type', message: `content-type must be application/json, got ${mediaType ? JSON.stringify(mediaType.slice(0, 100)) : 'none'}` } };
       const parsed = parseAlertmanagerBody(req.body.toString('utf8'));
       if (!parsed.ok) return badRequest(parsed.error);
       // Severity is settled by the route during ingest; this is only a provisional value.

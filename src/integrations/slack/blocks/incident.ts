@@ -45,7 +45,7 @@ export function incidentCard({ incident, alerts }: IncidentView): ChatMessage {
   const ack = incident.acknowledgedAt ? `acknowledged ${fmtTime(incident.acknowledgedAt)} by <@${incident.acknowledgedBy}>` : 'not acknowledged';
   const resolved = incident.resolvedAt ? ` · resolved ${fmtTime(incident.resolvedAt)}` : '';
   blocks.push(divider, context([`${ack}${resolved}${incident.reopenCount ? ` · reopened ${incident.reopenCount}×` : ''} · \`/incident help\``]));
-  return { text: `${incident.severity} ${incident.id} ${incident.status}: ${incident.title}`, blocks: clampBlocks(blocks) };
+  return { text: `${incident.severity} ${incident.id} ${incident.status}: ${esc(incident.title)}`, blocks: clampBlocks(blocks) };
 }
 
 export function announcement(incident: Incident, kind: 'opened' | 'reopened' | 'resolved' | 'update', text?: string): ChatMessage {
@@ -58,5 +58,5 @@ export function announcement(incident: Incident, kind: 'opened' | 'reopened' | '
   }[kind];
   const blocks: Block[] = [section(head)];
   if (text) blocks.push(section(text));
-  return { text: cut(`${incident.id} ${kind}: ${incident.title}${text ? ` — ${text}` : ''}`, 3000), blocks };
+  return { text: cut(`${incident.id} ${kind}: ${esc(incident.title)}${text ? ` — ${text}` : ''}`, 3000), blocks };
 }

@@ -33,7 +33,8 @@ export function cut(text: string, max: number): string {
 }
 
 export function header(text: string): Block {
-  return { type: 'header', text: { type: 'plain_text', text: cut(plain(text), LIMITS.header), emoji: true } };
+  // Slack asks for &, <, > escaped in every text, plain_text included (it shows them decoded).
+  return { type: 'header', text: { type: 'plain_text', text: cut(plain(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'), LIMITS.header), emoji: true } };
 }
 
 export function section(mrkdwn: string, extra: Block = {}): Block {
