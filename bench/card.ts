@@ -56,7 +56,7 @@ export async function benchCard(redis: RedisServer): Promise<BenchResult> {
         misses.push(`incident ${i}: no pins.add within 15 s (status ${res.status})`);
         continue;
       }
-      const window = slack.calls.slice(fromSeq).filter((c) => c.seq <= pin.seq);
+      const window = slack.calls.slice(fromSeq).filter((c) => c.seq <= pin.seq && (c.args['channel'] === undefined || c.args['channel'] === channelId));
       const chain = sequentialChain(window, pin, t0, LATENCY_MS);
       trips.push(chain.length);
       latencies.push(Date.parse(pin.at) - t0);

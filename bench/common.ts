@@ -67,7 +67,7 @@ export async function pollUntil<T>(fn: () => Promise<T | undefined | false> | T 
 
 /** A realistic Alertmanager v4 webhook body with one alert; the fingerprint is a hash of the labels. */
 export function alertPayload(labels: Record<string, string>, status: 'firing' | 'resolved' = 'firing'): Record<string, unknown> {
-  const all = { namespace: 'prod', severity: 'critical', ...labels };
+  const all: Record<string, string> = { namespace: 'prod', severity: 'critical', ...labels };
   const fingerprint = createHash('sha256').update(JSON.stringify(Object.entries(all).sort())).digest('hex').slice(0, 16);
   const startsAt = new Date(Date.now() - 60_000).toISOString();
   return {

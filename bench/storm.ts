@@ -5,7 +5,7 @@
  * the store), Slack writes per incident per second, and the time for the queues to drain after
  * the last delivery. Sizes can be reduced with BENCH_STORM_ALERTS / BENCH_STORM_KEYS.
  */
-import { Agent } from 'undici';
+import { Agent, fetch } from 'undici';
 import type { SlackEmulator } from '../src/sandbox/slack/index.js';
 import { AM_TOKEN, startBot, startSlack, type TestBot } from '../test/support/bot.js';
 import type { RedisServer } from '../test/support/redis.js';
@@ -60,7 +60,7 @@ export async function benchStorm(redis: RedisServer): Promise<StormOutcome> {
           body,
           dispatcher,
           signal: AbortSignal.timeout(10_000),
-        } as RequestInit);
+        });
         await res.arrayBuffer();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       } catch {
@@ -108,6 +108,18 @@ export async function benchStorm(redis: RedisServer): Promise<StormOutcome> {
     const k = `${ch}@${Math.floor(Date.parse(c.at) / 1000)}`;
     perSlot.set(k, (perSlot.get(k) ?? 0) + 1);
   }
+  const slotMethods = new Map<string, string[]>();
+  for (const c of slack.calls) {
+    const ch = c.args['channel'];
+    if (typeof ch !== 'string' || ch === 'C0ANNOUNCE' || (c.method !== 'chat.update' && c.method !== 'chat.postMessage')) continue;
+    const k = `${ch}@${Math.floor(Date.parse(c.at) / 1000)}`;
+    if ((perSlot.get(k) ?? 0) > 1) slotMethods.set(k, [...(slotMethods.get(k) ?? []), c.method]);
+  }
+  const shapes = new Map<string, number>();
+  for (const ms of slotMethods.values()) {
+    const shape = ms.join(' + ');
+    shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+  }
   const maxPerSecond = Math.max(0, ...perSlot.values());
   const overSlots = [...perSlot.values()].filter((n) => n > 1).length;
   const writes = [...perSlot.values()].reduce((a, b) => a + b, 0);
@@ -122,8 +134,8 @@ export async function benchStorm(redis: RedisServer): Promise<StormOutcome> {
       { name: 'send duration', value: sendMs / 1000, unit: 's' },
       { name: 'channels created', value: channels, unit: `(conversations.create ok: ${created})`, bar: `= ${KEYS}`, ratio: channels / KEYS, pass: channels === KEYS && created === KEYS },
       { name: 'alerts recorded in the store (distinct fingerprints)', value: recorded, unit: `of ${ALERTS}`, bar: `= ${ALERTS}`, ratio: recorded / ALERTS, pass: recorded === ALERTS, ...(recorded !== ALERTS ? { note: drainMs === undefined ? 'the queue had not drained when counted, so some alerts were still queued' : 'alerts lost or merged; see store.upsertAlert' } : {}) },
-      { name: 'max Slack writes (postMessage + update) per incident per second', value: maxPerSecond, unit: `(seconds over 1: ${overSlots} of ${perSlot.size}; ${writes} writes)`, bar: '≤ 1', ratio: maxPerSecond, pass: maxPerSecond <= 1, ...(maxPerSecond > 1 ? { note: 'the second with the channel creation carries the card post plus its first coalesced update or another post (e.g. the responders/notice message); closing it: fold the first update into the post, or start the coalescing slot at the post.' } : {}) },
-      { name: 'queue drained after the last delivery', value: drainMs === undefined ? undefined : drainMs / 1000, unit: 's', bar: '≤ 10 s', ratio: drainMs === undefined ? undefined : drainMs / 10_000, pass: drainMs !== undefined && drainMs <= 10_000, ...(drainMs === undefined || drainMs > 10_000 ? { note: `waiting+active after ${DRAIN_LIMIT_MS / 1000} s: ${last.busy}. The worker runs in the same process as the web role and the load generator on 2 cores; closing it: a separate worker process, higher worker concurrency, or ingest batching per incident key.` } : {}) },
+      { name: 'max Slack writes (postMessage + update) per incident per second', value: maxPerSecond, unit: `(seconds over 1: ${overSlots} of ${perSlot.size}; ${writes} writes)`, bar: '≤ 1', ratio: maxPerSecond, pass: maxPerSecond <= 1, ...(maxPerSecond > 1 ? { note: `the seconds over the bar, by the writes they held: ${[...shapes].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${k} (${n}×)`).join('; ')}. Closing it: route every write to an incident channel (posts included) through the per-incident 1 s coalescer, or fold the first card update into the post.` } : {}) },
+      { name: 'queue drained after the last delivery', value: drainMs === undefined ? undefined : drainMs / 1000, unit: 's', bar: '≤ 10 s', ratio: drainMs === undefined ? undefined : drainMs / 10_000, pass: drainMs !== undefined && drainMs <= 10_000, ...(drainMs === undefined || drainMs > 10_000 ? { note: `${drainMs === undefined ? `not drained within ${DRAIN_LIMIT_MS / 1000} s (waiting+active: ${last.busy})` : `drained ${fmt(drainMs / 1000)} s after the last delivery`}: ingest fell behind during the storm. The worker runs in the same process as the web role and the load generator on 2 cores; closing it: a separate worker process, higher worker concurrency, or ingest batching per incident key.` } : {}) },
       { name: 'RSS after the storm', value: rssAfterStormMb, unit: 'MB (whole bench process: bot, emulator, loader)' },
     ],
     details: [

@@ -9,6 +9,12 @@ export const PinnedState = z.object({
   resourceVersion: z.string().optional(),
   revision: z.number().int().optional(),
   generation: z.number().int().optional(),
+  /**
+   * Hash of the spec the action depends on (a Deployment's pod template and paused flag; an HPA's
+   * bounds, target and scale target). Status writes (HPA every ~15 s, replica counts during a crash
+   * loop) change resourceVersion all the time; only a spec change makes a proposal stale.
+   */
+  specHash: z.string().optional(),
 });
 export type PinnedState = z.infer<typeof PinnedState>;
 

@@ -189,6 +189,12 @@ export async function openIncident(deps: WorkflowDeps, incidentId: string): Prom
 export async function refreshCard(deps: WorkflowDeps, incidentId: string): Promise<void> {
   const incident = await requireIncident(deps, incidentId);
   if (!incident.channelId || !incident.cardTs) return; // open-incident posts the latest state and refreshes after
+  // One card write per incident per second, even when refresh jobs of two slots run late in the same second.
+  const second = Math.floor(deps.clock.now().getTime() / CARD_UPDATE_INTERVAL_MS);
+  if (!(await deps.store.claimOnce(`card-write-${incidentId}-${second}`, 10 * CARD_UPDATE_INTERVAL_MS))) {
+    await scheduleCardRefresh(deps, incidentId);
+    return;
+  }
   const alerts = await deps.store.listAlerts(incidentId);
   await deps.chat.update(incident.channelId, incident.cardTs, deps.render.incidentCard({ incident, alerts }));
 }

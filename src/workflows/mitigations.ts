@@ -2,7 +2,8 @@
  * Mitigations behind human approval. A proposal is dry-run on the server, pinned to the object's
  * state, and shown with Approve/Deny. The approval policy is checked at click time against the
  * clicking user. Execution is one job with a deterministic id and a compare-and-set on the proposal,
- * so double clicks and replicas execute once; the write itself is pinned to the resourceVersion.
+ * so double clicks and replicas execute once; the proposal is pinned to the spec it was made against
+ * and the write to the resourceVersion read just before it (optimistic concurrency).
  * Then the rollout is watched and the signal that paged re-checked.
  */
 import { createHash } from 'node:crypto';
@@ -15,7 +16,7 @@ import { rolloutStatus } from '../domain/rollout.js';
 import { AppError, errorMessage, isAppError } from '../errors.js';
 import type { WorkflowDeps } from './context.js';
 import { scheduleCardRefresh } from './incidents.js';
-import type { MutationResult } from './ports.js';
+import type { K8sDeployment, K8sHpa, MutationResult } from './ports.js';
 import type { CommandOutcome } from './triage.js';
 
 export const ProposalJob = z.object({ proposalId: z.string().min(1) });
@@ -23,6 +24,20 @@ const BOT = 'warroom';
 export const VERIFY = { pollMs: 1000, rolloutDeadlineMs: 5 * 60_000 };
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
+
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** The spec a proposal is pinned to (see PinnedState.specHash). */
+export function deploymentSpecHash(d: K8sDeployment): string {
+  return hash(stable({ template: d.spec.template, paused: d.spec.paused ?? false }));
+}
+export function hpaSpecHash(h: K8sHpa): string {
+  return hash(stable({ min: h.minReplicas, max: h.maxReplicas, target: h.targetCPUUtilizationPercentage ?? null, ref: h.scaleTargetRef }));
+}
 
 function namespaceOf(m: Mitigation): string | undefined {
   return m.kind === 'silence' ? undefined : m.namespace;
@@ -84,13 +99,13 @@ async function dryRun(deps: WorkflowDeps, m: Mitigation): Promise<DryRun> {
     const change = { ...(m.minReplicas !== undefined ? { minReplicas: m.minReplicas } : {}), ...(m.maxReplicas !== undefined ? { maxReplicas: m.maxReplicas } : {}), ...(m.targetCPUUtilizationPercentage !== undefined ? { targetCPUUtilizationPercentage: m.targetCPUUtilizationPercentage } : {}) };
     const result = await k8s.patchHpa(m.namespace, m.name, change, { dryRun: true, ...(hpa.metadata.resourceVersion ? { expectResourceVersion: hpa.metadata.resourceVersion } : {}) });
     const revert: Mitigation = { kind: 'hpa', namespace: m.namespace, name: m.name, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, ...(hpa.targetCPUUtilizationPercentage !== undefined ? { targetCPUUtilizationPercentage: hpa.targetCPUUtilizationPercentage } : {}) };
-    return { result, pinned: { ...(hpa.metadata.resourceVersion ? { resourceVersion: hpa.metadata.resourceVersion } : {}) }, revert };
+    return { result, pinned: { ...(hpa.metadata.resourceVersion ? { resourceVersion: hpa.metadata.resourceVersion } : {}), specHash: hpaSpecHash(hpa) }, revert };
   }
   const d = await k8s.getDeployment(m.namespace, m.deployment);
   if (!d) throw new AppError('not_found', `no Deployment ${m.namespace}/${m.deployment}`);
   const rv = d.metadata.resourceVersion;
   const revision = Number(d.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '0') || undefined;
-  const pinned = { ...(rv ? { resourceVersion: rv } : {}), ...(revision !== undefined ? { revision } : {}), ...(d.metadata.generation !== undefined ? { generation: d.metadata.generation } : {}) };
+  const pinned = { ...(rv ? { resourceVersion: rv } : {}), ...(revision !== undefined ? { revision } : {}), ...(d.metadata.generation !== undefined ? { generation: d.metadata.generation } : {}), specHash: deploymentSpecHash(d) };
   const opts = { dryRun: true, ...(rv ? { expectResourceVersion: rv } : {}) };
   switch (m.kind) {
     case 'rollback': {
@@ -135,7 +150,7 @@ export async function propose(
     requestedBy,
     requestedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + rule.expiry).toISOString(),
-    rationale: extra.rationale ?? `Requested by <@${requestedBy}>`,
+    rationale: extra.rationale ?? `Requested by hand with /incident ${m.kind}`,
     risk: extra.risk ?? defaultRisk(m),
     because: extra.because ?? [],
     pinned: dr.pinned,
@@ -194,6 +209,8 @@ export async function decide(deps: WorkflowDeps, proposalId: string, userId: str
     await record(deps, p, 'mitigation.refused', userId, `Refused ${decision} by <@${userId}>: ${why}`, { decision, reason: why });
     return { ok: false, message: `Not ${decision === 'approve' ? 'approved' : 'denied'}: ${why}` };
   };
+  // A late click on an expired card (the expiry job got there first) is still a refusal to record.
+  if (p.status === 'expired') return refuse('the proposal has expired; propose it again');
   if (p.status !== 'pending') return { ok: false, message: `This proposal is already ${p.status}.` };
   if (deps.clock.now().getTime() >= Date.parse(p.expiresAt)) {
     await expire(deps, p.id);
@@ -214,16 +231,27 @@ export async function decide(deps: WorkflowDeps, proposalId: string, userId: str
   if (!approver) return refuse(`you are not an approver under “${rule.name}”`);
   if (userId === p.requestedBy && (rule.protected || !rule.allowSelfApproval)) return refuse(rule.protected ? 'four-eyes: in a protected environment the requester cannot approve their own request' : 'you cannot approve your own request under this policy');
   if (p.approvals.some((a) => a.userId === userId)) return refuse('you have already approved this proposal');
+  // The object moved on since the dry run: the pinned write would be refused, so say so now.
+  const stale = await staleness(deps, p);
+  if (stale) {
+    const refused = await deps.store.updateProposal(p.id, (cur) => (cur.status === 'pending' ? { ...cur, status: 'refused', outcome: `Stale: ${stale}` } : undefined));
+    if (refused?.status === 'refused') await refresh(deps, refused);
+    return refuse(stale);
+  }
   let approvedNow = false;
+  let added = false;
   const next = await deps.store.updateProposal(p.id, (cur) => {
     approvedNow = false; // the change may run again on a CAS retry
+    added = false;
     if (cur.status !== 'pending' || cur.approvals.some((a) => a.userId === userId)) return undefined;
+    added = true;
     const approvals = [...cur.approvals, { userId, at: deps.clock.now().toISOString(), rule: rule.name }];
     approvedNow = approvals.length >= cur.requiredApprovals;
     return { ...cur, approvals, ...(approvedNow ? { status: 'approved' as const, decidedBy: userId } : {}) };
   });
   if (!next) return { ok: false, message: 'Unknown proposal.' };
-  if (!next.approvals.some((a) => a.userId === userId)) return { ok: false, message: `This proposal is already ${next.status}.` };
+  // A concurrent click (a double click, or the same click on another replica) got there first.
+  if (!added) return { ok: false, message: next.approvals.some((a) => a.userId === userId) ? `You have already approved this proposal; it is ${next.status}.` : `This proposal is already ${next.status}.` };
   await record(deps, next, 'mitigation.approved', userId, `Approved by <@${userId}> (${next.approvals.length}/${next.requiredApprovals}, rule ${rule.name}): ${describe(p.mitigation)}`, { rule: rule.name });
   await refresh(deps, next);
   if (approvedNow) {
@@ -233,9 +261,42 @@ export async function decide(deps: WorkflowDeps, proposalId: string, userId: str
   return { ok: true, message: `Approval recorded (${next.approvals.length}/${next.requiredApprovals}); waiting for another approver.` };
 }
 
+/**
+ * Why a pinned proposal can no longer apply, else undefined. Pinned to the spec (specHash) and, for
+ * rollbacks, the revision; proposals made before specHash existed compare resourceVersions.
+ * Returns the object's current resourceVersion for the write that follows.
+ */
+async function checkPinned(deps: WorkflowDeps, p: Proposal): Promise<{ stale?: string; resourceVersion?: string }> {
+  const m = p.mitigation;
+  const k8s = deps.kubernetes;
+  if (!k8s || m.kind === 'silence') return {};
+  const obj = m.kind === 'hpa' ? await k8s.getHpa(m.namespace, m.name) : await k8s.getDeployment(m.namespace, m.deployment);
+  if (!obj) return { stale: 'the object no longer exists' };
+  const rv = obj.metadata.resourceVersion;
+  const current = { ...(rv ? { resourceVersion: rv } : {}) };
+  if (p.pinned.specHash) {
+    const now = m.kind === 'hpa' ? hpaSpecHash(obj as K8sHpa) : deploymentSpecHash(obj as K8sDeployment);
+    if (now !== p.pinned.specHash) return { ...current, stale: `the ${m.kind === 'hpa' ? 'HPA' : 'deployment'} spec changed since it was proposed; propose it again` };
+    const revision = Number(obj.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '0') || undefined;
+    if (m.kind !== 'hpa' && p.pinned.revision !== undefined && revision !== p.pinned.revision) return { ...current, stale: `the deployment moved from revision ${p.pinned.revision} to ${revision ?? '?'} since it was proposed; propose it again` };
+    return current;
+  }
+  const pinned = p.pinned.resourceVersion;
+  if (pinned && rv !== undefined && rv !== pinned) return { ...current, stale: `the object changed since it was proposed (resourceVersion ${pinned}, now ${rv}); propose it again` };
+  return current;
+}
+
+/** Click-time check; a failed read leaves it to the pinned write. */
+async function staleness(deps: WorkflowDeps, p: Proposal): Promise<string | undefined> {
+  try {
+    return (await checkPinned(deps, p)).stale;
+  } catch {
+    return undefined;
+  }
+}
+
 async function mutate(deps: WorkflowDeps, p: Proposal): Promise<{ result?: MutationResult; silenceId?: string }> {
   const m = p.mitigation;
-  const opts = { dryRun: false, ...(p.pinned.resourceVersion ? { expectResourceVersion: p.pinned.resourceVersion } : {}) };
   if (m.kind === 'silence') {
     if (!deps.alertmanager) throw new AppError('bad_request', 'ALERTMANAGER_URL is not configured');
     const now = deps.clock.now();
@@ -245,6 +306,10 @@ async function mutate(deps: WorkflowDeps, p: Proposal): Promise<{ result?: Mutat
   }
   const k8s = deps.kubernetes;
   if (!k8s) throw new AppError('bad_request', 'no Kubernetes connection');
+  // Re-check the pinned spec, then write against the resourceVersion just read: a change in between is a 409.
+  const check = await checkPinned(deps, p);
+  if (check.stale) throw new AppError('stale', check.stale);
+  const opts = { dryRun: false, ...(check.resourceVersion ? { expectResourceVersion: check.resourceVersion } : {}) };
   switch (m.kind) {
     case 'rollback':
       return { result: await k8s.rollbackDeployment(m.namespace, m.deployment, m.toRevision ?? 0, opts) };
@@ -280,7 +345,7 @@ export async function execute(deps: WorkflowDeps, proposalId: string): Promise<v
     await deps.queue.enqueue('verify-mitigation', { proposalId: p.id }, { jobId: `verify-${p.id}`, attempts: 2 });
   } catch (e) {
     const stale = isAppError(e) && (e.code === 'conflict' || e.code === 'stale');
-    const why = stale ? `the object changed since it was proposed (pinned to resourceVersion ${p.pinned.resourceVersion ?? '?'}); propose again` : errorMessage(e);
+    const why = stale ? (isAppError(e) && e.code === 'stale' ? e.message : 'the object changed while it was being written; propose again') : errorMessage(e);
     const failed = await deps.store.updateProposal(p.id, (cur) => ({ ...cur, status: stale ? 'refused' : 'failed', outcome: stale ? `Stale: ${why}` : `Failed: ${why}` }));
     if (failed) {
       await record(deps, failed, stale ? 'mitigation.refused' : 'mitigation.failed', BOT, `${stale ? 'Refused (stale)' : 'Failed'}: ${describe(p.mitigation)}: ${why}`);

@@ -105,6 +105,10 @@ describe('mitigations behind approval, end to end', () => {
     expect(proposal.diff).toContainEqual({ field: 'container app image', before: `${REG}/web:v2`, after: `${REG}/web:v1` });
     expect(cardBefore).toContain(`container app image: \`${REG}/web:v2\` → \`${REG}/web:v1\``);
     expect(cardBefore).toContain('server-side dry run');
+    // The requester is a mention in its own field; the free-text “Why” carries no escaped mention.
+    expect(cardBefore).toContain('*Requested by*\\n<@U0ONCALL1>');
+    expect(cardBefore).toContain('*Why*\\nRequested by hand with /incident rollback');
+    expect(cardBefore).not.toContain('&lt;@');
     expect(w.kube.requests.some((r) => r.verb === 'patch' && r.dryRun && r.name === 'web' && r.resource === 'deployments')).toBe(true);
 
     expect(done.status).toBe('verified');
@@ -119,14 +123,17 @@ describe('mitigations behind approval, end to end', () => {
     expect(at(after, 'status', 'observedGeneration')).toBe(at(after, 'metadata', 'generation'));
     expect(at(after, 'status', 'updatedReplicas')).toBe(at(after, 'spec', 'replicas'));
 
-    const kinds = (await d.events(incident.id, proposal.id)).map((e) => e.kind);
-    // The first verified mitigation also marks the incident mitigated.
+    // The status flips before the events are appended; wait for the last one. The first verified
+    // mitigation also marks the incident mitigated.
+    const kinds = await waitFor(async () => {
+      const k = (await d.events(incident.id, proposal.id)).map((e) => e.kind);
+      return k.includes('incident.mitigated') ? k : undefined;
+    }, { what: 'incident.mitigated on the timeline' });
     expect(kinds).toEqual(['mitigation.proposed', 'mitigation.approved', 'mitigation.executed', 'mitigation.verified', 'incident.mitigated']);
     expect((await d.store().getIncident(incident.id))?.status).toBe('mitigated');
     const executed = (await d.events(incident.id, proposal.id)).find((e) => e.kind === 'mitigation.executed');
     expect(at(executed?.data, 'approvedBy')).toEqual([APPROVER]);
-    const card = d.cardText(incident.channelId, proposal.id);
-    expect(card).toContain('Executed and verified');
+    await d.cardShows(incident.channelId, proposal.id, 'Executed and verified');
     expect(d.buttons(incident.channelId, proposal.id)).toEqual([]);
     await waitFor(() => w.slack.messages(incident.channelId).some((m) => m.text.includes(':white_check_mark: rollback prod/web: *verified*')), { what: 'the verification message' });
   });
@@ -181,16 +188,22 @@ describe('mitigations behind approval, end to end', () => {
     expect(writesTo(w.kube, 'prod', 'horizontalpodautoscalers', 'batch')).toBe(1);
   });
 
-  it('restart sets the restartedAt pod-template annotation and rolls the pods', async () => {
+  it('restart sets the restartedAt pod-template annotation, stamped when it executes, and rolls the pods', async () => {
     const podsBefore = w.kube.objects('Pod').filter((p) => at(p, 'metadata', 'labels', 'app') === 'worker').map((p) => at(p, 'metadata', 'name'));
-    const t0 = Date.now();
-    const { cardBefore, done } = await proposeAndApprove('restart prod/worker');
-    expect(cardBefore).toContain('kubectl.kubernetes.io/restartedAt');
+    const { proposal } = await d.propose(incident, 'restart prod/worker', REQUESTER);
+    const dryRun = proposal.diff.find((l) => l.field === 'pod annotation kubectl.kubernetes.io/restartedAt');
+    expect(dryRun?.before).toBe('(none)');
+    expect(d.cardText(incident.channelId, proposal.id)).toContain('kubectl.kubernetes.io/restartedAt');
+    // Approve in a later second than the dry run, so the two stamps can be told apart.
+    const nextSecond = (Math.floor(Date.now() / 1000) + 1) * 1000;
+    await new Promise((r) => setTimeout(r, nextSecond - Date.now() + 20));
+    expect((await d.click('proposal_approve', proposal, APPROVER, incident.channelId)).text).toBe('Approved; executing now.');
+    const done = await d.waitForStatus(proposal.id, ['verified', 'failed', 'refused']);
     expect(done.status).toBe('verified');
-    const restartedAt = at(w.kube.get('Deployment', 'prod', 'worker'), 'spec', 'template', 'metadata', 'annotations', 'kubectl.kubernetes.io/restartedAt');
-    expect(typeof restartedAt).toBe('string');
-    // Stamped when it executed (second precision), not when it was proposed long ago.
-    expect(Date.parse(String(restartedAt))).toBeGreaterThanOrEqual(Math.floor(t0 / 1000) * 1000);
+    const restartedAt = String(at(w.kube.get('Deployment', 'prod', 'worker'), 'spec', 'template', 'metadata', 'annotations', 'kubectl.kubernetes.io/restartedAt'));
+    expect(restartedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Date.parse(restartedAt)).toBeGreaterThanOrEqual(nextSecond);
+    expect(Date.parse(restartedAt)).toBeGreaterThan(Date.parse(dryRun?.after ?? ''));
     const podsAfter = w.kube.objects('Pod').filter((p) => at(p, 'metadata', 'labels', 'app') === 'worker').map((p) => at(p, 'metadata', 'name'));
     expect(podsAfter.length).toBe(2);
     expect(podsAfter.some((n) => podsBefore.includes(n))).toBe(false);
@@ -223,7 +236,7 @@ describe('mitigations behind approval, end to end', () => {
     expect(done.verification?.result).toBe('failed');
     expect(done.verification?.detail).toContain('exceeded its progress deadline');
     expect(done.revert).toEqual({ kind: 'rollback', namespace: 'prod', deployment: 'broken', toRevision: 2 });
-    expect(d.cardText(incident.channelId, proposal.id)).toContain('Failed');
+    await d.cardShows(incident.channelId, proposal.id, ':x: Failed');
     expect(d.buttons(incident.channelId, proposal.id)).toEqual([{ actionId: 'proposal_revert', value: proposal.id }]);
     await waitFor(() => w.slack.messages(incident.channelId).some((m) => m.text.includes('rollback prod/broken: *failed*') && m.text.includes('Propose revert')), { what: 'the failure message' });
     expect((await d.events(incident.id, proposal.id)).map((e) => e.kind)).toContain('mitigation.failed');

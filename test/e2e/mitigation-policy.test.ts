@@ -10,7 +10,6 @@ import type { Proposal } from '../../src/domain/proposal.js';
 import type { TimelineEvent } from '../../src/domain/timeline.js';
 import { VERIFY } from '../../src/workflows/mitigations.js';
 import { startBot, type TestBot } from '../support/bot.js';
-import { waitFor } from '../support/procs.js';
 import { appObjects, at, driver, startWorld, writeAttempts, writesTo, type Driver, type OpenIncident, type World } from '../support/world-k8s.js';
 
 const REG = 'registry.example.com';
@@ -158,7 +157,7 @@ describe('approval policy at click time', () => {
     const { proposal } = await d.propose(incident, 'rollback qa/web', 'U0ONCALL1');
     const expired = await d.waitForStatus(proposal.id, ['expired'], 10_000);
     expect(Date.parse(expired.expiresAt) - Date.parse(expired.requestedAt)).toBe(1500);
-    await waitFor(() => d.cardText(ch, proposal.id).includes('Expired'), { what: 'the card to show Expired' });
+    await d.cardShows(ch, proposal.id, 'Expired');
     expect(d.buttons(ch, proposal.id)).toEqual([]);
     expect((await d.events(incident.id, proposal.id)).map((e) => e.kind)).toContain('mitigation.expired');
     // A Slack client still showing the old card sends the click anyway.
@@ -167,22 +166,21 @@ describe('approval policy at click time', () => {
     expect(writeAttempts(w.kube, 'qa', 'deployments', 'web')).toBe(0);
   });
 
-  it('stale: the deployment changed after the proposal, so the approval is refused and nothing is written', async () => {
+  it('stale: the deployment spec changed after the proposal, so the approval is refused and nothing is written', async () => {
     const { proposal } = await d.propose(incident, 'rollback prod/stale', 'U0ONCALL1');
-    const pinned = proposal.pinned.resourceVersion;
-    expect(pinned).toBeTruthy();
-    // Someone edits the deployment by hand (kubectl annotate): a new resourceVersion.
-    const current = w.kube.get('Deployment', 'prod', 'stale');
-    const md = (current?.['metadata'] ?? {}) as Record<string, unknown>;
-    const changed = w.kube.upsert({ ...current, metadata: { ...md, annotations: { ...(md['annotations'] as Record<string, string>), 'example.com/hotfix': 'by hand' } } });
-    const now = String(at(changed, 'metadata', 'resourceVersion'));
-    expect(now).not.toBe(pinned);
+    expect(proposal.pinned.specHash).toBeTruthy();
+    // Someone edits the pod template by hand: the spec the proposal was made against is gone.
+    const current = w.kube.get('Deployment', 'prod', 'stale') as Record<string, unknown>;
+    const spec = current['spec'] as Record<string, unknown>;
+    const template = spec['template'] as Record<string, unknown>;
+    const tmd = (template['metadata'] ?? {}) as Record<string, unknown>;
+    w.kube.upsert({ ...current, spec: { ...spec, template: { ...template, metadata: { ...tmd, annotations: { ...(tmd['annotations'] as Record<string, string>), 'example.com/hotfix': 'by hand' } } } } });
 
-    await expectRefused('proposal_approve', proposal, 'U0APPROVER', `the object changed since it was proposed (resourceVersion ${pinned}, now ${now}); propose it again`);
+    await expectRefused('proposal_approve', proposal, 'U0APPROVER', 'the deployment spec changed since it was proposed; propose it again');
     const p = await d.proposal(proposal.id);
     expect(p.status).toBe('refused');
     expect(p.approvals).toEqual([]);
-    await waitFor(() => d.cardText(ch, proposal.id).includes('Refused'), { what: 'the card to show Refused' });
+    await d.cardShows(ch, proposal.id, 'Refused');
     expect(d.buttons(ch, proposal.id)).toEqual([]);
     await new Promise((r) => setTimeout(r, 300));
     expect(writeAttempts(w.kube, 'prod', 'deployments', 'stale')).toBe(0);
@@ -195,7 +193,7 @@ describe('approval policy at click time', () => {
     const p = await d.proposal(proposal.id);
     expect(p.status).toBe('denied');
     expect(p.decidedBy).toBe('U0APPROVER');
-    await waitFor(() => d.cardText(ch, proposal.id).includes('Denied'), { what: 'the card to show Denied' });
+    await d.cardShows(ch, proposal.id, 'Denied');
     expect(d.buttons(ch, proposal.id)).toEqual([]);
     expect((await d.click('proposal_approve', proposal, 'U0LEAD', ch)).text).toBe('This proposal is already denied.');
     await new Promise((r) => setTimeout(r, 300));

@@ -176,6 +176,8 @@ export async function startWorld(opts: {
   alertmanager?: boolean;
   slack?: SlackEmulator;
   prefix?: string;
+  /** Extra bot environment (e.g. SERVICES=web to run no worker). */
+  env?: Record<string, string>;
 }): Promise<World> {
   const ownSlack = !opts.slack;
   const slack = opts.slack ?? (await startSlack({ channels: [{ id: ANNOUNCE, name: 'incidents' }, { id: GENERAL, name: 'general' }] }));
@@ -192,7 +194,7 @@ export async function startWorld(opts: {
       slack,
       config: opts.config,
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
-      env: { KUBERNETES: 'kubeconfig', KUBECONFIG: kubeconfigPath, ...(am ? { ALERTMANAGER_URL: am.url } : {}) },
+      env: { KUBERNETES: 'kubeconfig', KUBECONFIG: kubeconfigPath, ...(am ? { ALERTMANAGER_URL: am.url } : {}), ...opts.env },
     });
     return {
       slack,
@@ -322,6 +324,14 @@ export function driver(w: { slack: SlackEmulator; bot: TestBot }) {
     /** Timeline events of one proposal, in order. */
     async events(incidentId: string, proposalId: string): Promise<TimelineEvent[]> {
       return (await store().timeline(incidentId)).filter((e) => at(e.data, 'proposalId') === proposalId);
+    },
+
+    /** Resolves once the card (updated by chat.update after the store) shows `needle`. */
+    async cardShows(channelId: string, proposalId: string, needle: string): Promise<string> {
+      return waitFor(() => {
+        const t = this.cardText(channelId, proposalId);
+        return t.includes(needle) ? t : undefined;
+      }, { what: `the card of ${proposalId} to show “${needle}”` });
     },
 
     /** The card's visible text (header, sections, fields, context), for assertions on what people read. */

@@ -51,6 +51,8 @@ export interface PlayOptions {
   stepDelayMs?: number;
   /** Progress lines as they happen (the CLI prints them). */
   onLog?: (line: string) => void;
+  /** Leave the scenario's script to a person (the viewer): play the alerts, wait for the assessment, stop there. */
+  skipScript?: boolean;
 }
 
 type ProposalRef = Extract<ScriptStep, { action: 'approve' }>['proposal'];
@@ -217,7 +219,11 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     return ps.filter((p) => p.messageTs && matchesRef(p, ref)).sort((a, b) => a.requestedAt.localeCompare(b.requestedAt))[0];
   }
 
+  /** Milestones that happen once per incident; waiting for one again returns at once. */
+  const reached = new Set<Milestone>();
   async function waitFor(m: Milestone, ref?: ProposalRef): Promise<void> {
+    if (reached.has(m)) return;
+    if (m === 'channel' || m === 'assessment' || m === 'postmortem') reached.add(m);
     switch (m) {
       case 'page':
         return;
@@ -344,7 +350,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
       await deliver(a);
     }
     if (scenario.expect.proposal && !scenario.script.some((s) => s.after === 'proposal')) await waitFor('proposal', scenario.expect.proposal);
-    for (const step of scenario.script) await runStep(step);
+    if (!opts.skipScript) for (const step of scenario.script) await runStep(step);
     if ((await refreshIncident())?.status === 'resolved') await waitFor('postmortem');
   } catch (e) {
     failure = e instanceof PlayFailure || e instanceof AppError ? e.message : `unexpected error: ${errorMessage(e)}`;

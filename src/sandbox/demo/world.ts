@@ -4,10 +4,10 @@
  * scenario's series (when installed), a config written for the scenario, and the real bot booted
  * with `start()` against all of them. `stop()` takes everything down again, each part bounded.
  *
- * Time: the world has one clock, `anchor + time elapsed since start + skipped time`. The bot, the
- * CloudWatch emulator and the Kubernetes emulator all read it, so when the runner delivers an alert
- * written at `+5m` early (time compression) it first moves the clock forward, and every part of the
- * world agrees that it is now `+5m`.
+ * Time: the world has one clock, real time plus the time skipped ahead (the anchor is the minute
+ * just begun, unless given). The bot, the CloudWatch emulator and the Kubernetes emulator all read
+ * it, so when the runner delivers an alert written at `+5m` early (time compression) it first moves
+ * the clock forward, and every part of the world agrees that it is now `+5m`.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -37,15 +37,15 @@ export interface WorldClock {
   advanceTo(offsetMs: number): void;
 }
 
-export function worldClock(anchor: Date, realNow: () => number = Date.now): WorldClock {
-  const startedReal = realNow();
-  let skipped = 0;
-  const offset = () => realNow() - startedReal + skipped;
+/** Real time plus `initialSkewMs` plus whatever `advanceTo` skipped. */
+export function worldClock(anchor: Date, initialSkewMs = 0, realNow: () => number = Date.now): WorldClock {
+  let skipped = initialSkewMs;
+  const now = () => realNow() + skipped;
   return {
-    now: () => new Date(anchor.getTime() + offset()),
-    offsetMs: offset,
+    now: () => new Date(now()),
+    offsetMs: () => now() - anchor.getTime(),
     advanceTo(target) {
-      const cur = offset();
+      const cur = now() - anchor.getTime();
       if (target > cur) skipped += target - cur;
     },
   };
@@ -53,7 +53,12 @@ export function worldClock(anchor: Date, realNow: () => number = Date.now): Worl
 
 export interface WorldOptions {
   scenario: Scenario;
-  /** The page moment the scenario's relative times resolve against (default: now). */
+  /**
+   * The page moment the scenario's relative times resolve against. Default: now, floored to the
+   * minute (CloudWatch evaluates alarms on minute boundaries, so transitions and datapoints line up).
+   * A given anchor starts the world clock there; it cannot lie in the past (the sandbox's SNS
+   * signing certificate is valid from now on).
+   */
   anchor?: Date;
   /** A Redis to use (unique key prefixes are chosen); absent: a private redis-server is started. */
   redisUrl?: string;
@@ -67,6 +72,8 @@ export interface WorldOptions {
   checkTimeout?: string;
   /** How long the Kubernetes emulator takes to settle a rollout (default 1500 ms). */
   rolloutMs?: number;
+  /** Who may approve mitigations (default: the users who approve or deny in the script). */
+  approvers?: string[];
   /** Bounds each part of `stop()` (default 10 s). */
   stopTimeoutMs?: number;
 }
@@ -105,7 +112,7 @@ export function scriptApprovers(scenario: Scenario): string[] {
 }
 
 /** The config YAML the bot runs with for a scenario (a plain object: `yaml.stringify` it). */
-export function sandboxConfig(scenario: Scenario, opts: { checkTimeout?: string } = {}): Record<string, unknown> {
+export function sandboxConfig(scenario: Scenario, opts: { checkTimeout?: string; approvers?: string[] } = {}): Record<string, unknown> {
   const responders = scenario.slack?.responders ?? [];
   const users = responders.filter((r) => /^[UW]/.test(r));
   const usergroups = responders.filter((r) => r.startsWith('S'));
@@ -127,7 +134,7 @@ export function sandboxConfig(scenario: Scenario, opts: { checkTimeout?: string 
       {
         name: 'sandbox-production',
         match: {},
-        approvers: { users: scriptApprovers(scenario), usergroups: [] },
+        approvers: { users: opts.approvers ?? scriptApprovers(scenario), usergroups: [] },
         requiredApprovals: 1,
         protected: true,
         expiry: '15m',
@@ -195,8 +202,10 @@ async function removeKeys(url: string, match: string): Promise<void> {
 /** Starts every part of the world and the bot. On a failure, what was started is stopped again. */
 export async function startWorld(opts: WorldOptions): Promise<World> {
   const { scenario } = opts;
-  const anchor = opts.anchor ?? new Date();
-  const clock = worldClock(anchor);
+  const realStart = Date.now();
+  const anchor = opts.anchor ?? new Date(Math.floor(realStart / 60_000) * 60_000);
+  if (opts.anchor && opts.anchor.getTime() < realStart - 60_000) throw new AppError('bad_request', `the anchor ${opts.anchor.toISOString()} is in the past: give a time from now on (or none)`);
+  const clock = worldClock(anchor, opts.anchor ? Math.max(0, opts.anchor.getTime() - realStart) : 0);
   const stopTimeout = opts.stopTimeoutMs ?? 10_000;
   const notes: string[] = [];
   const stops: { what: string; stop: () => Promise<unknown> }[] = [];
@@ -268,7 +277,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     const metrics = expandMetricPoints(scenario, anchor);
     const signer = makeSnsSigner(scenario.region);
     const configPath = path.join(dir, 'warroom.yaml');
-    writeFileSync(configPath, stringify(sandboxConfig(scenario, opts.checkTimeout ? { checkTimeout: opts.checkTimeout } : {})));
+    writeFileSync(configPath, stringify(sandboxConfig(scenario, { ...(opts.checkTimeout ? { checkTimeout: opts.checkTimeout } : {}), ...(opts.approvers ? { approvers: opts.approvers } : {}) })));
     const alertmanagerToken = randomBytes(16).toString('hex');
     const apiToken = randomBytes(16).toString('hex');
     const port = await freePort();

@@ -41,7 +41,8 @@ export function proposalCard(p: Proposal): ChatMessage {
       ]),
     );
   }
-  if (p.status === 'failed') blocks.push(actions(`proposal_${p.id}_revert`, [button('Propose revert', ACTIONS.revert, p.id)]));
+  // Only when there is something to revert to (a restart or a silence has no automatic inverse).
+  if (p.status === 'failed' && p.revert) blocks.push(actions(`proposal_${p.id}_revert`, [button('Propose revert', ACTIONS.revert, p.id)]));
   blocks.push(context([`proposal ${p.id}${p.protectedEnvironment ? ' · protected environment: four-eyes' : ''}${p.environment ? ` · ${esc(p.environment)}` : ''}`]));
   return { text: cut(`Proposal ${p.id}: ${what} (${p.status})`, 3000), blocks: clampBlocks(blocks) };
 }

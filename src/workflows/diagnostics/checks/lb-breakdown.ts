@@ -107,7 +107,9 @@ export const lbBreakdownCheck: Check = {
     }
 
     const period = alarm.period ?? 60;
-    const { windows } = burstWindows(ctx, period * 1000 * (alarm.evaluationPeriods ?? 1));
+    const raw = burstWindows(ctx, period * 1000 * (alarm.evaluationPeriods ?? 1));
+    // The datapoint that ended an alarm window (the first one not breaching) is not part of the burst.
+    const windows = raw.windows.map((w) => (raw.fromHistory && w.end.getTime() < ctx.now.getTime() - 1000 ? { start: w.start, end: new Date(w.end.getTime() - period * 1000) } : w));
     const { start, end } = span(windows, period);
     const queries: MetricQuery[] = groups.flatMap((tg, i) => {
       const dimensions = [

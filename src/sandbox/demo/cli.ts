@@ -1,0 +1,201 @@
+/**
+ * `npm run demo -- --scenario <file> [--exit] [--out <dir>]`: plays a scenario against the real bot
+ * in a sandbox (Slack, CloudWatch and Kubernetes emulated; Redis and Prometheus real), prints the
+ * incident channel's transcript and writes the artifacts to the output directory. With `--exit` it
+ * stops afterwards (exit code 1 when the scenario could not be played or a milestone timed out);
+ * without, it keeps the sandbox running and prints where to look, until Ctrl-C.
+ */
+import { startViewer } from '../viewer/index.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { errorMessage } from '../../errors.js';
+import { loadNamedScenario, loadScenario } from '../scenario/loader.js';
+import { playScenario, writeArtifacts, type PlayResult } from './runner.js';
+import { startWorld, type World } from './world.js';
+
+export const DEFAULT_SCENARIO = 'scenarios/flapping-alb-target-response-time.yaml';
+export const DEFAULT_OUT = '.demo-out';
+
+export interface CliArgs {
+  scenario: string;
+  exit: boolean;
+  /** Keep the sandbox running and leave approvals and commands to the person in the viewer. */
+  interactive: boolean;
+  out: string;
+  help: boolean;
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const USAGE = `Usage: npm run demo -- [--scenario <file>] [--exit | --interactive] [--out <dir>]
+
+Plays an incident scenario against warroom in a sandbox: Slack, CloudWatch and Kubernetes are
+emulated, Redis and Prometheus are real (REDIS_URL, or a private redis-server; Prometheus when
+installed). Prints the incident channel's transcript and writes to the output directory:
+transcript.txt, transcript.json (every Slack Web API call), assessment.json, timeline.json and,
+when the scenario resolves, postmortem.md.
+
+Options:
+  --scenario <file>   scenario file, or the name of a shipped one (default ${DEFAULT_SCENARIO})
+  --exit              stop when the scenario is played (exit 1 if it could not be played)
+  --interactive       play the alerts, then leave the script to you: approve, deny and type
+                      /incident commands in the viewer (the sandbox keeps running)
+  --out <dir>         output directory (default ${DEFAULT_OUT})
+  --log-level <lvl>   the bot's log level (default silent)
+  --help              this help
+
+Without --exit the sandbox keeps running with a viewer of the Slack workspace at the printed URL
+(its buttons and slash commands reach the bot as signed Slack requests); Ctrl-C stops everything.`;
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Parses argv (without node and the script); throws with a message on bad arguments. */
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { scenario: DEFAULT_SCENARIO, exit: false, interactive: false, out: DEFAULT_OUT, help: false };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const eq = a.indexOf('=');
+    const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const take = (): string => {
+      if (inline !== undefined) return inline;
+      const v = value(i, flag);
+      i += 1;
+      return v;
+    };
+    switch (flag) {
+      case '--scenario':
+        args.scenario = take();
+        break;
+      case '--out':
+        args.out = take();
+        break;
+      case '--exit':
+        args.exit = true;
+        break;
+      case '--interactive':
+        args.interactive = true;
+        break;
+      case '--help':
+      case '-h':
+        args.help = true;
+        break;
+      case '--log-level': {
+        const l = take();
+        const level = LEVELS.find((x) => x === l);
+        if (!level) throw new Error(`--log-level must be one of ${LEVELS.join(', ')}`);
+        args.logLevel = level;
+        break;
+      }
+      default:
+        throw new Error(`unknown argument ${JSON.stringify(a)}`);
+    }
+  }
+  return args;
+}
+
+function printResult(result: PlayResult, files: string[]): void {
+  console.log('');
+  console.log(result.transcript.length ? result.transcript.join('\n') : '(no incident channel was opened)');
+  console.log('');
+  const top = result.assessment?.hypotheses[0];
+  if (top) console.log(`Top hypothesis: ${top.id.replace(/^hypothesis:/, '')} (${top.verdict}) — ${top.explanation}`);
+  for (const p of result.proposals) console.log(`Proposal ${p.id}: ${p.mitigation.kind} ${JSON.stringify(p.mitigation)} — ${p.status}${p.outcome ? ` (${p.outcome})` : ''}`);
+  console.log(`Wrote ${files.map((f) => path.relative(process.cwd(), f) || f).join(', ')}`);
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    console.error(`demo: ${errorMessage(e)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let world: World;
+  try {
+    // A path, or the name of a shipped scenario (also when run from another directory).
+    const scenario = existsSync(args.scenario) ? loadScenario(args.scenario) : loadNamedScenario(args.scenario === DEFAULT_SCENARIO ? path.basename(DEFAULT_SCENARIO, '.yaml') : args.scenario);
+    console.log(`Scenario ${scenario.name}: ${scenario.description}`);
+    world = await startWorld({ scenario, ...(process.env['REDIS_URL'] ? { redisUrl: process.env['REDIS_URL'] } : {}), ...(args.logLevel ? { logLevel: args.logLevel } : {}) });
+  } catch (e) {
+    console.error(`demo: cannot start the sandbox: ${errorMessage(e)}`);
+    return 1;
+  }
+
+  if (args.exit && args.interactive) {
+    console.error(`demo: --exit and --interactive exclude each other\n\n${USAGE}`);
+    await world.stop();
+    return 2;
+  }
+  // The viewer comes up first, so a person can watch the channel open.
+  const viewer = args.exit ? undefined : await startViewer({ slack: world.slack, actAs: world.scenario.slack?.users.find((u) => !u.isBot)?.id ?? world.slack.users()[0]?.id ?? 'U0ONCALL1' });
+  if (viewer) console.log(`Viewer of the sandbox Slack workspace: ${viewer.url}`);
+
+  let code = 0;
+  try {
+    const result = await playScenario(world, { onLog: (l) => console.log(l), skipScript: args.interactive });
+    const files = writeArtifacts(result, path.resolve(args.out));
+    printResult(result, files);
+    if (result.failure) {
+      console.error(`demo: the scenario could not be played to the end: ${result.failure}`);
+      code = 1;
+    }
+  } catch (e) {
+    console.error(`demo: ${errorMessage(e)}`);
+    code = 1;
+  }
+
+  if (args.exit) {
+    try {
+      await world.stop();
+    } catch (e) {
+      console.error(`demo: ${errorMessage(e)}`);
+      code = code || 1;
+    }
+    return code;
+  }
+
+  console.log(`
+The sandbox keeps running (Ctrl-C to stop):
+  Viewer                 ${viewer?.url ?? '—'}  (approve, deny and /incident from the browser)
+  Slack emulator state   ${world.slack.baseUrl}/_sandbox/state
+  Slack Web API          ${world.slack.apiUrl}
+  warroom                ${world.botUrl}  (/healthz, /metrics)
+  post-mortem, timeline  ${world.botUrl}/incidents/<id>/postmortem.md, timeline.json (Authorization: Bearer ${world.apiToken})
+  CloudWatch emulator    ${world.cloudwatch.endpoint}
+  Kubernetes emulator    ${world.kubernetes.url}${world.prometheus ? `\n  Prometheus             ${world.prometheus.url}` : ''}
+  Redis                  ${world.redisUrl} (keys ${world.prefix}*)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log('\nstopping the sandbox…');
+  try {
+    await viewer?.stop();
+    await world.stop();
+  } catch (e) {
+    console.error(`demo: ${errorMessage(e)}`);
+    return 1;
+  }
+  return code;
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
+if (isEntry) {
+  void main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`demo: ${errorMessage(e)}`);
+      process.exit(1);
+    },
+  );
+}
