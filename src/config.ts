@@ -68,6 +68,9 @@ export const EnvSchema = z
     KUBERNETES_SERVICE_HOST: optionalString.describe('Set by Kubernetes inside a pod.'),
     CLOUDWATCH_ENDPOINT: optionalString.describe('Explicit CloudWatch endpoint (sandbox). Otherwise the standard AWS configuration applies, including AWS_ENDPOINT_URL_CLOUDWATCH.'),
     PUBLIC_URL: optionalString.describe('Public base URL of warroom (links to the post-mortem and timeline documents).'),
+    WARROOM_REDIS_PREFIX: z.string().min(1).default('wr:').describe('Prefix of warroom\'s state keys in Redis (several installations can share one Redis).'),
+    WARROOM_QUEUE_PREFIX: z.string().min(1).regex(/^[^:]+$/, 'must not contain ":"').default('bull').describe('BullMQ key prefix of warroom\'s queues.'),
+    QUEUE_LOCK_MS: z.coerce.number().int().min(1000).default(30_000).describe('BullMQ job lock: a job whose worker died is picked up again after about this long (also the stalled-job check interval).'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000).describe('Deadline for draining workers on SIGTERM.'),
     BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576).describe('Largest webhook body accepted (413 above).'),
   })

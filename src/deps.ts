@@ -53,8 +53,8 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
   const metrics = createMetrics();
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 3000 });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
-  const store = createRedisStore(redis, { prefix: overrides.redisPrefix ?? 'wr:' });
-  const queues = createQueueSet({ redisUrl: env.REDIS_URL, prefix: overrides.bullPrefix ?? 'bull' });
+  const store = createRedisStore(redis, { prefix: overrides.redisPrefix ?? env.WARROOM_REDIS_PREFIX });
+  const queues = createQueueSet({ redisUrl: env.REDIS_URL, prefix: overrides.bullPrefix ?? env.WARROOM_QUEUE_PREFIX });
   const chat = createSlackChat({ token: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), metrics, logger });
   const clock = overrides.clock ?? { now: () => new Date() };
   const verifier = createSnsVerifier({ ...(overrides.fetchCertificate ? { fetchCertificate: overrides.fetchCertificate } : {}), now: () => clock.now() });
@@ -211,7 +211,8 @@ export function startWorker(deps: Deps): WorkerRole {
   const handlers = jobTable(deps);
   const workers = createWorkerSet({
     redisUrl: deps.env.REDIS_URL,
-    prefix: deps.overrides.bullPrefix ?? 'bull',
+    prefix: deps.overrides.bullPrefix ?? deps.env.WARROOM_QUEUE_PREFIX,
+    lockMs: deps.env.QUEUE_LOCK_MS,
     handlers,
     logger: deps.logger.child({ role: 'worker' }),
   });

@@ -181,6 +181,8 @@ export type JobHandler = (data: Record<string, unknown>, job: { id: string; atte
 export interface WorkerSetOptions {
   redisUrl: string;
   prefix?: string;
+  /** Job lock; a dead worker's job is taken up again after about this long. Default 30 s. */
+  lockMs?: number;
   handlers: Partial<Record<JobName, JobHandler>>;
   concurrency?: Partial<Record<QueueFamily, number>>;
   logger: Logger;
@@ -221,7 +223,8 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
         connection: workerConnectionOptions(opts.redisUrl),
         prefix: opts.prefix ?? 'bull',
         concurrency: opts.concurrency?.[family] ?? (family === 'mitigation' ? 4 : 16),
-        lockDuration: 30_000,
+        lockDuration: opts.lockMs ?? 30_000,
+        stalledInterval: opts.lockMs ?? 30_000,
       },
     );
     w.on('error', (err) => opts.logger.warn({ err, queue: family }, 'worker error'));

@@ -64,6 +64,12 @@ export interface WorldOptions {
   redisUrl?: string;
   /** Added to every Slack Web API call. */
   slackLatencyMs?: number;
+  /** Added to every CloudWatch and Kubernetes API call (benchmarks, fault tests). */
+  emulatorLatencyMs?: number;
+  /** Roles of the in-process bot (default both); with `web` only, run workers as separate processes with `world.env`. */
+  services?: 'web,worker' | 'web';
+  /** BullMQ lock of the in-process bot (a dead worker's job is retaken after about this long). */
+  queueLockMs?: number;
   /** The bot's pino level (default silent). */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Use Prometheus when installed (default true). */
@@ -100,6 +106,8 @@ export interface World {
   signingSecret: string;
   /** Things the world could not provide (e.g. Prometheus missing), worth telling the user. */
   notes: string[];
+  /** The bot's environment (with its key prefixes), to start more bot processes against the same world. */
+  env: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -251,7 +259,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     });
     stops.push({ what: 'slack emulator', stop: () => slack.stop() });
 
-    const cloudwatch = await startCloudWatchEmulator({ scenario, anchor, now: () => clock.now() });
+    const cloudwatch = await startCloudWatchEmulator({ scenario, anchor, now: () => clock.now(), ...(opts.emulatorLatencyMs ? { latencyMs: opts.emulatorLatencyMs } : {}) });
     stops.push({ what: 'cloudwatch emulator', stop: () => cloudwatch.stop() });
 
     const kubernetes = await startKubernetesEmulator({
@@ -259,6 +267,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       ...(scenario.kubernetes.behaviour ? { behaviour: scenario.kubernetes.behaviour } : {}),
       clock: { now: () => clock.now() },
       ...(opts.rolloutMs !== undefined ? { rolloutMs: opts.rolloutMs } : {}),
+      ...(opts.emulatorLatencyMs ? { latencyMs: opts.emulatorLatencyMs } : {}),
     });
     stops.push({ what: 'kubernetes emulator', stop: () => kubernetes.stop() });
     const kubeconfig = path.join(dir, 'kubeconfig');
@@ -283,8 +292,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     const port = await freePort();
     const botUrl = `http://127.0.0.1:${port}`;
 
-    const running = await start(
-      {
+    const env: Record<string, string> = {
         PORT: String(port),
         HOST: '127.0.0.1',
         REDIS_URL: redisUrl,
@@ -303,9 +311,11 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
         CLOUDWATCH_ENDPOINT: cloudwatch.endpoint,
         ...(prometheus ? { PROMETHEUS_URL: prometheus.url } : {}),
         SHUTDOWN_TIMEOUT_MS: '5000',
-      },
-      { clock: { now: () => clock.now() }, fetchCertificate: signer.fetchCertificate, redisPrefix: `${prefix}:`, bullPrefix: `${prefix}-bull` },
-    );
+        WARROOM_REDIS_PREFIX: `${prefix}:`,
+        WARROOM_QUEUE_PREFIX: `${prefix}-bull`,
+        ...(opts.queueLockMs ? { QUEUE_LOCK_MS: String(opts.queueLockMs) } : {}),
+    };
+    const running = await start({ ...env, SERVICES: opts.services ?? 'web,worker' }, { clock: { now: () => clock.now() }, fetchCertificate: signer.fetchCertificate });
     stops.push({ what: 'warroom', stop: () => running.shutdown('sandbox stop') });
     slack.setBotUrl(`${botUrl}/slack/events`);
 
@@ -328,6 +338,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       apiToken,
       signingSecret,
       notes,
+      env,
       stop() {
         stopping ??= stopAll().then((problems) => {
           if (problems.length) throw new AppError('internal', `the sandbox did not stop cleanly:\n  ${problems.join('\n  ')}`);
