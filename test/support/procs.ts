@@ -4,21 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr && typeof addr === 'object') {
-        const { port } = addr;
-        srv.close(() => resolve(port));
-      } else reject(new Error('no port'));
-    });
-  });
-}
+/** A free TCP port on loopback (the sandbox's own helper). */
+export { freePort } from '../../src/sandbox/prometheus/proc.js';
 
 export function tmpDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), `warroom-${prefix}-`));

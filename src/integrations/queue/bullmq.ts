@@ -189,6 +189,8 @@ export interface WorkerSetOptions {
   onFinalFailure?: (name: JobName, data: Record<string, unknown>, err: unknown) => void;
 }
 
+const DEFAULT_CONCURRENCY: Record<QueueFamily, number> = { ingest: 50, incident: 50, diagnose: 16, mitigation: 4 };
+
 export interface WorkerSet {
   workers: Worker[];
   close(force?: boolean): Promise<void>;
@@ -222,7 +224,8 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
       {
         connection: workerConnectionOptions(opts.redisUrl),
         prefix: opts.prefix ?? 'bull',
-        concurrency: opts.concurrency?.[family] ?? (family === 'mitigation' ? 4 : 16),
+        // Jobs wait on Redis and Slack, not the CPU: intake and incident jobs run wide; mitigations stay narrow.
+        concurrency: opts.concurrency?.[family] ?? DEFAULT_CONCURRENCY[family],
         lockDuration: opts.lockMs ?? 30_000,
         stalledInterval: opts.lockMs ?? 30_000,
       },
