@@ -1,7 +1,7 @@
 /**
  * Diagnostics wall time against the slowest dependent chain of checks, on the ALB seed scenario
  * (`scenarios/flapping-alb-target-response-time.yaml`) in the sandbox world (`startWorld`), with a
- * per-call latency on the Slack emulator. The scenario's first page is delivered as the demo runner
+ * per-call latency on the Slack, CloudWatch and Kubernetes emulators. The scenario's first page is delivered as the demo runner
  * does (signed SNS notification or Alertmanager webhook); then the run is read back:
  *   - wall: timeline `diagnosis.started` -> `diagnosis.assessment` (world clock, which runs in real
  *     time because no later alert is delivered, so it is never advanced during the run);
@@ -90,7 +90,7 @@ function notMeasured(why: string): BenchResult {
 export async function benchDiagnostics(redisUrl: string): Promise<BenchResult> {
   let world: World;
   try {
-    world = await startWorld({ scenario: loadNamedScenario(SCENARIO), redisUrl, slackLatencyMs: SLACK_LATENCY_MS, logLevel: 'silent' });
+    world = await startWorld({ scenario: loadNamedScenario(SCENARIO), redisUrl, slackLatencyMs: SLACK_LATENCY_MS, emulatorLatencyMs: SLACK_LATENCY_MS, logLevel: 'silent' });
   } catch (e) {
     return notMeasured(`the sandbox world did not start: ${(e as Error).message}`);
   }
@@ -130,7 +130,7 @@ export async function benchDiagnostics(redisUrl: string): Promise<BenchResult> {
     const sumAll = checks.reduce((s, c) => s + (c.end - c.start), 0);
     return {
       name: 'diagnostics',
-      title: `Diagnostics wall time vs slowest dependent chain (scenario ${SCENARIO}, Slack latency ${SLACK_LATENCY_MS} ms)`,
+      title: `Diagnostics wall time vs slowest dependent chain (scenario ${SCENARIO}, ${SLACK_LATENCY_MS} ms per Slack, CloudWatch and Kubernetes call)`,
       figures: [
         { name: 'wall time diagnosis.started -> diagnosis.assessment', value: wallMs, unit: 'ms' },
         { name: 'slowest dependent chain (check runs + assess run)', value: chainMs, unit: 'ms' },
@@ -149,7 +149,7 @@ export async function benchDiagnostics(redisUrl: string): Promise<BenchResult> {
       details: [
         `slowest chain: ${chain.path.map((r) => `${r.label} ${r.end - r.start} ms`).join(' -> ')}${assess ? ` -> assess ${assessMs} ms` : ''}`,
         `${delivered} alert(s) delivered (the scenario's first page); world notes: ${world.notes.join(' ') || 'none'}`,
-        `Per-call latency is applied to the Slack emulator only: startWorld (src/sandbox/demo/world.ts) does not pass a latency to the CloudWatch and Kubernetes emulators, though both accept latencyMs. The chain is measured from the jobs' own run times, so it carries whatever the emulators take. Wall ${fmt(wallMs)} ms, chain ${fmt(chainMs)} ms.`,
+        `The latency is applied to every Slack, CloudWatch and Kubernetes call (Prometheus is the real binary, without added latency). The chain is measured from the jobs' own run times. Wall ${fmt(wallMs)} ms, chain ${fmt(chainMs)} ms.`,
       ],
     };
   } finally {

@@ -102,6 +102,9 @@ export async function ingestBatch(deps: WorkflowDeps, batch: IngestBatch): Promi
   return result;
 }
 
+/** Card writes of one incident start at least CARD_UPDATE_INTERVAL_MS apart (a rolling window, not calendar seconds). */
+const cardWriteSlot = (incidentId: string) => `card-write-${incidentId}`;
+
 /** Coalesced card refresh: every change within one second maps to the same job at the next second boundary. */
 export async function scheduleCardRefresh(deps: WorkflowDeps, incidentId: string): Promise<void> {
   const now = deps.clock.now().getTime();
@@ -160,6 +163,8 @@ export async function openIncident(deps: WorkflowDeps, incidentId: string): Prom
   const postCard = async () => {
     if (incident.cardTs) return;
     const alerts = await deps.store.listAlerts(incident.id);
+    // The first post opens the card's write window, so a refresh within the next second waits.
+    await deps.store.claimOnce(cardWriteSlot(incident.id), CARD_UPDATE_INTERVAL_MS);
     const { ts } = await deps.chat.post(channelId, deps.render.incidentCard({ incident, alerts }));
     incident = await deps.store.updateIncident(incident.id, (cur) => (cur.cardTs ? undefined : { ...cur, cardTs: ts }));
     await deps.chat.pin(channelId, incident.cardTs ?? ts);
@@ -189,9 +194,8 @@ export async function openIncident(deps: WorkflowDeps, incidentId: string): Prom
 export async function refreshCard(deps: WorkflowDeps, incidentId: string): Promise<void> {
   const incident = await requireIncident(deps, incidentId);
   if (!incident.channelId || !incident.cardTs) return; // open-incident posts the latest state and refreshes after
-  // One card write per incident per second, even when refresh jobs of two slots run late in the same second.
-  const second = Math.floor(deps.clock.now().getTime() / CARD_UPDATE_INTERVAL_MS);
-  if (!(await deps.store.claimOnce(`card-write-${incidentId}-${second}`, 10 * CARD_UPDATE_INTERVAL_MS))) {
+  // At most one card write per incident per second, even when refresh jobs of two slots run late together.
+  if (!(await deps.store.claimOnce(cardWriteSlot(incidentId), CARD_UPDATE_INTERVAL_MS))) {
     await scheduleCardRefresh(deps, incidentId);
     return;
   }
