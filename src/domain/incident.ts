@@ -44,4 +44,3 @@ export const IncidentAlert = Alert.extend({
 });
 export type IncidentAlert = z.infer<typeof IncidentAlert>;
 
-export { AlertSource };

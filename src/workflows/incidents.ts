@@ -245,4 +245,3 @@ export async function scheduleReminder(deps: WorkflowDeps, incidentId: string): 
   await deps.queue.enqueue('remind', { incidentId, since: new Date(since).toISOString() }, { jobId: `remind-${incidentId}-${since}`, delayMs: Math.max(0, since + cadence - deps.clock.now().getTime()) });
 }
 
-export { titleFor };

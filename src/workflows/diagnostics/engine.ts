@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { Finding, Subject, type Assessment } from '../../domain/diagnostics.js';
 import { IncidentAlert } from '../../domain/incident.js';
-import { AppError, errorMessage, isAppError, isRetryable } from '../../errors.js';
+import { AppError, isRetryable } from '../../errors.js';
 import type { WorkflowDeps } from '../context.js';
 import { assessmentDocKey } from '../lifecycle.js';
 import type { FlowQueue } from '../ports.js';
@@ -87,8 +87,9 @@ export async function startDiagnosis(deps: EngineDeps, incidentId: string, runId
   const roots: CheckJob[] = [];
   for (const subject of planFor(alerts)) {
     await deps.store.pushDoc(key.subjects(incidentId, runId), subjectKey(subject));
-    for (const check of checksFor(subject, alerts)) {
-      if ((check.dependsOn ?? []).some((d) => checksFor(subject, alerts).some((c) => c.id === d))) continue;
+    const checks = checksFor(subject, alerts);
+    for (const check of checks) {
+      if ((check.dependsOn ?? []).some((d) => checks.some((c) => c.id === d))) continue;
       roots.push({ incidentId, runId, subject, check: check.id, inherited: {} });
     }
   }
@@ -216,7 +217,6 @@ export async function finishDiagnosis(deps: EngineDeps, incidentId: string, runI
   const findings = await deps.store.listFindings(incidentId, runId);
   const assessment = assess(incidentId, findings);
   await deps.store.setDoc(assessmentDocKey(incidentId), assessment);
-  await deps.store.setDoc(`assessment-${incidentId}-${runId}`, assessment);
   await deps.store.setDoc(`diag-finished-${incidentId}-${runId}`, true);
   const incident = await deps.store.getIncident(incidentId);
   if (incident?.channelId && (await deps.store.claimOnce(`assessment-posted-${incidentId}-${runId}`, 0))) {
@@ -238,8 +238,4 @@ export async function rerunDiagnosis(deps: WorkflowDeps, incidentId: string, use
   const runId = `r${deps.clock.now().getTime()}`;
   await deps.queue.enqueue('diagnose', { incidentId, runId, requestedBy: userId }, { jobId: `diag-${incidentId}-${runId}` });
   return { ok: true, message: `Diagnosis ${runId} started; findings will appear in the channel.` };
-}
-
-export function diagnosticsFailureText(e: unknown): string {
-  return isAppError(e) ? `${e.code}: ${e.message}` : errorMessage(e);
 }
