@@ -60,7 +60,7 @@ describe('a worker killed with SIGKILL mid-diagnosis', () => {
     const checks = new Set(findings.map((f) => f.check));
     for (const c of ['alarm-history', 'alarm-statistic', 'lb-breakdown', 'tg-to-workload', 'change-correlation', 'pods', 'cpu-per-pod', 'cpu-throttling', 'hpa', 'nodes']) expect(checks).toContain(c);
     expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
-  });
+  }, 180_000); // the inner waits allow 60 s + 90 s; vitest's default of 30 s would cut them short on a loaded machine
 });
 
 describe('Redis restarted (AOF on) during a storm', () => {
@@ -120,5 +120,6 @@ describe('Redis restarted (AOF on) during a storm', () => {
     await waitFor(() => bot?.slack.channels().filter((c) => c.name.includes('stormalert')).length === keys, { timeoutMs: 30_000, what: `${keys} channels` });
     await new Promise((r) => setTimeout(r, 1500));
     expect(bot.slack.channels().filter((c) => c.name.includes('stormalert'))).toHaveLength(keys);
-  });
+    // After a restart, BullMQ's reconnect backoff can reach 7-20 s before the workers resume: the inner waits allow 60 s + 30 s.
+  }, 120_000);
 });
