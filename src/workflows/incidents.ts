@@ -188,7 +188,7 @@ export async function openIncident(deps: WorkflowDeps, incidentId: string): Prom
   if (failed.length) throw failed[0]?.reason instanceof Error ? failed[0].reason : new AppError('internal', String(failed[0]?.reason));
   await scheduleCardRefresh(deps, incident.id);
   if (deps.config.diagnostics.enabled) await deps.queue.enqueue('diagnose', { incidentId: incident.id, runId: 'r1' }, { jobId: `diag-${incident.id}-r1` });
-  await scheduleReminder(deps, incident.id);
+  await scheduleReminder(deps, incident);
 }
 
 export async function refreshCard(deps: WorkflowDeps, incidentId: string): Promise<void> {
@@ -235,13 +235,31 @@ export async function resolveIncident(deps: WorkflowDeps, incidentId: string, ac
   return { ok: true, message: `${incident.id} resolved.` };
 }
 
-/** Status-update reminder: one delayed job per incident and cadence slot (deterministic id: no doubles across replicas). */
-export async function scheduleReminder(deps: WorkflowDeps, incidentId: string): Promise<void> {
-  const incident = await deps.store.getIncident(incidentId);
-  if (!incident || incident.status === 'resolved') return;
+/**
+ * Reminder job ids: slot n is due at since + n * cadence (since = the last status update, else the
+ * opening). Slot 1 has the plain id; later slots carry their number, so replicas, retries and a reopen
+ * all land on the same id for the same slot.
+ */
+export function reminderJobId(incidentId: string, sinceMs: number, slot: number): string {
+  return slot <= 1 ? `remind-${incidentId}-${sinceMs}` : `remind-${incidentId}-${sinceMs}-${slot}`;
+}
+
+/** The next reminder slot after now (at least 1). */
+export function nextReminderSlot(sinceMs: number, cadence: number, nowMs: number): number {
+  return Math.max(1, Math.floor((nowMs - sinceMs) / cadence) + 1);
+}
+
+/**
+ * Schedules the status-update reminder of the next slot: slot 1 right after an update or the opening,
+ * a later one after a reopen or a reminder. One delayed job per slot (deterministic id: no doubles).
+ */
+export async function scheduleReminder(deps: WorkflowDeps, incident: Incident, minDelayMs = 0): Promise<void> {
+  if (incident.status === 'resolved') return;
   const cadence = deps.config.status.cadence[incident.severity];
   if (!cadence) return;
-  const since = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
-  await deps.queue.enqueue('remind', { incidentId, since: new Date(since).toISOString() }, { jobId: `remind-${incidentId}-${since}`, delayMs: Math.max(0, since + cadence - deps.clock.now().getTime()) });
+  const sinceMs = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
+  const nowMs = deps.clock.now().getTime();
+  const n = nextReminderSlot(sinceMs, cadence, nowMs);
+  await deps.queue.enqueue('remind', { incidentId: incident.id, since: new Date(sinceMs).toISOString() }, { jobId: reminderJobId(incident.id, sinceMs, n), delayMs: Math.max(minDelayMs, sinceMs + n * cadence - nowMs) });
 }
 

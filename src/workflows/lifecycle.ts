@@ -7,7 +7,7 @@ import type { Assessment } from '../domain/diagnostics.js';
 import type { Incident } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import type { WorkflowDeps } from './context.js';
-import { scheduleCardRefresh } from './incidents.js';
+import { nextReminderSlot, reminderJobId, scheduleCardRefresh, scheduleReminder } from './incidents.js';
 import { computeFigures, formatDuration } from './postmortem/figures.js';
 import { renderPostmortem } from './postmortem/render.js';
 import { pageTimeline } from './postmortem/timeline-page.js';
@@ -43,7 +43,7 @@ export async function onLifecycle(deps: WorkflowDeps, job: z.infer<typeof Lifecy
   if (job.op === 'reopened') {
     await postBoth(deps, incident, deps.render.text(`:repeat: *${incident.id} reopened*: the alert fired again within the reopen window (flapping, ${job.reopenCount}×).`), deps.render.announcement(incident, 'reopened'), `reopen-${incident.id}-${job.reopenCount}`);
     await scheduleCardRefresh(deps, incident.id);
-    await scheduleNextReminder(deps, incident);
+    await scheduleReminder(deps, incident);
     return;
   }
   // resolved
@@ -62,29 +62,6 @@ export async function onLifecycle(deps: WorkflowDeps, job: z.infer<typeof Lifecy
   if (reminderAfter > 0) await deps.queue.enqueue('postmortem', { incidentId: incident.id, reason: 'reminder' }, { jobId: `pm-${incident.id}-reminder-${job.reopenCount}`, delayMs: reminderAfter });
   const days = deps.config.archive.afterDays;
   if (days > 0) await deps.queue.enqueue('archive', { incidentId: incident.id }, { jobId: `archive-${incident.id}-${job.reopenCount}`, delayMs: days * 86_400_000 });
-}
-
-/**
- * Reminder job ids: slot n is due at since + n * cadence. Slot 1 is the id scheduleReminder uses; later
- * slots carry their number, so replicas, retries and reopen all land on the same id for the same slot.
- */
-export function reminderJobId(incidentId: string, sinceMs: number, slot: number): string {
-  return slot <= 1 ? `remind-${incidentId}-${sinceMs}` : `remind-${incidentId}-${sinceMs}-${slot}`;
-}
-
-/** The next reminder slot after now (at least 1), for the incident's current cadence. */
-function nextReminderSlot(sinceMs: number, cadence: number, nowMs: number): number {
-  return Math.max(1, Math.floor((nowMs - sinceMs) / cadence) + 1);
-}
-
-/** Schedules the reminder of the next slot (after a reopen the first slot's job may long be done). */
-async function scheduleNextReminder(deps: WorkflowDeps, incident: Incident): Promise<void> {
-  const cadence = deps.config.status.cadence[incident.severity];
-  if (!cadence || incident.status === 'resolved') return;
-  const sinceMs = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
-  const nowMs = deps.clock.now().getTime();
-  const n = nextReminderSlot(sinceMs, cadence, nowMs);
-  await deps.queue.enqueue('remind', { incidentId: incident.id, since: new Date(sinceMs).toISOString() }, { jobId: reminderJobId(incident.id, sinceMs, n), delayMs: Math.max(0, sinceMs + n * cadence - nowMs) });
 }
 
 /** Resolved: the pending reminder is removed from the queue (were it to run, it would skip anyway). */
@@ -117,8 +94,7 @@ export async function remind(deps: WorkflowDeps, job: z.infer<typeof RemindJob>)
     await deps.store.appendTimeline(incident.id, { at: new Date(nowMs).toISOString(), kind: 'reminder.sent', actor: 'warroom', text: `Status-update reminder sent to ${incident.roles.commander ? `<@${incident.roles.commander}>` : 'the channel'}`, data: { slot } }, `remind-${sinceMs}-${slot}`);
   }
   // Next nudge one cadence later, keyed by the same "since" and the slot number so replicas never double it.
-  const n = nextReminderSlot(sinceMs, cadence, nowMs);
-  await deps.queue.enqueue('remind', { incidentId: incident.id, since }, { jobId: reminderJobId(incident.id, sinceMs, n), delayMs: Math.max(1000, sinceMs + n * cadence - nowMs) });
+  await scheduleReminder(deps, incident, 1000);
   return claimed ? 'sent' : 'skipped';
 }
 

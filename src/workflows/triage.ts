@@ -47,7 +47,7 @@ export async function postStatusUpdate(deps: WorkflowDeps, incident: Incident, u
   if (updated.channelId) await deps.chat.post(updated.channelId, msg);
   const route = deps.config.routes.find((r) => r.name === updated.route);
   if (route?.announce) await deps.chat.post(route.announce, msg);
-  await scheduleReminder(deps, updated.id);
+  await scheduleReminder(deps, updated);
   return { ok: true, message: 'Status update posted.' };
 }
 
@@ -55,11 +55,11 @@ export async function setSeverity(deps: WorkflowDeps, incident: Incident, userId
   if (incident.severity === severity) return { ok: false, message: `${incident.id} is already ${severity}.` };
   const nowIso = deps.clock.now().toISOString();
   const from = incident.severity;
-  await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, severity, updatedAt: nowIso }));
+  const updated = await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, severity, updatedAt: nowIso }));
   await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'incident.severity', actor: userId, text: `Severity ${from} → ${severity}`, data: { from, to: severity } });
   if (incident.channelId) await deps.chat.post(incident.channelId, deps.render.text(`:rotating_light: <@${userId}> changed severity ${from} → *${severity}*`));
   await scheduleCardRefresh(deps, incident.id);
-  await scheduleReminder(deps, incident.id);
+  await scheduleReminder(deps, updated);
   return { ok: true, message: `Severity set to ${severity}.` };
 }
 
