@@ -10,7 +10,7 @@ import type { WorkflowDeps } from './context.js';
 import { nextReminderSlot, reminderJobId, scheduleCardRefresh, scheduleReminder } from './incidents.js';
 import { computeFigures, formatDuration } from './postmortem/figures.js';
 import { renderPostmortem } from './postmortem/render.js';
-import { pageTimeline } from './postmortem/timeline-page.js';
+import { formatTimelineLine, pageTimeline } from './postmortem/timeline-page.js';
 import type { ChatMessage } from './ports.js';
 import type { CommandOutcome } from './triage.js';
 
@@ -145,7 +145,8 @@ export async function requestPostmortem(deps: WorkflowDeps, incident: Incident, 
 export async function timelineView(deps: WorkflowDeps, incident: Incident, page: number): Promise<ChatMessage> {
   const events = await deps.store.timeline(incident.id);
   const p = pageTimeline(events, page, TIMELINE_PAGE_SIZE);
-  return deps.render.timelinePage(p.events, p.page, p.pageCount, deps.config.postmortem.timezone);
+  const tz = deps.config.postmortem.timezone;
+  return deps.render.timelinePage(p.events.map((e) => formatTimelineLine(e, tz)), p.page, p.pageCount);
 }
 
 /** Pins and the configured reaction bring a message into the timeline with its original time and author. */

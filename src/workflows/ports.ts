@@ -411,7 +411,8 @@ export interface MessageRenderer {
   assessment(assessment: Assessment): ChatMessage;
   proposalCard(proposal: Proposal): ChatMessage;
   roles(incident: Incident): ChatMessage;
-  timelinePage(events: TimelineEvent[], page: number, pageCount: number, tz: string): ChatMessage;
+  /** One page of the timeline; the lines are already formatted (formatTimelineLine). */
+  timelinePage(lines: string[], page: number, pageCount: number): ChatMessage;
 }
 
 export type { Role, Mitigation };

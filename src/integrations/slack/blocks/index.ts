@@ -1,10 +1,9 @@
 import type { Incident } from '../../../domain/incident.js';
-import type { TimelineEvent } from '../../../domain/timeline.js';
 import type { ChatMessage, MessageRenderer } from '../../../workflows/ports.js';
 import { assessment, finding, progress } from './diagnostics.js';
 import { announcement, incidentCard } from './incident.js';
 import { ACTIONS } from './ids.js';
-import { actions, button, context, cut, esc, section } from './kit.js';
+import { actions, button, context, cut, section } from './kit.js';
 import { proposalCard } from './proposal.js';
 
 function roles(incident: Incident): ChatMessage {
@@ -13,20 +12,8 @@ function roles(incident: Incident): ChatMessage {
   return { text: `Roles for ${incident.id}`, blocks: [section(`Roles for ${incident.id}\n${lines.join('\n')}`)] };
 }
 
-function fmtZone(iso: string, tz: string): string {
-  const d = new Date(iso);
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZoneName: 'short' }).formatToParts(d);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
-}
-
-function timelinePage(events: TimelineEvent[], page: number, pageCount: number, tz: string): ChatMessage {
-  const lines = events.map((e) => {
-    const utc = `${e.at.slice(0, 16).replace('T', ' ')} UTC`;
-    const local = tz !== 'UTC' ? ` (${fmtZone(e.at, tz)})` : '';
-    const who = e.actor.startsWith('U') ? `<@${e.actor}>` : esc(e.actor);
-    return `${utc}${local} · ${who} · ${esc(e.text)}`;
-  });
+/** One page of the `/incident timeline` view; lines come formatted (and escaped) from the workflow. */
+function timelinePage(lines: string[], page: number, pageCount: number): ChatMessage {
   const blocks = [section(cut(lines.join('\n') || '_No events._', 3000)), context([`page ${page}/${pageCount}`])];
   if (pageCount > 1) {
     blocks.push(actions('timeline_pager', [
