@@ -5,9 +5,8 @@
 import type { Deps } from './deps.js';
 import { incidentDocRoutes } from './handlers/http/incidents.js';
 import { CheckJob, DiagnoseJob, finishDiagnosis, rerunDiagnosis, runCheckJob, startDiagnosis, updateProgress, type EngineDeps } from './workflows/diagnostics/engine.js';
-import { parseJob } from './workflows/jobs.js';
+import { IncidentJob, parseJob } from './workflows/jobs.js';
 import { ProposalJob, decide, execute, expire, propose, proposeFromAssessment, proposeRevert, verify } from './workflows/mitigations.js';
-import { IncidentJob } from './workflows/jobs.js';
 import {
   LifecycleJob,
   PostmortemJob,
@@ -33,7 +32,8 @@ export function wireStages(deps: Deps): Deps {
   w.decide = decide;
   w.revert = proposeRevert;
   // The assessment's proposals become proposal cards.
-  const engineDeps = (): EngineDeps => ({ ...w, flows: deps.queues, onAssessment: proposeFromAssessment });
+  // Built once, after every hook above is set.
+  const engine: EngineDeps = { ...w, flows: deps.queues, onAssessment: proposeFromAssessment };
 
   const jobs = (d: Deps) => ({
     'execute-mitigation': async (data: Record<string, unknown>) => execute(d.workflow, parseJob(ProposalJob, data, 'execute-mitigation').proposalId),
@@ -41,16 +41,16 @@ export function wireStages(deps: Deps): Deps {
     'expire-proposal': async (data: Record<string, unknown>) => expire(d.workflow, parseJob(ProposalJob, data, 'expire-proposal').proposalId),
     diagnose: async (data: Record<string, unknown>) => {
       const j = parseJob(DiagnoseJob, data, 'diagnose');
-      return startDiagnosis(engineDeps(), j.incidentId, j.runId);
+      return startDiagnosis(engine, j.incidentId, j.runId);
     },
-    'diagnose-check': async (data: Record<string, unknown>, job: { attemptsMade: number; attempts: number; signal?: AbortSignal }) => runCheckJob(engineDeps(), parseJob(CheckJob, data, 'diagnose-check'), job),
+    'diagnose-check': async (data: Record<string, unknown>, job: { attemptsMade: number; attempts: number; signal?: AbortSignal }) => runCheckJob(engine, parseJob(CheckJob, data, 'diagnose-check'), job),
     'diagnose-assess': async (data: Record<string, unknown>) => {
       const j = parseJob(DiagnoseJob, data, 'diagnose-assess');
-      await finishDiagnosis(engineDeps(), j.incidentId, j.runId);
+      await finishDiagnosis(engine, j.incidentId, j.runId);
     },
     'diagnose-progress': async (data: Record<string, unknown>) => {
       const j = parseJob(DiagnoseJob, data, 'diagnose-progress');
-      await updateProgress(engineDeps(), j.incidentId, j.runId);
+      await updateProgress(engine, j.incidentId, j.runId);
     },
     command: async (data: Record<string, unknown>) => onLifecycle(d.workflow, parseJob(LifecycleJob, data, 'command')),
     remind: async (data: Record<string, unknown>) => remind(d.workflow, parseJob(RemindJob, data, 'remind')),
