@@ -72,9 +72,16 @@ export const EnvSchema = z
     WARROOM_QUEUE_PREFIX: z.string().min(1).regex(/^[^:]+$/, 'must not contain ":"').default('bull').describe('BullMQ key prefix of warroom\'s queues.'),
     QUEUE_LOCK_MS: z.coerce.number().int().min(1000).default(30_000).describe('BullMQ job lock: a job whose worker died is picked up again after about this long (also the stalled-job check interval).'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000).describe('Deadline for draining workers on SIGTERM.'),
-    BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576).describe('Largest webhook body accepted (413 above).'),
+    BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576).describe('Largest request body accepted, webhooks and Slack (413 above).'),
+    HTTP_INFLIGHT_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1_048_576).describe('Request bodies buffered at once, all connections together; above it a request gets 503 (retry later). Bodies are read only after the credentials in the headers passed.'),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000).describe('A connection must deliver complete request headers within this time (sockets that send nothing are closed).'),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000).describe('A request must be received whole, body included, within this time (SNS itself gives up after 15 s).'),
+    HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000).describe('Open HTTP connections at most; further ones are dropped and logged. Keep it below the open-file limit.'),
   })
   .superRefine((env, ctx) => {
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
+    }
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: SIGNING_SECRET_RULE });
     }

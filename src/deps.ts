@@ -6,7 +6,8 @@ import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/b
 import { Redis } from 'ioredis';
 import type { Logger as PinoLogger } from 'pino';
 import type { Config, Env } from './config.js';
-import { createHttpServer, listen, type Route, type RunningServer } from './handlers/http/server.js';
+import { createHttpServer, listen, type HttpLimits, type Route, type RunningServer } from './handlers/http/server.js';
+import { slackPrecheck, slackRequestIdentity } from './handlers/slack/guard.js';
 import { registerSlackListeners, type SlackDeps } from './handlers/slack/register.js';
 import { alertmanagerWebhook } from './handlers/webhooks/alertmanager.js';
 import { cloudwatchWebhook, type SnsGate } from './handlers/webhooks/cloudwatch.js';
@@ -121,7 +122,15 @@ export async function startWeb(deps: Deps): Promise<WebRole> {
   if (socketMode) {
     app = new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, clientOptions, logger: boltLogger(logger) });
   } else {
-    receiver = new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET ?? '', endpoints: '/slack/events', processBeforeResponse: false, logger: boltLogger(logger) });
+    receiver = new HTTPReceiver({
+      signingSecret: env.SLACK_SIGNING_SECRET ?? '',
+      endpoints: '/slack/events',
+      processBeforeResponse: false,
+      logger: boltLogger(logger),
+      bodyLimit: env.BODY_LIMIT_BYTES,
+      // The signature reaches the listeners' context: a replayed request is acted on once.
+      customPropertiesExtractor: (req) => slackRequestIdentity(req.headers),
+    });
     app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger: boltLogger(logger) });
   }
   registerSlackListeners(app, deps.workflow);
@@ -133,12 +142,17 @@ export async function startWeb(deps: Deps): Promise<WebRole> {
     metrics: { alert: (source: string, status: string) => metrics.alertsReceived.inc({ source, status }), request: (route: string, status: number) => metrics.webhookRequests.inc({ route, status: String(status) }) },
   };
   const routes: Route[] = [
-    { method: 'POST', path: '/webhooks/alertmanager', handler: alertmanagerWebhook({ ...intake, token: env.ALERTMANAGER_WEBHOOK_TOKEN }) },
-    { method: 'POST', path: '/webhooks/cloudwatch', handler: cloudwatchWebhook({ ...intake, sns: deps.sns, eventBridgeToken: env.CLOUDWATCH_WEBHOOK_TOKEN }) },
+    { method: 'POST', path: '/webhooks/alertmanager', ...alertmanagerWebhook({ ...intake, token: env.ALERTMANAGER_WEBHOOK_TOKEN }) },
+    { method: 'POST', path: '/webhooks/cloudwatch', ...cloudwatchWebhook({ ...intake, sns: deps.sns, eventBridgeToken: env.CLOUDWATCH_WEBHOOK_TOKEN }) },
     ...healthRoutes(deps),
     ...(deps.extraRoutes ?? []),
   ];
-  const server = createHttpServer({ routes, bodyLimitBytes: env.BODY_LIMIT_BYTES, logger, ...(receiver ? { slackListener: receiver.requestListener } : {}) });
+  const server = createHttpServer({
+    routes,
+    limits: httpLimits(env),
+    logger,
+    ...(receiver ? { slackListener: receiver.requestListener, slackPrecheck: (h) => slackPrecheck(h, deps.workflow.clock.now().getTime(), env.BODY_LIMIT_BYTES) } : {}),
+  });
   const http = await listen(server, env.PORT, env.HOST);
   if (socketMode) await app.start();
   logger.info({ port: http.port, socketMode }, 'web role listening');
@@ -152,9 +166,20 @@ export async function startWeb(deps: Deps): Promise<WebRole> {
   };
 }
 
+function httpLimits(env: Env): HttpLimits {
+  return {
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    inflightBodyBytes: env.HTTP_INFLIGHT_BODY_BYTES,
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: 5_000,
+    maxConnections: env.HTTP_MAX_CONNECTIONS,
+  };
+}
+
 /** The worker role's HTTP surface: probes and metrics only. */
 export async function startHealthOnly(deps: Deps): Promise<WebRole> {
-  const server = createHttpServer({ routes: healthRoutes(deps), bodyLimitBytes: 1024, logger: deps.logger });
+  const server = createHttpServer({ routes: healthRoutes(deps), limits: { ...httpLimits(deps.env), bodyLimitBytes: 1024 }, logger: deps.logger });
   const http = await listen(server, deps.env.PORT, deps.env.HOST);
   deps.logger.info({ port: http.port }, 'health endpoints listening (worker role)');
   return { http, stop: (deadlineMs) => http.close(deadlineMs) };

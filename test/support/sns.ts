@@ -88,11 +88,18 @@ export function notification(message: unknown, opts: { topicArn?: string; messag
   };
 }
 
-export async function postSns(url: string, body: Record<string, unknown> | string, type?: string): Promise<{ status: number; text: string }> {
+/** POST as SNS does: its message-type and topic-arn headers (taken from the body unless given). */
+export async function postSns(url: string, body: Record<string, unknown> | string, type?: string, topicArn?: string): Promise<{ status: number; text: string }> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const topic = topicArn ?? (typeof body === 'string' ? TOPIC_ARN : String(body.TopicArn ?? TOPIC_ARN));
   const res = await fetch(`${url}/webhooks/cloudwatch`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': type ?? (typeof body === 'string' ? 'Notification' : String(body.Type)), 'user-agent': 'Amazon Simple Notification Service Agent' },
+    headers: {
+      'content-type': 'text/plain; charset=UTF-8',
+      'x-amz-sns-message-type': type ?? (typeof body === 'string' ? 'Notification' : String(body.Type)),
+      'x-amz-sns-topic-arn': topic,
+      'user-agent': 'Amazon Simple Notification Service Agent',
+    },
     body: text,
   });
   return { status: res.status, text: await res.text() };

@@ -50,6 +50,22 @@ function userMessage(e: unknown): string {
 export function registerSlackListeners(app: App, deps: SlackDeps): void {
   const log = deps.log.child({ surface: 'slack' });
 
+  // A signed request replayed inside Slack's five-minute window carries the same signature: act on
+  // the first delivery only. (Socket Mode has no signatures and no outside replays.)
+  app.use(async (args) => {
+    const signature = (args.context as { slackSignature?: unknown }).slackSignature;
+    if (typeof signature === 'string') {
+      const first = await deps.store.claimOnce(`slack-request:${signature}`, 10 * 60_000).catch(() => true);
+      if (!first) {
+        log.warn({ type: (args.body as { type?: unknown }).type }, 'replayed Slack request dropped');
+        const ack = (args as { ack?: unknown }).ack;
+        if (typeof ack === 'function') await (ack as () => Promise<void>)();
+        return;
+      }
+    }
+    await args.next();
+  });
+
   app.command('/incident', async ({ ack, body, respond }) => {
     const parsed = CommandPayload.safeParse(body);
     if (!parsed.success) {

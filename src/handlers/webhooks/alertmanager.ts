@@ -6,21 +6,27 @@
  */
 import { alertmanagerDeliveryId, normaliseAlertmanager, parseAlertmanagerBody } from '../../domain/normalise/alertmanager.js';
 import { checkWebhookAuth } from '../http/auth.js';
-import type { RouteHandler } from '../http/server.js';
+import type { HttpRequest, HttpResponse, Route } from '../http/server.js';
 import { badRequest, enqueueBatch, withMetrics, type IntakeDeps } from './intake.js';
 
 export interface AlertmanagerWebhookDeps extends IntakeDeps {
   token: string | undefined;
 }
 
-export function alertmanagerWebhook(deps: AlertmanagerWebhookDeps): RouteHandler {
-  return (req) =>
+export function alertmanagerWebhook(deps: AlertmanagerWebhookDeps): Pick<Route, 'precheck' | 'handler'> {
+  // Credentials are judged from the headers before a byte of the body is read.
+  const precheck = (headers: { authorization?: string | undefined }): HttpResponse | undefined => {
+    let refused: HttpResponse | undefined;
+    if (!deps.token) refused = { status: 401, body: { error: 'unauthorized', message: 'ALERTMANAGER_WEBHOOK_TOKEN is not configured; refusing all deliveries' } };
+    else if (!checkWebhookAuth(headers.authorization, deps.token)) {
+      deps.log.warn({ route: 'alertmanager', hasAuth: Boolean(headers.authorization) }, 'refused: bad credentials');
+      refused = { status: 401, body: { error: 'unauthorized', message: 'missing or wrong credentials' }, headers: { 'www-authenticate': 'Bearer' } };
+    }
+    if (refused) deps.metrics?.request('alertmanager', refused.status);
+    return refused;
+  };
+  const handler = (req: HttpRequest) =>
     withMetrics(deps, 'alertmanager', async () => {
-      if (!deps.token) return { status: 401, body: { error: 'unauthorized', message: 'ALERTMANAGER_WEBHOOK_TOKEN is not configured; refusing all deliveries' } };
-      if (!checkWebhookAuth(req.headers.authorization, deps.token)) {
-        deps.log.warn({ route: 'alertmanager', hasAuth: Boolean(req.headers.authorization) }, 'refused: bad credentials');
-        return { status: 401, body: { error: 'unauthorized', message: 'missing or wrong credentials' }, headers: { 'www-authenticate': 'Bearer' } };
-      }
       // Alertmanager always sends application/json; anything else is not one of its deliveries.
       const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       if (mediaType !== 'application/json') return { status: 415, body: { error: 'unsupported_media_type', message: `content-type must be application/json, got ${mediaType ? JSON.stringify(mediaType.slice(0, 100)) : 'none'}` } };
@@ -30,4 +36,5 @@ export function alertmanagerWebhook(deps: AlertmanagerWebhookDeps): RouteHandler
       const alerts = normaliseAlertmanager(parsed.payload, { severityOf: () => 'SEV3' });
       return enqueueBatch(deps, 'alertmanager', alertmanagerDeliveryId(parsed.payload), 'alertmanager', alerts);
     });
+  return { precheck, handler };
 }

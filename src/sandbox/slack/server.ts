@@ -490,7 +490,15 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
   }
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    // A request target that does not parse is the client's problem, never the sandbox's crash.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://local');
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'malformed_request_target' }));
+      return;
+    }
     const path = url.pathname;
     const route = async (): Promise<void> => {
       const api = /^\/api\/([A-Za-z0-9._]+)$/u.exec(path);
