@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Severity } from './domain/alert.js';
+import { policyProblems } from './domain/approval-policy.js';
 import { AppError } from './errors.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -139,9 +140,13 @@ export type Route = z.infer<typeof Route>;
 export const ApprovalRule = z.object({
   name: z.string().min(1).describe('Rule name, recorded with every approval.'),
   match: z
-    .object({ namespaces: z.array(z.string()).default([]), environments: z.array(z.string()).default([]) })
-    .default({ namespaces: [], environments: [] })
-    .describe('Empty lists match everything.'),
+    .object({
+      namespaces: z.array(z.string()).default([]).describe('Namespaces of the objects acted on. The object\'s namespace governs: the first rule listing it decides.'),
+      environments: z.array(z.string()).default([]).describe('Environments of the incident\'s route; used when no rule lists the object\'s namespace.'),
+      routes: z.array(z.string()).default([]).describe('Incident routes; used when no rule lists the namespace or the environment.'),
+    })
+    .default({ namespaces: [], environments: [], routes: [] })
+    .describe('Alternatives, not gates: namespace first, then environment, then route; a rule with all three empty is the catch-all, used last. A silence is governed by its exact namespace matcher, else by the strictest rule that lists any namespace.'),
   approvers: z.object({ users: z.array(z.string()).default([]), usergroups: z.array(z.string()).default([]) }).describe('Who may approve: Slack user ids and user-group ids (membership checked at click time).'),
   requiredApprovals: z.number().int().min(1).default(1).describe('Distinct approvers needed before execution.'),
   allowSelfApproval: z.boolean().default(false).describe('Whether the requester may approve their own request (never in protected environments).'),
@@ -159,7 +164,7 @@ export const ConfigSchema = z.object({
     })
     .default({ cadence: { SEV1: 15 * 60_000, SEV2: 30 * 60_000, SEV3: 60 * 60_000 } })
     .describe('Status-update reminder cadence by severity; a severity without a cadence gets no reminders.'),
-  approvals: z.array(ApprovalRule).default([]).describe('Approval policy: the first rule matching the namespace/environment decides. No rule: nothing can be proposed.'),
+  approvals: z.array(ApprovalRule).default([]).describe('Approval policy: the first rule listing the object\'s namespace decides, else the first listing the incident\'s environment, else its route, else the first catch-all. No rule: nothing can be proposed. A protected rule that can never decide (unknown environment, shadowed) stops the start.'),
   timeline: z.object({ reaction: z.string().default('pushpin').describe('Messages given this reaction (or pinned) join the timeline.') }).default({ reaction: 'pushpin' }),
   postmortem: z
     .object({ timezone: TimeZone.default('UTC').describe('IANA zone shown beside UTC in the post-mortem timeline.'), reminderAfter: Duration.default(48 * 3_600_000).describe('Reminder to finish the post-mortem after resolve.') })
@@ -174,6 +179,11 @@ export const ConfigSchema = z.object({
     .default({ enabled: true, checkTimeout: 20_000, attempts: 3 }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** Cross-field checks of a parsed config (listed with every other problem). */
+function configProblems(config: Config): string[] {
+  return policyProblems(config.approvals, config.routes);
+}
 
 function listIssues(prefix: string, error: z.ZodError): string[] {
   return error.issues.map((i) => `${prefix}${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
@@ -199,6 +209,8 @@ export function parseConfig(text: string, source = 'config'): Config {
   }
   const r = ConfigSchema.safeParse(raw ?? {});
   if (!r.success) throw new AppError('config', `invalid ${source}:\n  ${listIssues('', r.error).join('\n  ')}`);
+  const problems = configProblems(r.data);
+  if (problems.length) throw new AppError('config', `invalid ${source}:\n  ${problems.join('\n  ')}`);
   return r.data;
 }
 

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ApprovalRule } from '../config.js';
+import { policySubject, selectRule } from '../domain/approval-policy.js';
 import type { Assessment, Mitigation, ProposedMitigation } from '../domain/diagnostics.js';
 import type { Incident } from '../domain/incident.js';
 import type { DiffLine, Proposal } from '../domain/proposal.js';
@@ -31,16 +32,18 @@ function stable(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** The spec a proposal is pinned to (see PinnedState.specHash). */
-export function deploymentSpecHash(d: K8sDeployment): string {
-  return hash(stable({ template: d.spec.template, paused: d.spec.paused ?? false }));
+/**
+ * The spec a proposal is pinned to (see PinnedState.specHash): every field the proposal changes or
+ * shows in its diff. A scale card shows `replicas 4 → 3`, so the replica count is pinned: someone
+ * scaling to 12 meanwhile makes the approval stale instead of cutting 12 to 3. Rollback and restart
+ * change the template and not the replicas, which an HPA rewrites every few seconds: pinning them
+ * would make every proposal on an autoscaled Deployment stale.
+ */
+export function deploymentSpecHash(d: K8sDeployment, kind: 'rollback' | 'scale' | 'restart'): string {
+  return hash(stable({ template: d.spec.template, paused: d.spec.paused ?? false, ...(kind === 'scale' ? { replicas: d.spec.replicas ?? 1 } : {}) }));
 }
 export function hpaSpecHash(h: K8sHpa): string {
   return hash(stable({ min: h.minReplicas, max: h.maxReplicas, target: h.targetCPUUtilizationPercentage ?? null, ref: h.scaleTargetRef }));
-}
-
-function namespaceOf(m: Mitigation): string | undefined {
-  return m.kind === 'silence' ? undefined : m.namespace;
 }
 
 function describe(m: Mitigation): string {
@@ -58,13 +61,10 @@ function describe(m: Mitigation): string {
   }
 }
 
-/** The first approval rule whose selectors match (empty selector lists match everything). */
+/** The approval rule that governs `m` in this incident (domain/approval-policy.ts explains the order). */
 export function ruleFor(deps: WorkflowDeps, incident: Incident, m: Mitigation): ApprovalRule | undefined {
   const env = deps.config.routes.find((r) => r.name === incident.route)?.environment;
-  const ns = namespaceOf(m);
-  return deps.config.approvals.find(
-    (r) => (r.match.namespaces.length === 0 || (ns !== undefined && r.match.namespaces.includes(ns))) && (r.match.environments.length === 0 || (env !== undefined && r.match.environments.includes(env))),
-  );
+  return selectRule(deps.config.approvals, policySubject(m, incident.route, env));
 }
 
 async function isApprover(deps: WorkflowDeps, rule: ApprovalRule, userId: string): Promise<boolean> {
@@ -105,7 +105,7 @@ async function dryRun(deps: WorkflowDeps, m: Mitigation): Promise<DryRun> {
   if (!d) throw new AppError('not_found', `no Deployment ${m.namespace}/${m.deployment}`);
   const rv = d.metadata.resourceVersion;
   const revision = Number(d.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '0') || undefined;
-  const pinned = { ...(rv ? { resourceVersion: rv } : {}), ...(revision !== undefined ? { revision } : {}), ...(d.metadata.generation !== undefined ? { generation: d.metadata.generation } : {}), specHash: deploymentSpecHash(d) };
+  const pinned = { ...(rv ? { resourceVersion: rv } : {}), ...(revision !== undefined ? { revision } : {}), ...(d.metadata.generation !== undefined ? { generation: d.metadata.generation } : {}), specHash: deploymentSpecHash(d, m.kind) };
   const opts = { dryRun: true, ...(rv ? { expectResourceVersion: rv } : {}) };
   switch (m.kind) {
     case 'rollback': {
@@ -216,8 +216,10 @@ export async function decide(deps: WorkflowDeps, proposalId: string, userId: str
     await expire(deps, p.id);
     return refuse('the proposal has expired; propose it again');
   }
-  const rule = deps.config.approvals.find((r) => r.name === p.rule) ?? ruleFor(deps, incident, p.mitigation);
+  // The policy is judged now, at click time, with the current config.
+  const rule = ruleFor(deps, incident, p.mitigation);
   if (!rule) return refuse('no approval policy covers this action any more');
+  if (rule.name !== p.rule) return refuse(`the approval policy changed since it was proposed (now rule “${rule.name}”, was “${p.rule}”); propose it again`);
   if (!rule.actions.includes(p.mitigation.kind)) return refuse(`policy “${rule.name}” does not allow ${p.mitigation.kind}`);
   const approver = await isApprover(deps, rule, userId);
   if (decision === 'deny') {
@@ -275,8 +277,11 @@ async function checkPinned(deps: WorkflowDeps, p: Proposal): Promise<{ stale?: s
   const rv = obj.metadata.resourceVersion;
   const current = { ...(rv ? { resourceVersion: rv } : {}) };
   if (p.pinned.specHash) {
-    const now = m.kind === 'hpa' ? hpaSpecHash(obj as K8sHpa) : deploymentSpecHash(obj as K8sDeployment);
-    if (now !== p.pinned.specHash) return { ...current, stale: `the ${m.kind === 'hpa' ? 'HPA' : 'deployment'} spec changed since it was proposed; propose it again` };
+    const now = m.kind === 'hpa' ? hpaSpecHash(obj as K8sHpa) : deploymentSpecHash(obj as K8sDeployment, m.kind);
+    if (now !== p.pinned.specHash) {
+      const replicasMoved = m.kind === 'scale' ? staleReplicas(p, obj as K8sDeployment) : undefined;
+      return { ...current, stale: replicasMoved ?? `the ${m.kind === 'hpa' ? 'HPA' : 'deployment'} spec changed since it was proposed; propose it again` };
+    }
     const revision = Number(obj.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '0') || undefined;
     if (m.kind !== 'hpa' && p.pinned.revision !== undefined && revision !== p.pinned.revision) return { ...current, stale: `the deployment moved from revision ${p.pinned.revision} to ${revision ?? '?'} since it was proposed; propose it again` };
     return current;
@@ -284,6 +289,13 @@ async function checkPinned(deps: WorkflowDeps, p: Proposal): Promise<{ stale?: s
   const pinned = p.pinned.resourceVersion;
   if (pinned && rv !== undefined && rv !== pinned) return { ...current, stale: `the object changed since it was proposed (resourceVersion ${pinned}, now ${rv}); propose it again` };
   return current;
+}
+
+/** For a scale card: the replica count it showed, if someone changed it since. */
+function staleReplicas(p: Proposal, d: K8sDeployment): string | undefined {
+  const shown = p.diff.find((l) => l.field === 'replicas')?.before;
+  const now = d.spec.replicas ?? 1;
+  return shown !== undefined && String(now) !== String(shown) ? `the deployment now has ${now} replicas, not the ${shown} the card showed; propose it again` : undefined;
 }
 
 /** Click-time check; a failed read leaves it to the pinned write. */
