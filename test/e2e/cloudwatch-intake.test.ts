@@ -89,6 +89,11 @@ describe('CloudWatch alarms through SNS end to end', () => {
     const r1 = await postSns(bot.url, foreignHost);
     expect(r1.status).toBe(401);
     expect(r1.text).toMatch(/host/);
+    // S3 bucket hosts (a bucket named `sns`) are not SNS, whatever the signature says.
+    for (const host of ['sns.s3.amazonaws.com', 'sns.s3-external-1.amazonaws.com', 'sns.s3-us-west-2.amazonaws.com']) {
+      const r = await postSns(bot.url, signer.sign({ ...msg(), SigningCertURL: `https://${host}/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem` }));
+      expect([host, r.status]).toEqual([host, 401]);
+    }
     const httpCert = signer.sign({ ...msg(), SigningCertURL: 'http://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem' });
     expect((await postSns(bot.url, httpCert)).status).toBe(401);
     expect((await postSns(bot.url, signer.sign(notification(alarmMessage({ name: 'x', state: 'ALARM', at: new Date().toISOString() }), { topicArn: 'arn:aws:sns:us-east-1:123456789012:not-listed' })))).status).toBe(403);

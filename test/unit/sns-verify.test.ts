@@ -35,6 +35,19 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
+/** Another throwaway certificate with the given subject (and its key). */
+function selfSigned(subject: string): { cert: string; key: string } {
+  const tmp = tmpDir('sns-cert-other');
+  try {
+    const key = path.join(tmp.dir, 'key.pem');
+    const cert = path.join(tmp.dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', subject], { stdio: 'ignore', timeout: 20_000 });
+    return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+  } finally {
+    tmp.cleanup();
+  }
+}
+
 /** The string to sign, written out from the AWS documentation independently of the code under test. */
 function documentedStringToSign(e: SnsEnvelope): string {
   if (e.Type === 'Notification') {
@@ -53,7 +66,9 @@ function signed(fixture: string, opts: { version?: '1' | '2'; key?: string; cert
   raw.Timestamp = new Date(NOW.getTime() - (opts.ageMs ?? 60_000)).toISOString();
   raw.SignatureVersion = opts.version ?? '1';
   delete raw.SigningCertUrl;
-  raw.SigningCertURL = opts.certUrl ?? CERT_URL;
+  // SNS serves the certificate from the topic's own region.
+  const region = String(raw.TopicArn).split(':')[3];
+  raw.SigningCertURL = opts.certUrl ?? CERT_URL.replace('us-east-1', region ?? 'us-east-1');
   opts.edit?.(raw);
   const pre = parseSnsEnvelope(JSON.stringify(raw));
   if (!pre.ok) throw new Error(pre.error);
@@ -180,15 +195,22 @@ describe('createSnsVerifier', () => {
   it('refuses bad certificate URLs without fetching them', async () => {
     const f = countingFetcher();
     const v = createSnsVerifier({ ...f, now });
+    const notRegion = 'SigningCertURL host is not the SNS host of the topic\'s region (sns.us-east-1.amazonaws.com)';
     const cases: Array<[string, string]> = [
-      ['https://sns.us-east-1.amazonaws.com.evil.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', 'SigningCertURL host is not an AWS SNS host'],
-      ['https://sns.us-east-1.amazonaws.com@evil.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', 'SigningCertURL host is not an AWS SNS host'],
-      ['https://evil.com/sns.us-east-1.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', 'SigningCertURL host is not an AWS SNS host'],
+      ['https://sns.us-east-1.amazonaws.com.evil.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', notRegion],
+      ['https://sns.us-east-1.amazonaws.com@evil.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', notRegion],
+      ['https://evil.com/sns.us-east-1.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', notRegion],
+      // S3 bucket hosts: whoever owns a bucket named `sns` could serve a certificate from them.
+      ['https://sns.s3.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', notRegion],
+      ['https://sns.s3-external-1.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', notRegion],
+      ['https://sns.s3-us-west-2.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', notRegion],
+      // Another region's SNS host: the topic is in us-east-1.
+      ['https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', notRegion],
       ['http://sns.us-east-1.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', 'SigningCertURL must be https'],
       ['https://sns.us-east-1.amazonaws.com/evil.pem', 'SigningCertURL path is not /SimpleNotificationService-<hex>.pem'],
       ['https://sns.us-east-1.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem/../x.pem', 'SigningCertURL path is not /SimpleNotificationService-<hex>.pem'],
       ['https://sns.us-east-1.amazonaws.com:8443/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', 'SigningCertURL must use the default https port'],
-      ['https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', 'SigningCertURL host is not an AWS SNS host'],
+      ['https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem', notRegion],
       ['not a url', 'SigningCertURL is not a valid URL'],
     ];
     for (const [url, reason] of cases) {
@@ -198,11 +220,42 @@ describe('createSnsVerifier', () => {
     expect(f.urls).toEqual([]);
   });
 
-  it('accepts China hosts only when allowed', async () => {
-    const cn = 'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem';
+  it('refuses topics outside the supported partitions and malformed topic ARNs, without fetching', async () => {
     const f = countingFetcher();
-    await expect(createSnsVerifier({ ...f, now, allowChina: true }).verify(signed('sns/cloudwatch-alb-p99-alarm.json', { certUrl: cn }))).resolves.toBeUndefined();
-    expect(f.urls).toEqual([cn]);
+    const v = createSnsVerifier({ ...f, now });
+    const cases: Array<[string, string]> = [
+      ['arn:aws-iso:sns:us-iso-east-1:123456789012:t', 'TopicArn partition "aws-iso" is not supported (aws, aws-cn, aws-us-gov)'],
+      ['arn:aws:sns:s3:123456789012:t', 'TopicArn region "s3" is not a region of partition aws'],
+      ['arn:aws:sns:cn-north-1:123456789012:t', 'TopicArn region "cn-north-1" is not a region of partition aws'],
+      ['arn:aws:sqs:us-east-1:123456789012:t', 'TopicArn is not an SNS topic ARN'],
+    ];
+    for (const [arn, reason] of cases) {
+      const err = await rejection(v.verify(signed('sns/cloudwatch-alb-p99-alarm.json', { edit: (o) => (o.TopicArn = arn) })));
+      expect([arn, err.message]).toEqual([arn, reason]);
+    }
+    expect(f.urls).toEqual([]);
+  });
+
+  it('China and GovCloud topics: their own region\'s SNS host and certificate names', async () => {
+    const cn = 'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem';
+    const gov = 'https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem';
+    const cnCert = selfSigned('/CN=sns-cn-north-1.amazonaws.com.cn');
+    const govCert = selfSigned('/CN=sns-us-gov-west-1.amazonaws.com');
+    NOW = new Date(Date.now() + 1_000); // after the new certificates' notBefore
+    const serving = (c: { cert: string }) => ({ fetchCertificate: async () => c.cert });
+    await expect(createSnsVerifier({ ...serving(cnCert), now }).verify(signed('sns/cloudwatch-alb-p99-alarm.json', { certUrl: cn, key: cnCert.key, edit: (o) => (o.TopicArn = 'arn:aws-cn:sns:cn-north-1:123456789012:warroom') }))).resolves.toBeUndefined();
+    await expect(createSnsVerifier({ ...serving(govCert), now }).verify(signed('sns/cloudwatch-alb-p99-alarm.json', { certUrl: gov, key: govCert.key, edit: (o) => (o.TopicArn = 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:warroom') }))).resolves.toBeUndefined();
+    // A GovCloud certificate does not sign for a China topic.
+    const err = await rejection(createSnsVerifier({ ...serving(govCert), now }).verify(signed('sns/cloudwatch-alb-p99-alarm.json', { certUrl: cn, key: govCert.key, edit: (o) => (o.TopicArn = 'arn:aws-cn:sns:cn-north-1:123456789012:warroom') })));
+    expect(err.message).toMatch(/^signing certificate is not issued to Amazon SNS/);
+  });
+
+  it('refuses a certificate from the right host that was not issued to Amazon SNS (subject checked as AWS advises)', async () => {
+    const other = selfSigned('/CN=attacker.example');
+    NOW = new Date(Date.now() + 1_000); // after the new certificate's notBefore
+    const v = createSnsVerifier({ fetchCertificate: async () => other.cert, now });
+    const err = await rejection(v.verify(signed('sns/cloudwatch-alb-p99-alarm.json', { key: other.key })));
+    expect(err.message).toBe('signing certificate is not issued to Amazon SNS (expected one of sns.amazonaws.com, sns-us-east-1.amazonaws.com, sns-signing.us-east-1.amazonaws.com, sns.us-east-1.amazonaws.com)');
   });
 
   it('refuses an unsupported SignatureVersion', async () => {
@@ -252,7 +305,8 @@ describe('createSnsVerifier', () => {
   });
 
   it('caches certificates by URL, bounded (LRU)', async () => {
-    const other = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem';
+    // Another certificate of the same region (SNS rotates them).
+    const other = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem';
     const f = countingFetcher();
     const v = createSnsVerifier({ ...f, now, certCacheSize: 1 });
     const a = signed('sns/cloudwatch-alb-p99-alarm.json');
@@ -306,8 +360,9 @@ describe('confirmSubscription', () => {
     const f = fakeFetch();
     const cases: Array<[string, string]> = [
       ['http://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-west-2:123456789012:MyTopic&Token=x', 'SubscribeURL must be https'],
-      ['https://169.254.169.254/latest/meta-data/?Action=ConfirmSubscription', 'SubscribeURL host is not an AWS SNS host'],
-      ['https://sns.us-west-2.amazonaws.com.evil.com/?Action=ConfirmSubscription', 'SubscribeURL host is not an AWS SNS host'],
+      ['https://169.254.169.254/latest/meta-data/?Action=ConfirmSubscription', "SubscribeURL host is not the SNS host of the topic's region (sns.us-west-2.amazonaws.com)"],
+      ['https://sns.us-west-2.amazonaws.com.evil.com/?Action=ConfirmSubscription', "SubscribeURL host is not the SNS host of the topic's region (sns.us-west-2.amazonaws.com)"],
+      ['https://sns.s3.amazonaws.com/?Action=ConfirmSubscription', "SubscribeURL host is not the SNS host of the topic's region (sns.us-west-2.amazonaws.com)"],
       ['https://sns.us-west-2.amazonaws.com/?Action=Publish&TopicArn=arn:aws:sns:us-west-2:123456789012:MyTopic', 'SubscribeURL is not a ConfirmSubscription action'],
       ['https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-west-2:666:Evil&Token=x', 'SubscribeURL is for another topic'],
     ];

@@ -12,10 +12,7 @@ import { AppError, errorMessage } from '../../errors.js';
 import { parseTimestamp } from '../../domain/normalise/common.js';
 import type { SnsEnvelope } from '../../domain/normalise/sns-envelope.js';
 
-const SNS_HOST_RE = /^sns\.[a-z0-9-]+\.amazonaws\.com$/;
-const SNS_HOST_CN_RE = /^sns\.[a-z0-9-]+\.amazonaws\.com\.cn$/;
 const CERT_PATH_RE = /^\/SimpleNotificationService-[0-9a-f]+\.pem$/i;
-
 export interface SnsVerifierOptions {
   /** Returns the PEM certificate at an already-validated SigningCertURL. Default: fetch with a timeout. */
   fetchCertificate?: (url: string) => Promise<string>;
@@ -24,8 +21,6 @@ export interface SnsVerifierOptions {
   now?: () => Date;
   /** Messages older than this are refused (SNS gives up on a message after 1 hour). Default 1 h. */
   maxAgeMs?: number;
-  /** Accept `sns.<region>.amazonaws.com.cn` hosts. Default false. */
-  allowChina?: boolean;
 }
 
 export interface SnsVerifier {
@@ -37,8 +32,66 @@ function unauthorized(reason: string): AppError {
   return new AppError('unauthorized', reason);
 }
 
-/** Checks a URL is https on an AWS SNS host (`sns.<region>.amazonaws.com`), by parsing it, never by prefix. */
-function checkSnsHost(raw: string, what: string, allowChina: boolean): URL {
+/** An AWS region code: us-east-1, eu-central-2, us-gov-west-1, cn-northwest-1, ap-southeast-7 ... */
+const REGION_RE = /^[a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}$/;
+
+/** The partitions warroom accepts SNS deliveries from, with their DNS suffix. */
+const PARTITION_SUFFIX: Record<string, string> = { aws: 'amazonaws.com', 'aws-cn': 'amazonaws.com.cn', 'aws-us-gov': 'amazonaws.com' };
+
+export interface TopicLocation {
+  partition: string;
+  region: string;
+  /** The SNS host of the topic's region: the only host its certificate and SubscribeURL may come from. */
+  host: string;
+}
+
+/** Partition and region of an SNS TopicArn (`arn:<partition>:sns:<region>:<account>:<name>`), or the reason it is refused. */
+export function topicLocation(topicArn: string): TopicLocation {
+  const m = /^arn:([a-z-]+):sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_.-]{1,256}$/.exec(topicArn);
+  if (!m) throw unauthorized('TopicArn is not an SNS topic ARN');
+  const [, partition = '', region = ''] = m;
+  const suffix = PARTITION_SUFFIX[partition];
+  if (!suffix) throw unauthorized(`TopicArn partition "${partition}" is not supported (aws, aws-cn, aws-us-gov)`);
+  if (!REGION_RE.test(region) || (partition === 'aws-cn') !== region.startsWith('cn-') || (partition === 'aws-us-gov') !== region.startsWith('us-gov-')) {
+    throw unauthorized(`TopicArn region "${region}" is not a region of partition ${partition}`);
+  }
+  return { partition, region, host: `sns.${region}.${suffix}` };
+}
+
+/**
+ * The names an SNS signing certificate of this region may carry (its subject CN or DNS SANs), after
+ * aws-sdk-java-v2's sns-message-manager: `sns.amazonaws.com` (`.com.cn` in China) for most regions,
+ * `sns-<region>...` in China and GovCloud, `sns-signing.<region>...` for opt-in regions (whose
+ * certificates also carry `sns.<region>...`).
+ */
+export function signingCertNames(loc: TopicLocation): string[] {
+  const suffix = PARTITION_SUFFIX[loc.partition] ?? 'amazonaws.com';
+  return [
+    loc.partition === 'aws-cn' ? 'sns.amazonaws.com.cn' : 'sns.amazonaws.com',
+    loc.partition === 'aws-us-gov' ? 'sns-us-gov-west-1.amazonaws.com' : `sns-${loc.region}.${suffix}`,
+    `sns-signing.${loc.region}.${suffix}`,
+    loc.host,
+  ];
+}
+
+/** DNS names of a certificate: its DNS SANs, else its subject CN. */
+function certNames(cert: X509Certificate): string[] {
+  const sans = (cert.subjectAltName ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith('DNS:'))
+    .map((s) => s.slice(4).toLowerCase());
+  if (sans.length) return sans;
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
+  return cn ? [cn.trim().toLowerCase()] : [];
+}
+
+/**
+ * Checks a URL is https on exactly the SNS host of the topic's region (`sns.<region>.amazonaws.com`,
+ * `.com.cn` in China), by parsing it, never by prefix: `sns.s3.amazonaws.com` (an S3 bucket named
+ * `sns`) and every look-alike fail.
+ */
+function checkSnsHost(raw: string, what: string, loc: TopicLocation): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -47,15 +100,15 @@ function checkSnsHost(raw: string, what: string, allowChina: boolean): URL {
   }
   if (url.protocol !== 'https:') throw unauthorized(`${what} must be https`);
   const host = url.hostname.toLowerCase();
-  if (!SNS_HOST_RE.test(host) && !(allowChina && SNS_HOST_CN_RE.test(host))) throw unauthorized(`${what} host is not an AWS SNS host`);
+  if (host !== loc.host) throw unauthorized(`${what} host is not the SNS host of the topic's region (${loc.host})`);
   if (url.port !== '' && url.port !== '443') throw unauthorized(`${what} must use the default https port`);
   if (url.username !== '' || url.password !== '') throw unauthorized(`${what} must not carry credentials`);
   return url;
 }
 
-/** Validates a SigningCertURL; returns the normalised URL string that is fetched and cached. */
-export function checkSigningCertUrl(raw: string, allowChina = false): string {
-  const url = checkSnsHost(raw, 'SigningCertURL', allowChina);
+/** Validates a SigningCertURL for a topic; returns the normalised URL string that is fetched and cached. */
+export function checkSigningCertUrl(raw: string, topicArn: string): string {
+  const url = checkSnsHost(raw, 'SigningCertURL', topicLocation(topicArn));
   if (!CERT_PATH_RE.test(url.pathname)) throw unauthorized('SigningCertURL path is not /SimpleNotificationService-<hex>.pem');
   if (url.search !== '' || url.hash !== '') throw unauthorized('SigningCertURL must not have a query or fragment');
   return url.toString();
@@ -123,7 +176,6 @@ export function createSnsVerifier(opts: SnsVerifierOptions = {}): SnsVerifier {
   const fetchCertificate = opts.fetchCertificate ?? defaultFetchCertificate;
   const now = opts.now ?? (() => new Date());
   const maxAgeMs = opts.maxAgeMs ?? 3_600_000;
-  const allowChina = opts.allowChina ?? false;
   const cache = new Lru<Promise<X509Certificate>>(Math.max(1, opts.certCacheSize ?? 32));
 
   function certificate(url: string): Promise<X509Certificate> {
@@ -152,7 +204,8 @@ export function createSnsVerifier(opts: SnsVerifierOptions = {}): SnsVerifier {
     async verify(envelope) {
       const algorithm = ALGORITHMS[envelope.SignatureVersion];
       if (!algorithm) throw unauthorized(`unsupported SignatureVersion ${JSON.stringify(envelope.SignatureVersion)}`);
-      const certUrl = checkSigningCertUrl(envelope.SigningCertURL, allowChina);
+      const loc = topicLocation(envelope.TopicArn);
+      const certUrl = checkSigningCertUrl(envelope.SigningCertURL, envelope.TopicArn);
       const sent = parseTimestamp(envelope.Timestamp)?.getTime();
       if (sent === undefined) throw unauthorized('Timestamp is not a valid time');
       const at = now().getTime();
@@ -161,6 +214,9 @@ export function createSnsVerifier(opts: SnsVerifierOptions = {}): SnsVerifier {
 
       const cert = await certificate(certUrl);
       if (Date.parse(cert.validTo) < at || Date.parse(cert.validFrom) > at) throw unauthorized('signing certificate is not valid now');
+      // AWS: verify the certificate was issued to Amazon SNS, not only fetched from an SNS host.
+      const expected = signingCertNames(loc);
+      if (!certNames(cert).some((n) => expected.includes(n))) throw unauthorized(`signing certificate is not issued to Amazon SNS (expected one of ${expected.join(', ')})`);
       const verifier = createVerify(algorithm);
       verifier.update(stringToSign(envelope), 'utf8');
       let ok: boolean;
@@ -182,10 +238,10 @@ export function createSnsVerifier(opts: SnsVerifierOptions = {}): SnsVerifier {
 export async function confirmSubscription(
   envelope: SnsEnvelope,
   fetchImpl: typeof fetch = fetch,
-  opts: { allowChina?: boolean; timeoutMs?: number } = {},
+  opts: { timeoutMs?: number } = {},
 ): Promise<string | undefined> {
   if (envelope.Type !== 'SubscriptionConfirmation') throw new AppError('bad_request', `not a SubscriptionConfirmation: ${envelope.Type}`);
-  const url = checkSnsHost(envelope.SubscribeURL, 'SubscribeURL', opts.allowChina ?? false);
+  const url = checkSnsHost(envelope.SubscribeURL, 'SubscribeURL', topicLocation(envelope.TopicArn));
   if (url.searchParams.get('Action') !== 'ConfirmSubscription') throw unauthorized('SubscribeURL is not a ConfirmSubscription action');
   const topic = url.searchParams.get('TopicArn');
   if (topic !== null && topic !== envelope.TopicArn) throw unauthorized('SubscribeURL is for another topic');
