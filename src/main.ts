@@ -10,8 +10,15 @@ export interface Running {
   deps: Deps;
   web?: WebRole;
   worker?: WorkerRole;
-  shutdown(reason: string): Promise<void>;
+  /**
+   * Ordered shutdown; resolves `true` when it completed, `false` when it hit the hard deadline
+   * (SHUTDOWN_TIMEOUT_MS + SHUTDOWN_MARGIN_MS) because something hung, e.g. an unreachable Redis.
+   */
+  shutdown(reason: string): Promise<boolean>;
 }
+
+/** Past the drain deadline, this long is left for closing queues and connections before giving up. */
+export const SHUTDOWN_MARGIN_MS = 5_000;
 
 export async function start(env: NodeJS.ProcessEnv = process.env, overrides: Parameters<typeof createDeps>[3] = {}): Promise<Running> {
   const { env: parsed, config } = loadAll(env);
@@ -20,16 +27,32 @@ export async function start(env: NodeJS.ProcessEnv = process.env, overrides: Par
   // A worker-only process still serves /healthz, /readyz and /metrics for its probes.
   const web = parsed.SERVICES.includes('web') ? await startWeb(deps) : await startHealthOnly(deps);
   const worker = parsed.SERVICES.includes('worker') ? startWorker(deps) : undefined;
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<boolean> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
       const deadline = parsed.SHUTDOWN_TIMEOUT_MS;
       logger.info({ reason, deadlineMs: deadline }, 'shutting down: intake first, then workers, then connections');
-      await web?.stop(Math.min(5_000, deadline));
-      await worker?.stop(deadline);
-      await closeDeps(deps);
-      logger.info('shutdown complete');
+      const ordered = (async () => {
+        await web?.stop(Math.min(5_000, deadline));
+        await worker?.stop(deadline);
+        await closeDeps(deps);
+        return true;
+      })();
+      // Whatever hangs (a Redis that went away, a stuck socket), the shutdown ends at the hard deadline.
+      let timer: NodeJS.Timeout | undefined;
+      const hard = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), deadline + SHUTDOWN_MARGIN_MS);
+        timer.unref();
+      });
+      const clean = await Promise.race([ordered, hard]).catch((e: unknown) => {
+        logger.error({ err: e }, 'shutdown failed');
+        return false;
+      });
+      if (timer) clearTimeout(timer);
+      if (clean) logger.info('shutdown complete');
+      else logger.error({ deadlineMs: deadline + SHUTDOWN_MARGIN_MS }, 'shutdown did not complete before the hard deadline; exiting anyway');
       logger.flush?.();
+      return clean;
     })();
     return stopping;
   };
@@ -47,7 +70,7 @@ async function cli(): Promise<void> {
   }
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => {
-      void running.shutdown(sig).then(() => process.exit(0));
+      void running.shutdown(sig).then((clean) => process.exit(clean ? 0 : 1));
     });
   }
 }

@@ -4,15 +4,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSlackEmulator, type SlackEmulator } from '../../src/sandbox/slack/index.js';
 import { AM_TOKEN, BASE_CONFIG, SIGNING_SECRET, amAuth, amPayload, postJson } from '../support/bot.js';
 import { freePort, startProc, tmpDir, waitFor, type Proc } from '../support/procs.js';
+import { startRedis } from '../support/redis.js';
 
 /** The bot as a real process (as in production): roles by SERVICES, SIGTERM for shutdown. */
-async function spawnBot(slack: SlackEmulator, services: string, configPath: string): Promise<{ proc: Proc; url: string }> {
+async function spawnBot(slack: SlackEmulator, services: string, configPath: string, redisUrl: string = inject('redisUrl')): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
   const proc = startProc(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {
       PORT: String(port),
       HOST: '127.0.0.1',
-      REDIS_URL: inject('redisUrl'),
+      REDIS_URL: redisUrl,
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.apiUrl,
@@ -82,6 +83,22 @@ describe('roles and graceful shutdown (real processes)', () => {
     expect(out).not.toContain(SIGNING_SECRET);
     expect(out).not.toContain(slack.botToken);
   });
+
+  it('SIGTERM with Redis gone: the process still exits, non-zero, by SHUTDOWN_TIMEOUT_MS plus the margin', async () => {
+    const redis = await startRedis();
+    const bot = await spawnBot(slack, 'web,worker', configPath, redis.url);
+    await redis.stop();
+    // The bot notices Redis is gone before it is asked to stop.
+    await waitFor(async () => (await fetch(`${bot.url}/readyz`).catch(() => undefined))?.status === 503, { timeoutMs: 15_000, what: '/readyz reporting Redis unreachable' });
+    const exited = new Promise<number | null>((resolve) => bot.proc.child.once('exit', (code) => resolve(code)));
+    bot.proc.child.kill('SIGTERM');
+    // SHUTDOWN_TIMEOUT_MS is 4 s and the margin 5 s: well within 30 s, or the test fails here.
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+    if (code === 'hung') bot.proc.child.kill('SIGKILL');
+    expect(code).not.toBe('hung');
+    expect(code).not.toBe(0);
+    expect(bot.proc.output()).toMatch(/shutdown did not complete before the hard deadline|shutdown failed/);
+  }, 60_000);
 
   it('refuses to start with every configuration problem listed', async () => {
     const proc = startProc(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { PORT: 'not-a-port', REDIS_URL: 'nope', SLACK_BOT_TOKEN: '', WARROOM_CONFIG: configPath, SERVICES: 'web,cron', LOG_LEVEL: 'loud' } });
