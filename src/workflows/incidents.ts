@@ -170,8 +170,8 @@ export async function openIncident(deps: WorkflowDeps, incidentId: string): Prom
     await deps.chat.pin(channelId, incident.cardTs ?? ts);
   };
   const topic = async () => {
-    const t = `${incident.severity} · ${incident.id} · ${incident.title}`;
-    await deps.chat.setTopic(channelId, t.length > 250 ? `${t.slice(0, 249)}…` : t);
+    // The adapter escapes it and holds it to Slack's 250 characters.
+    await deps.chat.setTopic(channelId, `${incident.severity} · ${incident.id} · ${incident.title}`);
   };
   const invite = async () => {
     const ids = await responderIds(deps, incident);

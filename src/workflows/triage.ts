@@ -1,4 +1,5 @@
 /** Triage from the channel: declare, status updates, severity, roles, notes. */
+import { escapeSlackText } from '../domain/text.js';
 import { createHash } from 'node:crypto';
 import type { Alert, Severity } from '../domain/alert.js';
 import type { Incident, Role } from '../domain/incident.js';
@@ -29,7 +30,7 @@ export async function declareIncident(deps: WorkflowDeps, input: { title: string
     links: [],
   };
   await deps.queue.enqueueIngest({ deliveryId: `manual-${fingerprint}`, receivedAt: now, source: 'manual', alerts: [alert] });
-  return { ok: true, message: `Declaring *${input.severity}* incident “${input.title}”: a channel is being opened.` };
+  return { ok: true, message: `Declaring *${input.severity}* incident “${escapeSlackText(input.title)}”: a channel is being opened.` };
 }
 
 /** Strip broadcast mentions from people's free text posted by the bot (no @channel via the bot). */

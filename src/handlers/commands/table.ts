@@ -8,6 +8,7 @@ import { Role } from '../../domain/incident.js';
 import type { Incident } from '../../domain/incident.js';
 import { AppError } from '../../errors.js';
 import { CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blocks/ids.js';
+import { esc } from '../../integrations/slack/blocks/kit.js';
 import type { WorkflowDeps } from '../../workflows/context.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
 import { addNote, assignRole, declareIncident, postStatusUpdate, setSeverity, type CommandOutcome } from '../../workflows/triage.js';
@@ -176,7 +177,7 @@ export const COMMANDS: CommandSpec[] = [
     run: async (ctx) => {
       const open = await ctx.deps.store.listOpen();
       if (!open.length) return { ok: true, message: 'No open incidents. :sunny:' };
-      return { ok: true, message: open.map((i) => `• *${i.id}* ${i.severity} ${i.status}: ${i.title}${i.channelId ? ` <#${i.channelId}>` : ''}`).join('\n') };
+      return { ok: true, message: open.map((i) => `• *${i.id}* ${i.severity} ${i.status}: ${esc(i.title)}${i.channelId ? ` <#${i.channelId}>` : ''}`).join('\n') };
     },
   },
   {
@@ -188,7 +189,7 @@ export const COMMANDS: CommandSpec[] = [
       const i = inc(ctx);
       const alerts = await ctx.deps.store.listAlerts(i.id);
       const firing = alerts.filter((a) => a.status === 'firing').length;
-      return { ok: true, message: `*${i.id}* ${i.severity} *${i.status}* — ${i.title}\n${firing} of ${alerts.length} alerts firing · opened ${i.createdAt}${i.acknowledgedAt ? ` · acknowledged by <@${i.acknowledgedBy}>` : ''}` };
+      return { ok: true, message: `*${i.id}* ${i.severity} *${i.status}* — ${esc(i.title)}\n${firing} of ${alerts.length} alerts firing · opened ${i.createdAt}${i.acknowledgedAt ? ` · acknowledged by <@${i.acknowledgedBy}>` : ''}` };
     },
   },
   { name: 'ack', usage: 'ack', description: 'Acknowledge: you are on it.', where: 'incident', run: (ctx) => acknowledgeIncident(ctx.deps, inc(ctx).id, ctx.userId) },

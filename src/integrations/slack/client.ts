@@ -2,6 +2,7 @@
  * ChatPort over @slack/web-api. 429s are honoured through Retry-After by the WebClient, 5xx are retried
  * with backoff; posts to one channel are serialised so they land in order even across retries.
  */
+import { escapeSlackText } from '../../domain/text.js';
 import { WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
 import { AppError } from '../../errors.js';
 import type { ChatMessage, ChatPort, CreateChannelResult, Logger } from '../../workflows/ports.js';
@@ -34,6 +35,12 @@ export function createWebClient(opts: { token: string; apiUrl?: string; retries?
     rejectRateLimitedCalls: false,
     timeout: 15_000,
   });
+}
+
+/** Escaped, then held to Slack's 250 characters without cutting an entity in half. */
+export function topicText(text: string): string {
+  const t = escapeSlackText(text);
+  return t.length <= 250 ? t : `${t.slice(0, 249).replace(/&[a-z]*$/, '')}…`;
 }
 
 export function createSlackChat(opts: SlackClientOptions, client: WebClient = createWebClient(opts)): ChatPort & { client: WebClient } {
@@ -84,11 +91,13 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
         throw new AppError('unavailable', `slack conversations.create: ${(e as Error).message}`, { cause: e });
       }
     },
+    // Topics and purposes take no formatting, but Slack still turns <!channel> and <@U..> in them
+    // into mentions: the text is escaped here, where Slack's rules are known.
     async setTopic(channel, topic) {
-      await call('conversations.setTopic', () => client.conversations.setTopic({ channel, topic }));
+      await call('conversations.setTopic', () => client.conversations.setTopic({ channel, topic: topicText(topic) }));
     },
     async setPurpose(channel, purpose) {
-      await call('conversations.setPurpose', () => client.conversations.setPurpose({ channel, purpose }));
+      await call('conversations.setPurpose', () => client.conversations.setPurpose({ channel, purpose: topicText(purpose) }));
     },
     async invite(channel, userIds) {
       // Invite in chunks of 100; one bad id must not block the others, so fall back to one by one.

@@ -2,8 +2,10 @@
  * Markdown building blocks for the post-mortem. Everything that comes from outside (alert names,
  * labels, annotations, people's notes, finding texts) goes through `inline`, `cell` or `code`:
  * Slack control sequences (`<!channel>`, `<!here>`, `<!subteam^S1>`, `<@U1>`, `<#C1>`) and bare
- * `@channel`/`@here`/`@everyone` become inert code spans, raw HTML cannot open a tag, and table
- * cells cannot break out of their row or column. Only `mention()` produces a live `<@U...>`.
+ * `@channel`/`@here`/`@everyone` become inert code spans, raw HTML cannot open a tag, Markdown
+ * links and images cannot form (`[click](javascript:...)`, `![x](http://tracker)`: brackets are
+ * escaped), bare URLs are shown as code and never become links, and table cells cannot break out of
+ * their row or column. Only `mention()` produces a live `<@U...>`, and only `link()` a link.
  */
 import { isSlackUserId } from './timeline-page.js';
 
@@ -23,8 +25,11 @@ export function fenced(text: string, indent = ''): string[] {
   return [`${indent}${fence}text`, ...text.replace(/\r\n?/g, '\n').split('\n').map((l) => `${indent}${l}`), `${indent}${fence}`];
 }
 
-/** Slack specials with angle brackets, and the bare broadcast words. */
-const SLACK_TOKEN = /<[!@#][^>\r\n]*>|(?<![\w`])@(?:channel|here|everyone)\b/g;
+/**
+ * What becomes an inert code span: Slack specials with angle brackets, the bare broadcast words, and
+ * URLs (GFM would autolink `https://...` and `www....`).
+ */
+const SLACK_TOKEN = /<[!@#][^>\r\n]*>|(?<![\w`])@(?:channel|here|everyone)\b|\b[a-z][a-z0-9+.-]*:\/\/[^\s<>`]+|\bwww\.[^\s<>`]+/gi;
 
 /** People whose mentions may stay live in a text (the incident's participants); everything else is inert. */
 export type AllowedMentions = ReadonlySet<string>;
@@ -44,9 +49,12 @@ function neutraliseLine(line: string, allowed: AllowedMentions): string {
   return out + escapeHtmlStart(line.slice(last));
 }
 
-/** `<` that could open an HTML tag, comment or autolink becomes `&lt;`; `a < b` stays readable. */
+/**
+ * `<` that could open an HTML tag, comment or autolink becomes `&lt;` (`a < b` stays readable), and
+ * square brackets are escaped so no link, image or reference can form.
+ */
 function escapeHtmlStart(text: string): string {
-  return text.replace(/<(?=[A-Za-z/!?])/g, '&lt;');
+  return text.replace(/<(?=[A-Za-z/!?])/g, '&lt;').replace(/[[\]]/g, (c) => `\\${c}`);
 }
 
 /**
@@ -96,8 +104,7 @@ export function link(title: string, url: string): string {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return code(url);
   const href = parsed.href.replace(/\(/g, '%28').replace(/\)/g, '%29');
-  const text = inline(title).replace(/[[\]]/g, (c) => `\\${c}`);
-  return `[${text}](${href})`;
+  return `[${inline(title)}](${href})`;
 }
 
 export const PLACEHOLDER = '_To be filled in by the team._';

@@ -2,6 +2,8 @@
  * Tiny Block Kit helpers: escaping of untrusted text and Slack's limits (50 blocks per message,
  * 3,000 characters per section text, 150 per header, 75 per button, 10 fields, 10 context elements).
  */
+import { escapeSlackText } from '../../../domain/text.js';
+
 export const LIMITS = { blocks: 50, sectionText: 3000, header: 150, button: 75, fields: 10, fieldText: 2000, contextElements: 10, text: 3900 } as const;
 
 export type Block = Record<string, unknown>;
@@ -12,13 +14,7 @@ export type Block = Record<string, unknown>;
  * formatting characters are neutralised so `*bold*` stays literal.
  */
 export function esc(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([*_~`])/g, '\u200b$1\u200b');
+  return escapeSlackText(text).replace(/([*_~`])/g, '\u200b$1\u200b');
 }
 
 /** For plain_text fields: only control characters removed (plain_text never renders mentions). */
