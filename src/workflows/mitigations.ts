@@ -127,6 +127,7 @@ export async function propose(
   requestedBy: string,
   extra: { because?: string[]; rationale?: string; risk?: string; idSeed?: string } = {},
 ): Promise<CommandOutcome & { proposalId?: string }> {
+  if (incident.status === 'resolved') return { ok: false, message: `${incident.id} is resolved; reopen it before proposing a change.` };
   const id = `P${hash(`${incident.id}|${extra.idSeed ?? `${requestedBy}|${deps.clock.now().toISOString()}`}|${JSON.stringify(m)}`)}`;
   if (await deps.store.getProposal(id)) return { ok: true, message: 'Already proposed.', proposalId: id };
   const rule = ruleFor(deps, incident, m);
@@ -205,6 +206,9 @@ export async function decide(deps: WorkflowDeps, proposalId: string, userId: str
   if (!p) return { ok: false, message: 'Unknown proposal.' };
   const incident = await deps.store.getIncident(p.incidentId);
   if (!incident || incident.channelId !== channelId) return { ok: false, message: 'This proposal does not belong to this channel.' };
+  if (incident.status === 'resolved' && decision === 'approve') {
+    return { ok: false, message: `Not approved: ${incident.id} is resolved; reopen it before changing anything.` };
+  }
   const refuse = async (why: string) => {
     await record(deps, p, 'mitigation.refused', userId, `Refused ${decision} by <@${userId}>: ${why}`, { decision, reason: why });
     return { ok: false, message: `Not ${decision === 'approve' ? 'approved' : 'denied'}: ${why}` };
@@ -349,6 +353,8 @@ export async function execute(deps: WorkflowDeps, proposalId: string): Promise<v
   }
   const approvedBy = p.approvals.map((a) => a.userId);
   try {
+    const incident = await deps.store.getIncident(p.incidentId);
+    if (!incident || incident.status === 'resolved') throw new AppError('stale', `${p.incidentId} was resolved before the change ran; nothing was changed`);
     const r = await mutate(deps, p);
     const done = await deps.store.updateProposal(p.id, (cur) => ({ ...cur, status: 'executed', outcome: r.result?.noop ?? `Executed at ${deps.clock.now().toISOString()}; verifying…`, ...(r.silenceId ? { silenceId: r.silenceId } : {}) }));
     if (!done) return;
@@ -470,11 +476,14 @@ export async function expire(deps: WorkflowDeps, proposalId: string): Promise<vo
   await refresh(deps, p);
 }
 
-export async function proposeRevert(deps: WorkflowDeps, proposalId: string, userId: string): Promise<CommandOutcome> {
+export async function proposeRevert(deps: WorkflowDeps, proposalId: string, userId: string, channelId: string): Promise<CommandOutcome> {
   const p = await deps.store.getProposal(proposalId);
-  if (!p?.revert) return { ok: false, message: 'This action has no automatic revert; propose the inverse by hand.' };
+  if (!p) return { ok: false, message: 'Unknown proposal.' };
   const incident = await deps.store.getIncident(p.incidentId);
-  if (!incident) return { ok: false, message: 'Unknown incident.' };
+  // The button must come from the card's own incident channel: a crafted click elsewhere proposes nothing.
+  if (!incident || incident.channelId !== channelId) return { ok: false, message: 'This proposal does not belong to this channel.' };
+  if (incident.status === 'resolved') return { ok: false, message: `${incident.id} is resolved; reopen it before changing anything.` };
+  if (p.status !== 'failed' || !p.revert) return { ok: false, message: p.revert ? `Only a failed action is reverted from its card; this one is ${p.status}.` : 'This action has no automatic revert; propose the inverse by hand.' };
   return propose(deps, incident, p.revert, userId, { because: [p.id], rationale: `Revert of ${describe(p.mitigation)} (${p.verification?.detail ?? p.outcome ?? 'failed'})`, idSeed: `revert-${p.id}` });
 }
 

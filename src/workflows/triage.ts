@@ -33,6 +33,13 @@ export async function declareIncident(deps: WorkflowDeps, input: { title: string
   return { ok: true, message: `Declaring *${input.severity}* incident “${escapeSlackText(input.title)}”: a channel is being opened.` };
 }
 
+/** Longest note or status update kept (Slack shows at most 3,000 characters in a section). */
+export const MAX_TEXT_CHARS = 3000;
+
+function tooLong(text: string, what: string): CommandOutcome | undefined {
+  return text.length > MAX_TEXT_CHARS ? { ok: false, message: `That ${what} is ${text.length.toLocaleString('en-US')} characters; keep it to ${MAX_TEXT_CHARS.toLocaleString('en-US')} (link to a document for more). Nothing was recorded.` } : undefined;
+}
+
 /** Strip broadcast mentions from people's free text posted by the bot (no @channel via the bot). */
 export function tameBroadcasts(text: string): string {
   return text.replace(/<!(channel|here|everyone)(\|[^>]*)?>/g, '@$1').replace(/<!subteam\^[A-Z0-9]+(\|[^>]*)?>/g, '@group');
@@ -41,6 +48,8 @@ export function tameBroadcasts(text: string): string {
 export async function postStatusUpdate(deps: WorkflowDeps, incident: Incident, userId: string, text: string): Promise<CommandOutcome> {
   const clean = tameBroadcasts(text.trim());
   if (!clean) return { ok: false, message: 'Usage: `/incident update <text>`: what is known, what is being done, when the next update comes.' };
+  const long = tooLong(clean, 'update');
+  if (long) return long;
   const nowIso = deps.clock.now().toISOString();
   const updated = await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, lastUpdateAt: nowIso, updatedAt: nowIso }));
   await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'incident.update', actor: userId, text: clean });
@@ -80,6 +89,8 @@ export async function addNote(deps: WorkflowDeps, incident: Incident, userId: st
   const m = /^action:\s*(.+)$/is.exec(text.trim());
   const body = tameBroadcasts((m?.[1] ?? text).trim());
   if (!body) return { ok: false, message: 'Usage: `/incident note <text>` or `/incident note action: <text>`.' };
+  const long = tooLong(body, m ? 'action item' : 'note');
+  if (long) return long;
   await deps.store.appendTimeline(incident.id, { at: deps.clock.now().toISOString(), kind: m ? 'incident.action_item' : 'incident.note', actor: userId, text: body });
   return { ok: true, message: m ? 'Action item recorded for the post-mortem.' : 'Note added to the timeline.' };
 }

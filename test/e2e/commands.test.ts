@@ -120,6 +120,42 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     expect(alerts[0]?.labels['responders']).toBe('U0RANDOM');
   });
 
+  it('a malformed declare submission is answered on the form at once (no state, a number for a title, users as a string), and nothing is declared', async () => {
+    const r = await slack.sendSlashCommand({ command: '/incident', text: 'declare', userId: 'U0LEAD', channelId: GENERAL });
+    await slack.waitForCall((c) => c.method === 'views.open' && c.args['trigger_id'] === r.triggerId);
+    const view = slack.views().find((v) => v.trigger_id === r.triggerId);
+    const declaredBefore = (await store().listAll(500)).length;
+    const submit = (viewPatch: Record<string, unknown>) => {
+      const payload = { type: 'view_submission', team: { id: slack.teamId }, user: { id: 'U0LEAD' }, api_app_id: 'A0', trigger_id: 't', view: { id: view?.id, callback_id: 'declare_incident', type: 'modal', ...viewPatch } };
+      return slack.deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    };
+    const cases = [
+      {},
+      { state: { values: { declare_title: { title: { type: 'plain_text_input', value: 42 } } } } },
+      { state: { values: { declare_title: { title: { type: 'plain_text_input', value: 'Users as a string' } }, declare_responders: { responders: { type: 'multi_users_select', selected_users: 'U0RANDOM' } } } } },
+    ];
+    for (const patch of cases) {
+      const res = await submit(patch);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ response_action: 'errors', errors: { declare_title: expect.stringContaining('submit it again') } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await store().listAll(500)).length).toBe(declaredBefore);
+  });
+
+  it('an update or note longer than 3,000 characters is refused with the reason; nothing is stored or posted', async () => {
+    const incident = await declare('Oversized updates', 'sev3');
+    const ch = incident.channelId;
+    const eventsBefore = (await store().timeline(incident.id)).length;
+    const postsBefore = slack.callsTo('chat.postMessage').length;
+    for (const text of [`update ${'x'.repeat(5000)}`, `note ${'y'.repeat(3001)}`, `note action: ${'z'.repeat(1_000_000)}`]) {
+      const r = await cmd(text, ch);
+      expect(r.text).toMatch(/keep it to 3,000 \(link to a document for more\)\. Nothing was recorded\.$/);
+    }
+    expect((await store().timeline(incident.id)).length).toBe(eventsBefore);
+    expect(slack.callsTo('chat.postMessage').length).toBe(postsBefore);
+  });
+
   it('status, ack (timeline, card, commander), update (both channels, no broadcast), sev, role, roles, note', async () => {
     const incident = await declare('Search results empty', 'sev3');
     const ch = incident.channelId;

@@ -12,7 +12,7 @@ import { sampleCluster } from '../../src/sandbox/kubernetes/fixtures.js';
 import { VERIFY } from '../../src/workflows/mitigations.js';
 import { alertmanagerAvailable, alertmanagerInstallHint } from '../support/alertmanager.js';
 import { waitFor } from '../support/procs.js';
-import { appObjects, at, driver, hpaV1, startWorld, writesTo, type Driver, type OpenIncident, type World } from '../support/world-k8s.js';
+import { appObjects, at, driver, hpaV1, startWorld, writeAttempts, writesTo, type Driver, type OpenIncident, type World } from '../support/world-k8s.js';
 
 const REQUESTER = 'U0ONCALL1';
 const APPROVER = 'U0APPROVER';
@@ -241,8 +241,14 @@ describe('mitigations behind approval, end to end', () => {
     await waitFor(() => w.slack.messages(incident.channelId).some((m) => m.text.includes('rollback prod/broken: *failed*') && m.text.includes('Propose revert')), { what: 'the failure message' });
     expect((await d.events(incident.id, proposal.id)).map((e) => e.kind)).toContain('mitigation.failed');
 
-    // Propose revert: a new proposal to go back to the revision it was pinned to.
+    // A crafted Revert click from another channel with this proposal's id proposes nothing, anywhere.
     const before = new Set((await d.store().listProposals(incident.id)).map((p) => p.id));
+    const cardsBefore = w.slack.callsTo('chat.postMessage').length;
+    expect((await d.click('proposal_revert', done, 'U0RANDOM', 'C0GENERAL')).text).toBe('This proposal does not belong to this channel.');
+    expect((await d.store().listProposals(incident.id)).length).toBe(before.size);
+    expect(w.slack.callsTo('chat.postMessage').length).toBe(cardsBefore);
+
+    // Propose revert: a new proposal to go back to the revision it was pinned to.
     const reply = await d.click('proposal_revert', done, REQUESTER, incident.channelId);
     expect(reply.text).toMatch(/^Proposed rollback prod\/broken to revision 2/);
     const revert = await waitFor(async () => (await d.store().listProposals(incident.id)).find((p) => !before.has(p.id) && p.messageTs), { what: 'the revert proposal' });
@@ -256,6 +262,19 @@ describe('mitigations behind approval, end to end', () => {
     const reverted = await d.waitForStatus(revert.id, ['verified', 'failed', 'refused']);
     expect(reverted.status).toBe('verified');
     expect(at(w.kube.get('Deployment', 'prod', 'broken'), 'spec', 'template', 'spec', 'containers', 0, 'image')).toBe(`${REG}/broken:v2`);
+  });
+
+  it('a proposal cannot be approved once its incident is resolved, and a resolved incident takes no new proposal', async () => {
+    const other = await d.openIncident('ResolvedFirst', 'cart');
+    const { proposal } = await d.propose(other, 'scale prod/cart 3', REQUESTER);
+    const writes = writeAttempts(w.kube, 'prod', 'deployments', 'cart');
+    await d.command('resolve fixed upstream', REQUESTER, other.channelId);
+    await waitFor(async () => (await d.store().getIncident(other.id))?.status === 'resolved', { what: 'resolved' });
+    const r = await d.click('proposal_approve', proposal, APPROVER, other.channelId);
+    expect(r.text).toBe(`Not approved: ${other.id} is resolved; reopen it before changing anything.`);
+    expect((await d.proposal(proposal.id)).status).toBe('pending');
+    expect(writeAttempts(w.kube, 'prod', 'deployments', 'cart')).toBe(writes);
+    expect((await d.command('scale prod/cart 4', REQUESTER, other.channelId)).text).toBe(`${other.id} is resolved; reopen it before proposing a change.`);
   });
 
   it('bad arguments get a clear ephemeral error with the usage; nothing is proposed or written', async () => {

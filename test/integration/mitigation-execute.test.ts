@@ -138,11 +138,12 @@ describe('execute: exactly once, pinned to the proposal’s resourceVersion', ()
     expect((await d.events(incident.id, id)).map((e) => e.kind)).toEqual(['mitigation.proposed', 'mitigation.expired', 'mitigation.refused']);
   });
 
-  it('proposeRevert explains when an action has no automatic inverse', async () => {
+  it('proposeRevert explains when an action has no automatic inverse, and refuses a click from another channel', async () => {
     const r = await propose(deps, incident, { kind: 'restart', namespace: 'prod', deployment: 'plain' }, 'U0ONCALL1');
     expect(r.ok).toBe(true);
-    const out = await proposeRevert(deps, r.proposalId ?? '', 'U0ONCALL1');
+    const out = await proposeRevert(deps, r.proposalId ?? '', 'U0ONCALL1', incident.channelId);
     expect(out).toEqual({ ok: false, message: 'This action has no automatic revert; propose the inverse by hand.' });
+    expect(await proposeRevert(deps, r.proposalId ?? '', 'U0ONCALL1', 'C0GENERAL')).toEqual({ ok: false, message: 'This proposal does not belong to this channel.' });
   });
 });
 

@@ -14,7 +14,7 @@ import { runCommand, parseSeverity, type CommandHooks } from '../commands/table.
 
 export interface ActionHooks {
   decide?: (deps: WorkflowDeps, proposalId: string, userId: string, decision: 'approve' | 'deny', channelId: string) => Promise<{ ok: boolean; message: string }>;
-  revert?: (deps: WorkflowDeps, proposalId: string, userId: string) => Promise<{ ok: boolean; message: string }>;
+  revert?: (deps: WorkflowDeps, proposalId: string, userId: string, channelId: string) => Promise<{ ok: boolean; message: string }>;
   slackEvent?: (deps: WorkflowDeps, event: SlackTimelineEvent) => Promise<void>;
 }
 
@@ -31,6 +31,16 @@ const ButtonBody = z.object({
   channel: z.object({ id: z.string().min(1) }).optional(),
   container: z.object({ channel_id: z.string().optional() }).passthrough().optional(),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() })).min(1),
+});
+/** The declare form's view_submission (Slack's view state: block id -> action id -> element value). */
+const FormValue = z.object({
+  value: z.string().nullish(),
+  selected_option: z.object({ value: z.string() }).nullish(),
+  selected_users: z.array(z.string().regex(/^[UW][A-Z0-9]+$/)).max(100).optional(),
+});
+const DeclareSubmission = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  view: z.object({ id: z.string().min(1), state: z.object({ values: z.record(z.string(), z.record(z.string(), FormValue)) }) }),
 });
 const PinEvent = z.object({
   type: z.enum(['pin_added', 'pin_removed']),
@@ -116,7 +126,7 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
   button(ACTIONS.resolve, async (b, value, channelId) => resolveIncident(deps, (await incidentOf(value, channelId)).id, b.user.id));
   button(ACTIONS.approve, async (b, value, channelId) => (deps.decide ? deps.decide(deps, value, b.user.id, 'approve', channelId) : { ok: false, message: 'Approvals are not enabled.' }));
   button(ACTIONS.deny, async (b, value, channelId) => (deps.decide ? deps.decide(deps, value, b.user.id, 'deny', channelId) : { ok: false, message: 'Approvals are not enabled.' }));
-  button(ACTIONS.revert, async (b, value) => (deps.revert ? deps.revert(deps, value, b.user.id) : { ok: false, message: 'Revert is not available.' }));
+  button(ACTIONS.revert, async (b, value, channelId) => (deps.revert ? deps.revert(deps, value, b.user.id, channelId) : { ok: false, message: 'Revert is not available.' }));
   for (const dir of ['prev', 'next']) {
     app.action(`${ACTIONS.timelinePage}_${dir}`, async ({ ack, body, respond }) => {
       await ack();
@@ -131,8 +141,15 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
     });
   }
 
-  app.view(CALLBACKS.declare, async ({ ack, body, view }) => {
-    const values = view.state.values;
+  app.view(CALLBACKS.declare, async ({ ack, body }) => {
+    const parsed = DeclareSubmission.safeParse(body);
+    if (!parsed.success) {
+      // A submission that is not the declare form's shape: say what is wrong on the form, lose nothing silently.
+      log.warn({ issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'malformed view_submission');
+      await ack({ response_action: 'errors', errors: { [DECLARE_FIELDS.title.block]: 'The form arrived incomplete or malformed; please submit it again.' } });
+      return;
+    }
+    const values = parsed.data.view.state.values;
     const title = values[DECLARE_FIELDS.title.block]?.[DECLARE_FIELDS.title.action]?.value?.trim() ?? '';
     const sevValue = values[DECLARE_FIELDS.severity.block]?.[DECLARE_FIELDS.severity.action]?.selected_option?.value;
     const responders = values[DECLARE_FIELDS.responders.block]?.[DECLARE_FIELDS.responders.action]?.selected_users ?? [];
@@ -141,7 +158,7 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
       return;
     }
     await ack();
-    await declareIncident(deps, { title, severity: parseSeverity(sevValue) ?? 'SEV3', userId: body.user.id, requestId: view.id, responders }).catch((e: unknown) => log.error({ err: e }, 'declare from modal failed'));
+    await declareIncident(deps, { title, severity: parseSeverity(sevValue) ?? 'SEV3', userId: parsed.data.user.id, requestId: parsed.data.view.id, responders }).catch((e: unknown) => log.error({ err: e }, 'declare from modal failed'));
   });
 
   app.event('pin_added', async ({ event }) => onTimelineEvent(event));
