@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Severity } from './domain/alert.js';
 import { policyProblems } from './domain/approval-policy.js';
+import { DEFAULT_CHANNEL_TEMPLATE } from './domain/channel-name.js';
 import { AppError } from './errors.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -128,8 +129,11 @@ export const Route = z.object({
   severity: SeverityMapping.default({ label: 'severity', map: { critical: 'SEV1', page: 'SEV1', high: 'SEV2', error: 'SEV2', warning: 'SEV3', info: 'SEV4' }, default: 'SEV3' }),
   responders: z.object({ users: z.array(z.string()).default([]).describe('Slack user ids invited to the channel.'), usergroups: z.array(z.string()).default([]).describe('Slack user-group ids whose members are invited.') }).default({ users: [], usergroups: [] }),
   channel: z
-    .object({ template: z.string().default('inc-{date}-{id}-{slug}').describe('Channel name template: {date} {id} {slug} {sev} {service}; lowercased, at most 80 characters, the id never cut.'), private: z.boolean().default(false).describe('Create private channels (needs groups:write).') })
-    .default({ template: 'inc-{date}-{id}-{slug}', private: false }),
+    .object({
+      template: z.string().default(DEFAULT_CHANNEL_TEMPLATE).describe('Channel name template: {id} {service} {symptom} {slug} {date} {sev} (default {id}-{service}-{symptom}, e.g. inc-42-data-service-latency); lowercased, at most 80 characters, the id never cut.'),
+      private: z.boolean().default(false).describe('Create private channels (needs groups:write).'),
+    })
+    .default({ template: DEFAULT_CHANNEL_TEMPLATE, private: false }),
   announce: z.string().optional().describe('Channel id for announcements (opened, updates, resolved).'),
   reopenWindow: Duration.default(30 * 60_000).describe('A re-fire this soon after resolve reopens the incident (flapping) instead of opening a new one.'),
   autoResolve: z.boolean().default(false).describe('Resolve the incident when every alert in it has resolved.'),

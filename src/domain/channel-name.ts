@@ -1,6 +1,6 @@
 /**
  * Slack channel names for incidents (protocols.md 5.1): lowercase letters, digits, `-` and `_`,
- * at most 80 characters. A template from the config such as `inc-{date}-{id}-{slug}` is filled in;
+ * at most 80 characters. A template from the config such as `{id}-{service}-{symptom}` is filled in;
  * the incident id is never cut: the slug is shortened first, then the other placeholders, then the
  * template's literal text.
  */
@@ -9,11 +9,13 @@ import type { Severity } from './alert.js';
 
 export const CHANNEL_NAME_MAX = 80;
 export const CHANNEL_NAME_RE = /^[a-z0-9_-]{1,80}$/;
-export const TEMPLATE_PLACEHOLDERS = ['date', 'id', 'slug', 'sev', 'service'] as const;
+export const TEMPLATE_PLACEHOLDERS = ['date', 'id', 'slug', 'sev', 'service', 'symptom'] as const;
+/** `inc-42-data-service-latency`: the id, the service and the symptom (domain/naming.ts). */
+export const DEFAULT_CHANNEL_TEMPLATE = '{id}-{service}-{symptom}';
 export type TemplatePlaceholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
 
 export interface ChannelNameInput {
-  /** e.g. `inc-{date}-{id}-{slug}`. Without `{id}`, the id is put in front. */
+  /** e.g. `{id}-{service}-{symptom}`. Without `{id}`, the id is put in front. */
   template: string;
   /** INC-42: kept whole (lowercased: `inc-42`). */
   incidentId: string;
@@ -25,6 +27,8 @@ export interface ChannelNameInput {
   severity: Severity;
   /** `{service}`; empty when absent. */
   service?: string;
+  /** `{symptom}` (latency, 5xx, crashloop...); empty when absent. */
+  symptom?: string;
 }
 
 /** Letters that NFKD does not decompose into ASCII. */
@@ -100,7 +104,7 @@ function parseTemplate(template: string, values: Record<TemplatePlaceholder, str
   const parts: Part[] = [];
   let last = 0;
   let hasId = false;
-  for (const m of template.matchAll(/\{(date|id|slug|sev|service)\}/g)) {
+  for (const m of template.matchAll(/\{(date|id|slug|sev|service|symptom)\}/g)) {
     const at = m.index ?? 0;
     if (at > last) parts.push({ kind: 'literal', text: sanitise(template.slice(last, at)) });
     const kind = m[1] as TemplatePlaceholder;
@@ -132,7 +136,7 @@ function cut(text: string, max: number): string {
   return s.replace(/[-_]+$/g, '');
 }
 
-const SHRINK_ORDER: ReadonlyArray<Part['kind']> = ['slug', 'service', 'sev', 'date', 'literal'];
+const SHRINK_ORDER: ReadonlyArray<Part['kind']> = ['slug', 'date', 'sev', 'service', 'symptom', 'literal'];
 
 /**
  * Builds the channel name. Always matches `^[a-z0-9_-]{1,80}$` and contains the sanitised incident
@@ -147,6 +151,7 @@ export function channelName(input: ChannelNameInput, room = 0): string {
     slug: slugify(input.title),
     sev: slugify(input.severity),
     service: slugify(input.service ?? ''),
+    symptom: slugify(input.symptom ?? ''),
   });
   let name = assemble(parts);
   // Shrink in order until it fits; each step strictly shortens one part, so this terminates.

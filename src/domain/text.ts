@@ -12,3 +12,17 @@ export function escapeSlackText(text: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');
 }
+
+/**
+ * `text` held to `max` characters, cut at the last word boundary that fits (never inside a word),
+ * with `…` when anything was cut. A single word longer than `max` is the only thing cut inside.
+ */
+export function cutAtWord(text: string, max: number): string {
+  const t = text.trim();
+  if (t.length <= max) return t;
+  const room = Math.max(1, max - 1);
+  const head = t.slice(0, room + 1);
+  const boundary = Math.max(head.lastIndexOf(' '), head.lastIndexOf('\u00a0'));
+  const cut = boundary > room * 0.4 ? head.slice(0, boundary) : t.slice(0, room);
+  return `${cut.replace(/[\s,;:·—-]+$/u, '')}…`;
+}

@@ -3,12 +3,13 @@
  * acknowledge, resolve. Every step is idempotent: jobs can be redelivered, replicas can race.
  */
 import type { Alert, IngestBatch } from '../domain/alert.js';
-import { channelName, withSuffix } from '../domain/channel-name.js';
+import { channelName, DEFAULT_CHANNEL_TEMPLATE, slugify, withSuffix } from '../domain/channel-name.js';
 import type { Incident } from '../domain/incident.js';
 import type { TimelineEvent } from '../domain/timeline.js';
 import { AppError } from '../errors.js';
 import type { WorkflowDeps } from './context.js';
-import { incidentKey, matchRoute, severityFor, titleFor } from './routing.js';
+import { incidentKey, matchRoute, severityFor } from './routing.js';
+import { alertService, alertSymptom, incidentTitle } from '../domain/naming.js';
 
 const BOT = 'warroom';
 /** Card updates are coalesced: at most one per incident per second. */
@@ -48,7 +49,7 @@ export async function ingestBatch(deps: WorkflowDeps, batch: IngestBatch): Promi
       const r = await deps.store.getOrCreateIncident(
         {
           key,
-          title: titleFor(alert),
+          title: incidentTitle(alert),
           severity: alert.severity,
           source: alert.source,
           route: route.name,
@@ -122,13 +123,16 @@ async function createChannel(deps: WorkflowDeps, incident: Incident): Promise<In
   if (incident.channelId) return incident;
   const route = deps.config.routes.find((r) => r.name === incident.route);
   const alerts = await deps.store.listAlerts(incident.id);
+  const first = alerts[0];
+  const service = first ? alertService(first) : undefined;
   const base = channelName({
-    template: route?.channel.template ?? 'inc-{date}-{id}-{slug}',
+    template: route?.channel.template ?? DEFAULT_CHANNEL_TEMPLATE,
     incidentId: incident.id,
     date: new Date(incident.createdAt),
     title: incident.title,
     severity: incident.severity,
-    service: alerts[0]?.labels.service,
+    ...(service ? { service } : {}),
+    symptom: first ? alertSymptom(first) : slugify(incident.title),
   });
   for (let n = 1; n <= MAX_NAME_ATTEMPTS; n++) {
     const name = n === 1 ? base : withSuffix(base, n, incident.id);

@@ -43,12 +43,4 @@ export function severityFor(route: Route, labels: Record<string, string>): Sever
   return route.severity.default;
 }
 
-export function titleFor(alert: Alert): string {
-  const summary = alert.annotations.summary ?? alert.annotations.description;
-  const where = alert.labels.service ?? alert.labels.namespace ?? alert.labels.job;
-  const base = summary ? `${alert.name}: ${summary}` : alert.name;
-  const title = where && !base.includes(where) ? `${base} (${where})` : base;
-  return title.length > 140 ? `${title.slice(0, 139)}…` : title;
-}
-
 export const SEVERITY_RANK: Record<Severity, number> = { SEV1: 1, SEV2: 2, SEV3: 3, SEV4: 4 };

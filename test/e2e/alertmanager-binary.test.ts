@@ -18,10 +18,10 @@ describe.skipIf(!alertmanagerAvailable())('the real Alertmanager (Debian prometh
   it('a firing alert opens exactly one channel with a pinned card; resolving it through Alertmanager updates the card', async () => {
     const alert = { labels: { alertname: 'CheckoutErrors', service: 'checkout', namespace: 'prod', severity: 'critical' }, annotations: { summary: '5xx above 5%' } };
     await am.pushAlerts([alert]);
-    const channel = await waitFor(() => bot.slack.channels().find((c) => c.name.includes('checkouterrors') && bot.slack.pins(c.id).length > 0), { timeoutMs: 20_000, what: 'channel from the real Alertmanager' });
+    const channel = await waitFor(() => bot.slack.channels().find((c) => c.name.includes('checkout-errors') && bot.slack.pins(c.id).length > 0), { timeoutMs: 20_000, what: 'channel from the real Alertmanager' });
     // Alertmanager re-sends the group every group_interval: still one channel, one card.
     await new Promise((r) => setTimeout(r, 5000));
-    expect(bot.slack.channels().filter((c) => c.name.includes('checkouterrors'))).toHaveLength(1);
+    expect(bot.slack.channels().filter((c) => c.name.includes('checkout-errors'))).toHaveLength(1);
     expect(bot.slack.messages(channel.id).filter((m) => !m.thread_ts && JSON.stringify(m.blocks ?? []).includes('incident_ack'))).toHaveLength(1);
     const cardTs = bot.slack.pins(channel.id)[0]?.ts;
     await am.resolveAlerts([alert]);

@@ -30,7 +30,7 @@ describe('CloudWatch alarms through SNS end to end', () => {
     const t0 = new Date(Date.now() - 10 * 60_000);
     const at = (min: number) => new Date(t0.getTime() + min * 60_000).toISOString();
     expect((await postSns(bot.url, signer.sign(notification(alarmMessage({ name, state: 'ALARM', at: at(0) }))))).status).toBe(202);
-    const channel = await waitFor(() => bot.slack.channels().find((c) => c.name.includes('k8s-api-prod') && bot.slack.pins(c.id).length > 0), { what: 'channel' });
+    const channel = await waitFor(() => bot.slack.channels().find((c) => c.name.includes('api-prod-core-latency') && bot.slack.pins(c.id).length > 0), { what: 'channel' });
     expect(channel.topic.value).toContain('SEV2');
     // Usergroup members were invited.
     expect(bot.slack.members(channel.id)).toEqual(expect.arrayContaining(['U0ONCALL1', 'U0SRE2', 'U0LEAD']));

@@ -71,7 +71,7 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     expect(incident.source).toBe('manual');
     expect(incident.status).toBe('triggered');
     const channel = slack.channels().find((c) => c.id === incident.channelId);
-    expect(channel?.name).toMatch(/^inc-\d{8}-inc-\d+-checkout-is-down$/);
+    expect(channel?.name).toMatch(/^inc-\d+-checkout-is-down$/);
     expect(channel?.topic.value).toContain('SEV2');
     expect(slack.members(incident.channelId)).toContain('U0ONCALL1');
     const card = slack.messages(incident.channelId).find((m) => m.ts === incident.cardTs);

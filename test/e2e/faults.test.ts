@@ -117,9 +117,9 @@ describe('Redis restarted (AOF on) during a storm', () => {
       },
       { timeoutMs: 60_000, intervalMs: 250, what: `${total} alerts in ${keys} incidents` },
     );
-    await waitFor(() => bot?.slack.channels().filter((c) => c.name.includes('stormalert')).length === keys, { timeoutMs: 30_000, what: `${keys} channels` });
+    await waitFor(() => bot?.slack.channels().filter((c) => c.name.includes('storm-alert')).length === keys, { timeoutMs: 30_000, what: `${keys} channels` });
     await new Promise((r) => setTimeout(r, 1500));
-    expect(bot.slack.channels().filter((c) => c.name.includes('stormalert'))).toHaveLength(keys);
+    expect(bot.slack.channels().filter((c) => c.name.includes('storm-alert'))).toHaveLength(keys);
     // After a restart, BullMQ's reconnect backoff can reach 7-20 s before the workers resume: the inner waits allow 60 s + 30 s.
   }, 120_000);
 });

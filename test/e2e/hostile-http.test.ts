@@ -198,7 +198,7 @@ describe('Slack request signatures: the five-minute window both ways, and one ac
   it('the same signed /incident update replayed three times posts one announcement', async () => {
     // An incident channel to update.
     await postJson(`${bot.url}/webhooks/alertmanager`, amPayload({ alertname: 'ReplayTarget', service: 'replay' }), { authorization: `Bearer ${AM_TOKEN}` });
-    const channel = await waitFor(() => slack.channels().find((c) => c.name.includes('replaytarget')), { timeoutMs: 10_000, what: 'the incident channel' });
+    const channel = await waitFor(() => slack.channels().find((c) => c.name.includes('replay-target')), { timeoutMs: 10_000, what: 'the incident channel' });
     const body = new URLSearchParams({
       token: 'x',
       team_id: slack.teamId,

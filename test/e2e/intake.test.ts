@@ -13,8 +13,8 @@ describe('alert intake end to end (Alertmanager webhook -> channel with pinned c
     const payload = amPayload({ alertname: 'HighErrorRate', service: 'checkout' });
     const first = await postJson(`${bot.url}/webhooks/alertmanager`, payload, amAuth);
     expect(first.status).toBe(202);
-    const channel = await waitFor(() => bot.slack.channels().find((c) => c.name.includes('higherrorrate') && bot.slack.pins(c.id).length > 0), { what: 'pinned card' });
-    expect(channel.name).toMatch(/^inc-\d{8}-inc-\d+-higherrorrate/);
+    const channel = await waitFor(() => bot.slack.channels().find((c) => c.name.includes('checkout-errors') && bot.slack.pins(c.id).length > 0), { what: 'pinned card' });
+    expect(channel.name).toMatch(/^inc-\d+-checkout-errors$/);
     expect(channel.name.length).toBeLessThanOrEqual(80);
     const card = bot.slack.messages(channel.id).find((m) => m.ts === bot.slack.pins(channel.id)[0]?.ts);
     expect(JSON.stringify(card?.blocks)).toContain('HighErrorRate');
@@ -52,7 +52,7 @@ describe('alert intake end to end (Alertmanager webhook -> channel with pinned c
   it('a resolve through the webhook updates the card in place', async () => {
     const firing = amPayload({ alertname: 'DiskFull', service: 'db' });
     expect((await postJson(`${bot.url}/webhooks/alertmanager`, firing, amAuth)).status).toBe(202);
-    const channel = await waitFor(() => bot.slack.channels().find((c) => c.name.includes('diskfull') && bot.slack.pins(c.id).length > 0), { what: 'card' });
+    const channel = await waitFor(() => bot.slack.channels().find((c) => c.name.includes('db-disk') && bot.slack.pins(c.id).length > 0), { what: 'card' });
     const cardTs = bot.slack.pins(channel.id)[0]?.ts;
     expect((await postJson(`${bot.url}/webhooks/alertmanager`, amPayload({ alertname: 'DiskFull', service: 'db', status: 'resolved' }), amAuth)).status).toBe(202);
     await waitFor(() => bot.slack.callsTo('chat.update').some((c) => c.args.channel === channel.id && c.args.ts === cardTs && String(c.args.text).length > 0 && JSON.stringify(c.args.blocks).includes('white_check_mark')), { what: 'card update', timeoutMs: 8000 });

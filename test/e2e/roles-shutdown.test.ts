@@ -55,7 +55,7 @@ describe('roles and graceful shutdown (real processes)', () => {
       expect((await postJson(`${worker.url}/webhooks/alertmanager`, amPayload({ alertname: 'RolesSplit' }), amAuth)).status).toBe(404);
       const r = await postJson(`${web.url}/webhooks/alertmanager`, amPayload({ alertname: 'RolesSplit', service: 'roles' }), amAuth);
       expect(r.status).toBe(202);
-      await waitFor(() => slack.channels().find((c) => c.name.includes('rolessplit') && slack.pins(c.id).length > 0), { timeoutMs: 15_000, what: 'channel opened by the worker process' });
+      await waitFor(() => slack.channels().find((c) => c.name.includes('roles-split') && slack.pins(c.id).length > 0), { timeoutMs: 15_000, what: 'channel opened by the worker process' });
     } finally {
       await web.proc.stop('SIGTERM');
       await worker.proc.stop('SIGTERM');

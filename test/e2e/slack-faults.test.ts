@@ -18,8 +18,8 @@ describe('Slack 429 and 5xx bursts', () => {
     slack.failNext('chat.postMessage', 2, { status: 503 });
     slack.failNext('pins.add', 1, { status: 500 });
     expect((await postJson(`${bot.url}/webhooks/alertmanager`, amPayload({ alertname: 'FaultyNetwork', service: 'edge' }), amAuth)).status).toBe(202);
-    const channel = await waitFor(() => slack.channels().find((c) => c.name.includes('faultynetwork') && slack.pins(c.id).length > 0), { timeoutMs: 25_000, what: 'pinned card despite faults' });
-    expect(slack.channels().filter((c) => c.name.includes('faultynetwork'))).toHaveLength(1);
+    const channel = await waitFor(() => slack.channels().find((c) => c.name.includes('faulty-network') && slack.pins(c.id).length > 0), { timeoutMs: 25_000, what: 'pinned card despite faults' });
+    expect(slack.channels().filter((c) => c.name.includes('faulty-network'))).toHaveLength(1);
     const cards = slack.messages(channel.id).filter((m) => !m.thread_ts);
     expect(cards).toHaveLength(1);
     expect(slack.pins(channel.id)[0]?.ts).toBe(cards[0]?.ts);
@@ -31,7 +31,7 @@ describe('Slack 429 and 5xx bursts', () => {
   it('keeps the order of messages posted to one channel through retries', async () => {
     const { slack } = bot;
     expect((await postJson(`${bot.url}/webhooks/alertmanager`, amPayload({ alertname: 'OrderedUpdates', service: 'ord' }), amAuth)).status).toBe(202);
-    const channel = await waitFor(() => slack.channels().find((c) => c.name.includes('orderedupdates') && slack.pins(c.id).length > 0), { timeoutMs: 15_000, what: 'channel' });
+    const channel = await waitFor(() => slack.channels().find((c) => c.name.includes('ordered-updates') && slack.pins(c.id).length > 0), { timeoutMs: 15_000, what: 'channel' });
     slack.failNext('chat.postMessage', 3, { status: 429, retryAfter: 1 });
     for (const n of [1, 2, 3, 4]) {
       const r = await slack.sendSlashCommand({ command: '/incident', text: `update step ${n}`, userId: 'U0ONCALL1', channelId: channel.id });

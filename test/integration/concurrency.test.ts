@@ -160,9 +160,9 @@ describe('intake under concurrency through HTTP (whole bot)', () => {
     expect(new Set(results.map((r) => (r.json as { deliveryId: string }).deliveryId)).size).toBe(200);
     const incident = await settle(bot1, 'StormGroup', 203);
     await new Promise((r) => setTimeout(r, 1000));
-    const created = slack.callsTo('conversations.create').filter((c) => c.ok && String(c.args['name']).includes('stormgroup'));
+    const created = slack.callsTo('conversations.create').filter((c) => c.ok && String(c.args['name']).includes('storm-group'));
     expect(created).toHaveLength(1);
-    expect(slack.channels().filter((c) => c.name.includes('stormgroup'))).toHaveLength(1);
+    expect(slack.channels().filter((c) => c.name.includes('storm-group'))).toHaveLength(1);
     expect(slack.pins(incident.channelId ?? '')).toHaveLength(1);
     const opened = (await bot1.running.deps.store.timeline(incident.id)).filter((e) => e.kind === 'incident.opened');
     expect(opened).toHaveLength(1);
@@ -173,7 +173,7 @@ describe('intake under concurrency through HTTP (whole bot)', () => {
     expect(results.every((r) => r.status === 202)).toBe(true);
     const incident = await settle(bot2, 'ReplicaGroup', 63);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(slack.callsTo('conversations.create').filter((c) => c.ok && String(c.args['name']).includes('replicagroup'))).toHaveLength(1);
+    expect(slack.callsTo('conversations.create').filter((c) => c.ok && String(c.args['name']).includes('replica-group'))).toHaveLength(1);
     expect(slack.pins(incident.channelId ?? '')).toHaveLength(1);
     expect(slack.messages('C0ANNOUNCE').filter((m) => m.text.includes(incident.id) && m.text.includes('opened'))).toHaveLength(1);
     // Both replicas see the same incident.

@@ -98,7 +98,7 @@ describe('validateChannelTemplate', () => {
     expect(validateChannelTemplate('inc-{date}-{id}-{slug}')).toEqual([]);
     const issues = validateChannelTemplate('inc-{day}-{slug');
     expect(issues).toEqual([
-      'unknown placeholder {day} (known: {date}, {id}, {slug}, {sev}, {service})',
+      'unknown placeholder {day} (known: {date}, {id}, {slug}, {sev}, {service}, {symptom})',
       'unbalanced { or }',
       'no {id}: the incident id will be put in front',
     ]);

@@ -116,7 +116,7 @@ describe('YAML config', () => {
     expect(r?.severity.map['critical']).toBe('SEV1');
     expect(r?.reopenWindow).toBe(30 * 60_000);
     expect(r?.autoResolve).toBe(false);
-    expect(r?.channel.template).toBe('inc-{date}-{id}-{slug}');
+    expect(r?.channel.template).toBe('{id}-{service}-{symptom}');
     expect(c.status.cadence).toEqual({ SEV1: 900_000, SEV2: 1_800_000, SEV3: 3_600_000 });
     expect(c.timeline.reaction).toBe('pushpin');
     expect(c.postmortem).toEqual({ timezone: 'UTC', reminderAfter: 48 * 3_600_000 });

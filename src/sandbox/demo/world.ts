@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_CHANNEL_TEMPLATE } from '../../domain/channel-name.js';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { start, type Running } from '../../main.js';
@@ -127,7 +128,7 @@ export function sandboxConfig(scenario: Scenario, opts: { checkTimeout?: string;
   const tz = scenario.slack?.users.find((u) => u.tz)?.tz ?? 'UTC';
   const common = {
     responders: { users, usergroups },
-    channel: { template: 'inc-{date}-{id}-{slug}' },
+    channel: { template: DEFAULT_CHANNEL_TEMPLATE },
     announce: ANNOUNCE_CHANNEL.id,
     reopenWindow: '30m',
     autoResolve: false,

@@ -31,6 +31,7 @@ export function incidentCard({ incident, alerts }: IncidentView): ChatMessage {
       `*Started*\n${fmtTime(incident.createdAt)}`,
       `*Alerts*\n${firing.length} firing / ${alerts.length}`,
       `*Roles*\n${roles || '—'}`,
+      ...(sorted[0] ? [`*${sorted[0].cloudwatch ? 'Alarm' : 'Alert'}*\n${esc(sorted[0].name)}`] : []),
     ]),
     section(cut(lines.join('\n') || '_No alerts recorded yet._', 3000)),
   ];

@@ -2,7 +2,7 @@
  * Tiny Block Kit helpers: escaping of untrusted text and Slack's limits (50 blocks per message,
  * 3,000 characters per section text, 150 per header, 75 per button, 10 fields, 10 context elements).
  */
-import { escapeSlackText } from '../../../domain/text.js';
+import { cutAtWord, escapeSlackText } from '../../../domain/text.js';
 
 export const LIMITS = { blocks: 50, sectionText: 3000, header: 150, button: 75, fields: 10, fieldText: 2000, contextElements: 10, text: 3900 } as const;
 
@@ -30,7 +30,9 @@ export function cut(text: string, max: number): string {
 
 export function header(text: string): Block {
   // Slack asks for &, <, > escaped in every text, plain_text included (it shows them decoded).
-  return { type: 'header', text: { type: 'plain_text', text: cut(plain(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'), LIMITS.header), emoji: true } };
+  // Cut at a word (before escaping, so an entity is never cut in half), then escaped.
+  const fitted = cutAtWord(plain(text), LIMITS.header - 10);
+  return { type: 'header', text: { type: 'plain_text', text: cut(fitted.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'), LIMITS.header), emoji: true } };
 }
 
 export function section(mrkdwn: string, extra: Block = {}): Block {
