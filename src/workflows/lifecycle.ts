@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import type { WorkflowDeps } from './context.js';
 import { nextReminderSlot, reminderJobId, scheduleCardRefresh, scheduleReminder } from './incidents.js';
 import { computeFigures, formatDuration } from './postmortem/figures.js';
-import { renderPostmortem } from './postmortem/render.js';
+import { flappingOf, renderPostmortem } from './postmortem/render.js';
 import { formatTimelineLine, pageTimeline } from './postmortem/timeline-page.js';
 import type { ChatMessage } from './ports.js';
 import type { CommandOutcome } from './triage.js';
@@ -47,8 +47,8 @@ export async function onLifecycle(deps: WorkflowDeps, job: z.infer<typeof Lifecy
     return;
   }
   // resolved
-  const [alerts, timeline] = await Promise.all([deps.store.listAlerts(incident.id), deps.store.timeline(incident.id)]);
-  const f = computeFigures({ incident, alerts, timeline, now: deps.clock.now() });
+  const [alerts, timeline, assessment] = await Promise.all([deps.store.listAlerts(incident.id), deps.store.timeline(incident.id), deps.store.getDoc<Assessment>(assessmentDocKey(incident.id))]);
+  const f = computeFigures({ incident, alerts, timeline, now: deps.clock.now(), ...flappingOf(assessment) });
   const figures = [
     f.timeToAcknowledgeMs !== undefined ? `acknowledged after ${formatDuration(f.timeToAcknowledgeMs)}` : 'never acknowledged',
     f.timeToMitigateMs !== undefined ? `mitigated after ${formatDuration(f.timeToMitigateMs)}` : undefined,

@@ -39,6 +39,9 @@ describe.skipIf(!prometheusAvailable())('the seed scenario end to end (with Prom
       expect.arrayContaining(['incident.opened', 'diagnosis.assessment', 'mitigation.proposed', 'mitigation.approved', 'mitigation.executed', 'mitigation.verified', 'incident.acknowledged', 'incident.resolved', 'postmortem.drafted']),
     );
     expect(result.postmortem).toContain('data-service');
+    // The page is not the problem: the alarm had flapped for hours before it paged.
+    expect(result.postmortem).toMatch(/- \*\*Problem began:\*\* [^\n]*the alarm's first flap; \d+ OK→ALARM cycles over \dh \d+m before the page/);
+    expect(result.postmortem).toMatch(/\| Detect \| first flap to incident opened \| \dh \d+m \|/);
   });
 
   it('ranks the expected hypothesis first and refutes the expected ones', () => {

@@ -220,3 +220,23 @@ describe('formatDuration', () => {
     );
   });
 });
+
+describe('a flapping alarm: the problem began at the first flap, not at the page', () => {
+  const page = alert('cw', { startsAt: iso(0), status: 'resolved', endsAt: iso(20 * 60), transitions: [{ status: 'firing', at: iso(0) }, { status: 'resolved', at: iso(20 * 60) }] });
+  const events = [ev(4, 'incident.opened'), ev(20 * 60, 'incident.resolved')];
+
+  it('the window and time to detect start at the first flap, 4h 35m before the page, with the flaps counted', () => {
+    const f = computeFigures({ incident: incident(), alerts: [page], timeline: events, flapping: { firstAt: iso(-(4 * 3600 + 35 * 60)), cycles: 9 } });
+    expect(f.impact.startAt).toBe(iso(-(4 * 3600 + 35 * 60)));
+    expect(f.impact.beforePage).toEqual({ pageAt: iso(0), flaps: 9, spanMs: 4 * H + 35 * M });
+    expect(f.impact.durationMs).toBe(4 * H + 55 * M);
+    expect(f.timeToDetectMs).toBe(4 * H + 35 * M + 4 * S);
+  });
+
+  it('without flapping before the page, the page starts the window as before', () => {
+    const f = computeFigures({ incident: incident(), alerts: [page], timeline: events });
+    expect(f.impact.startAt).toBe(iso(0));
+    expect(f.impact.beforePage).toBeUndefined();
+    expect(f.impact.durationMs).toBe(20 * M);
+  });
+});

@@ -16,6 +16,9 @@
  *   when its status is resolved.
  * - the impact window runs from the first alert's start to the last resolved alert's end, and is open
  *   while any alert still fires. With no alerts recorded it is read from the alert events of the timeline.
+ *   When the diagnosis found the paging alarm flapping long before the page (its history), the problem
+ *   began at the first flap, not at the page: the window and time to detect start there, and the page
+ *   is kept beside it.
  * A figure whose end comes before its start (clock skew between senders) is reported as 0.
  */
 import type { Incident, IncidentAlert } from '../../domain/incident.js';
@@ -29,11 +32,15 @@ export interface FiguresInput {
   timeline: readonly TimelineEvent[];
   /** For an open impact window: how long it has lasted so far (elapsedMs). */
   now?: Date;
+  /** The paging alarm's history before the page: its first OK→ALARM flap and how many cycles since. */
+  flapping?: { firstAt: string; cycles: number };
 }
 
 export interface ImpactWindow {
-  /** ISO-8601 UTC: the first alert's start. */
+  /** ISO-8601 UTC: the first alert's start, or the first flap when the alarm flapped before the page. */
   startAt?: string;
+  /** Set when the problem began before the page: the page (first alert's start) and the flaps before it. */
+  beforePage?: { pageAt: string; flaps: number; spanMs: number };
   /** ISO-8601 UTC: the last resolved alert's end; absent while the window is open. */
   endAt?: string;
   /** Something still fires. */
@@ -151,6 +158,14 @@ export function computeFigures(input: FiguresInput): Figures {
     firingCount = alertEvents.filter((e) => e.kind === 'alert.firing').length;
   }
 
+  // A flapping alarm: the problem began at its first flap, hours before the page perhaps.
+  let beforePage: ImpactWindow['beforePage'];
+  const firstFlap = finite(toMs(input.flapping?.firstAt));
+  if (input.flapping && firstFlap !== undefined && impactStart !== undefined && firstFlap < impactStart) {
+    beforePage = { pageAt: new Date(impactStart).toISOString(), flaps: input.flapping.cycles, spanMs: impactStart - firstFlap };
+    impactStart = firstFlap;
+  }
+
   const openedAt = firstOf('incident.opened') ?? firstOf('alert.firing') ?? finite(toMs(incident.createdAt));
   const acknowledgedAt = firstOf('incident.acknowledged') ?? finite(toMs(incident.acknowledgedAt));
   const mitigatedAt = minOf([firstOf('incident.mitigated'), firstOf('mitigation.verified')]) ?? finite(toMs(incident.mitigatedAt));
@@ -180,6 +195,7 @@ export function computeFigures(input: FiguresInput): Figures {
     timeToResolveMs: span(openedAt, resolvedAt),
     impact: {
       startAt: iso(impactStart),
+      ...(beforePage ? { beforePage } : {}),
       endAt: iso(impactEnd),
       open,
       durationMs: open ? undefined : span(impactStart, impactEnd),

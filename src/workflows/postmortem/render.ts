@@ -27,6 +27,8 @@ import type { Incident, IncidentAlert, Role } from '../../domain/incident.js';
 import type { Proposal } from '../../domain/proposal.js';
 import type { TimelineEvent } from '../../domain/timeline.js';
 import { AppError } from '../../errors.js';
+import { FLAPPING_MIN_CYCLES } from '../diagnostics/checks/alarm-history.js';
+import { FACT } from '../diagnostics/types.js';
 import { alertStartMs, computeFigures, formatDuration, transitionState, type Figures } from './figures.js';
 import { code, escapePipes, cell, fenced, inline, link, mention, PLACEHOLDER, table } from './markdown.js';
 import { assertTimeZone, formatUtc, formatZoned, sortByTime, toMs } from './time.js';
@@ -183,7 +185,14 @@ function summary(ctx: Ctx): string[] {
   else sentences.push('No automated diagnosis was recorded.');
 
   const firstAlert = [...ctx.input.alerts].sort(byAlertStart)[0];
-  if (f.impact.startAt !== undefined) {
+  const bp = f.impact.beforePage;
+  if (f.impact.startAt !== undefined && bp) {
+    const name = firstAlert ? code(firstAlert.name) : 'The alarm';
+    const end = f.impact.open
+      ? '; the impact window was still open when this draft was written.'
+      : `; the impact window closed at ${utcAt(f.impact.endAt)} UTC after ${formatDuration(f.impact.durationMs ?? 0)}.`;
+    sentences.push(`The problem began before the page: ${name} first flapped at ${utcAt(f.impact.startAt)} UTC and cycled OK→ALARM ${plural(bp.flaps, 'time')} over ${formatDuration(bp.spanMs)} before it paged at ${utcAt(bp.pageAt)} UTC${end}`);
+  } else if (f.impact.startAt !== undefined) {
     const what = firstAlert ? `${code(firstAlert.name)} first fired` : 'The first alert fired';
     const times = f.firingCount > 1 ? ` and alerts went to firing ${plural(f.firingCount, 'time')} in all` : '';
     const end = f.impact.open
@@ -209,10 +218,14 @@ function impact(ctx: Ctx): string[] {
   } else {
     lines.push(`- **Impact window:** ${bothAt(f.impact.startAt, tz)} to ${bothAt(f.impact.endAt, tz)}, ${formatDuration(f.impact.durationMs ?? 0)}`);
   }
+  if (f.impact.beforePage) {
+    const bp = f.impact.beforePage;
+    lines.push(`- **Problem began:** ${bothAt(f.impact.startAt, tz)}, the alarm's first flap; ${plural(bp.flaps, 'OK→ALARM cycle')} over ${formatDuration(bp.spanMs)} before the page at ${bothAt(bp.pageAt, tz)} (from the alarm history)`);
+  }
   lines.push(`- **Alerts:** ${plural(ctx.input.alerts.length, 'alert')}, ${plural(f.firingCount, 'firing period')}`);
   lines.push(`- **Who and what was affected:** ${PLACEHOLDER}`, '');
   const rows: [string, string, string | undefined, number | undefined][] = [
-    ['Detect', 'first alert to incident opened', f.openedAt, f.timeToDetectMs],
+    ['Detect', f.impact.beforePage ? 'first flap to incident opened' : 'first alert to incident opened', f.openedAt, f.timeToDetectMs],
     ['Acknowledge', 'opened to acknowledged', f.acknowledgedAt, f.timeToAcknowledgeMs],
     ['Mitigate', 'opened to mitigated', f.mitigatedAt, f.timeToMitigateMs],
     ['Resolve', 'opened to resolved', f.resolvedAt, f.timeToResolveMs],
@@ -453,6 +466,17 @@ function participantIds(input: PostmortemInput, timeline: readonly TimelineEvent
 
 // ---------------------------------------------------------------------------------------------
 
+/** The paging alarm's flapping before the page, as the alarm-history check found it. */
+export function flappingOf(assessment: Assessment | undefined): { flapping?: { firstAt: string; cycles: number } } {
+  for (const f of assessment?.findings ?? []) {
+    if (f.check !== 'alarm-history') continue;
+    const firstAt = f.facts[FACT.firstFlapAt];
+    const cycles = f.facts[FACT.flapCycles];
+    if (typeof firstAt === 'string' && typeof cycles === 'number' && cycles >= FLAPPING_MIN_CYCLES) return { flapping: { firstAt, cycles } };
+  }
+  return {};
+}
+
 export function renderPostmortem(input: PostmortemInput): string {
   const tz = assertTimeZone(input.timezone);
   if (!Number.isFinite(input.generatedAt.getTime())) throw new AppError('bad_request', 'generatedAt is not a valid date');
@@ -465,7 +489,7 @@ export function renderPostmortem(input: PostmortemInput): string {
     input,
     tz,
     timeline,
-    figures: computeFigures({ incident: input.incident, alerts: input.alerts, timeline, now: input.generatedAt }),
+    figures: computeFigures({ incident: input.incident, alerts: input.alerts, timeline, now: input.generatedAt, ...flappingOf(input.assessment) }),
     findings: new Map((input.assessment?.findings ?? []).map((f) => [f.id, f])),
     hypotheses,
     proposals: sortByTime(input.proposals, (p) => p.requestedAt),
