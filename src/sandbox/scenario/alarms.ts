@@ -39,11 +39,12 @@ export function alarmStateAtOffset(alarm: ScenarioAlarm, offsetMs: number): Alar
   return first ? first.from : alarm.state;
 }
 
-const OPERATOR_WORDS: Record<string, { yes: string; no: string }> = {
-  GreaterThanThreshold: { yes: 'greater than', no: 'not greater than' },
-  GreaterThanOrEqualToThreshold: { yes: 'greater than or equal to', no: 'not greater than or equal to' },
-  LessThanThreshold: { yes: 'less than', no: 'not less than' },
-  LessThanOrEqualToThreshold: { yes: 'less than or equal to', no: 'not less than or equal to' },
+/** How CloudWatch words each comparison, and the comparison itself. */
+const OPERATORS: Record<string, { yes: string; no: string; breaches: (v: number, threshold: number) => boolean }> = {
+  GreaterThanThreshold: { yes: 'greater than', no: 'not greater than', breaches: (v, t) => v > t },
+  GreaterThanOrEqualToThreshold: { yes: 'greater than or equal to', no: 'not greater than or equal to', breaches: (v, t) => v >= t },
+  LessThanThreshold: { yes: 'less than', no: 'not less than', breaches: (v, t) => v < t },
+  LessThanOrEqualToThreshold: { yes: 'less than or equal to', no: 'not less than or equal to', breaches: (v, t) => v <= t },
 };
 
 function pad(n: number): string {
@@ -67,14 +68,19 @@ function num(v: number): string {
 }
 
 /**
- * The reason CloudWatch gives for a transition: the last evaluationPeriods datapoints before the
- * transition, compared with the threshold. Undefined when the metric has no datapoints there.
+ * The reason CloudWatch gives for a transition, from the datapoints the alarm evaluated: the last
+ * `evaluationPeriods` periods that ended by the transition. The reason names the datapoints that
+ * satisfy the new state (breaching ones for ALARM, the others for OK), so its words always agree
+ * with its numbers: `1 out of the last 2 datapoints [0.31 (...)] was not greater than the threshold
+ * (0.8)`. stateReasonData lists every evaluated datapoint, the most recent first. Undefined when
+ * the metric has no datapoints there.
  */
 export function transitionReason(alarm: ScenarioAlarm, metric: ExpandedMetric | undefined, time: Date, from: AlarmStateValue, to: AlarmStateValue): { reason: string; reasonData: string } | undefined {
   if (!metric || to === 'INSUFFICIENT_DATA') return undefined;
   const statName = alarm.statistic ?? alarm.extendedStatistic ?? 'Average';
   const stat = parseStat(statName);
-  if (!stat) return undefined;
+  const op = OPERATORS[alarm.comparisonOperator];
+  if (!stat || !op) return undefined;
   const p = alarm.period * 1000;
   const end = Math.floor(time.getTime() / p) * p;
   const start = end - alarm.evaluationPeriods * p;
@@ -93,12 +99,12 @@ export function transitionReason(alarm: ScenarioAlarm, metric: ExpandedMetric | 
     }
   }
   if (values.length === 0) return undefined;
-  const words = OPERATOR_WORDS[alarm.comparisonOperator] ?? { yes: 'breaching', no: 'not breaching' };
+  const named = values.filter((x) => op.breaches(x.v, alarm.threshold) === (to === 'ALARM'));
   const m = to === 'ALARM' ? (alarm.datapointsToAlarm ?? alarm.evaluationPeriods) : 1;
-  const list = values.map((x) => `${num(x.v)} (${reasonDate(x.t)})`).join(', ');
-  const verb = values.length === 1 ? 'was' : 'were';
+  const list = named.map((x) => `${num(x.v)} (${reasonDate(x.t)})`).join(', ');
+  const verb = named.length === 1 ? 'was' : 'were';
   const reason =
-    `Threshold Crossed: ${values.length} out of the last ${alarm.evaluationPeriods} datapoints [${list}] ${verb} ${to === 'ALARM' ? words.yes : words.no} ` +
+    `Threshold Crossed: ${named.length} out of the last ${alarm.evaluationPeriods} datapoints [${list}] ${verb} ${to === 'ALARM' ? op.yes : op.no} ` +
     `the threshold (${num(alarm.threshold)}) (minimum ${m} datapoint${m === 1 ? '' : 's'} for ${from} -> ${to} transition).`;
   const reasonData = JSON.stringify({
     version: '1.0',
