@@ -180,12 +180,13 @@ describe('CloudWatch adapter against the emulator', () => {
     expect(max?.values).toEqual([29.7]);
   });
 
-  it('maps an invalid query Id (InvalidParameterValue) to bad_request', async () => {
+  it('maps an invalid query Id (ValidationError) to bad_request', async () => {
     const err = await rejection(cw.getMetricData(REGION, [{ id: 'Bad-Id', namespace: NS, metricName: 'RequestCount', dimensions: [], period: 60, stat: 'Sum' }], new Date(ANCHOR.getTime() - MIN), ANCHOR));
     expect(err.code).toBe('bad_request');
     expect(err.retryable).toBe(false);
-    expect(err.details).toMatchObject({ awsCode: 'InvalidParameterValue', httpStatus: 400 });
-    expect(emu.calls.at(-1)).toMatchObject({ op: 'GetMetricData', status: 400, error: 'InvalidParameterValue' });
+    expect(err.details).toMatchObject({ awsCode: 'ValidationError', httpStatus: 400 });
+    expect(err.message).toContain('The value Bad-Id for parameter MetricDataQueries.member.1.Id is not valid.');
+    expect(emu.calls.at(-1)).toMatchObject({ op: 'GetMetricData', status: 400, error: 'ValidationError' });
   });
 
   it('maps an invalid statistic to bad_request', async () => {
@@ -300,8 +301,8 @@ describe('CloudWatch emulator wire protocol', () => {
 
     const bad = await post('GraniteServiceVersion20100801.GetMetricData', JSON.stringify({ MetricDataQueries: [{ Id: '1x', MetricStat: { Metric: { Namespace: NS, MetricName: 'RequestCount' }, Period: 60, Stat: 'Sum' } }], StartTime: 1, EndTime: 2 }));
     expect(bad.status).toBe(400);
-    expect(bad.headers.get('x-amzn-query-error')).toBe('InvalidParameterValue;Sender');
-    expect(((await bad.json()) as { __type: string }).__type).toBe('com.amazonaws.cloudwatch#InvalidParameterValueException');
+    expect(bad.headers.get('x-amzn-query-error')).toBe('ValidationError;Sender');
+    expect(((await bad.json()) as { __type: string }).__type).toBe('com.amazon.coral.validate#ValidationException');
 
     const unknown = await post('GraniteServiceVersion20100801.PutDashboard', '{}');
     expect(unknown.status).toBe(400);

@@ -363,7 +363,7 @@ ${seriesYaml}`,
 });
 
 describe('statistics', () => {
-  it('combines finer datapoints exactly and refuses percentiles it cannot compute', () => {
+  it('combines finer datapoints exactly, and percentiles from the samples the datapoints stand for', () => {
     const pts = [
       { t: 0, stats: { sum: 10, sampleCount: 10, maximum: 3, minimum: 0.1, p99: 2.9 } },
       { t: MIN, stats: { sum: 90, sampleCount: 30, maximum: 9, minimum: 0.2, p99: 8 } },
@@ -375,8 +375,15 @@ describe('statistics', () => {
     expect(combine(bucket.points, avg)).toEqual({ ok: true, value: 2.5 });
     expect(combine(bucket.points, { kind: 'basic', name: 'Maximum' })).toEqual({ ok: true, value: 9 });
     expect(combine(bucket.points, { kind: 'basic', name: 'Sum' })).toEqual({ ok: true, value: 100 });
-    expect(combine(bucket.points, p99)).toMatchObject({ ok: false, reason: 'unsupported' });
+    // 40 samples: 10 spread over [0.1, 2.9, 3] and 30 over [0.2, 8, 9] (knots at q = 0, 0.99, 1); the top
+    // 1% (0.4 samples) all lie in the second datapoint's top: 30 * (1 - F2(x)) = 0.4
+    const f2 = 1 - 0.4 / 30;
+    const r = combine(bucket.points, p99);
+    expect(r.ok && r.value).toBeCloseTo(0.2 + ((8 - 0.2) * f2) / 0.99, 12);
+    // at its own period a stored percentile comes back as stored, even without the other quantiles
     expect(combine([{ p99: 8 }], p99)).toEqual({ ok: true, value: 8 });
+    // several datapoints without minimum/maximum or sample counts: the mixture is unknown, so no value (never 0)
+    expect(combine([{ p99: 8, sampleCount: 3 }, { p99: 9, sampleCount: 3 }], p99)).toEqual({ ok: false, reason: 'missing' });
     expect(parseStat('Avg')).toBeUndefined();
     expect(parseStat('p99.9')).toEqual({ kind: 'percentile', name: 'p99.9', value: 99.9 });
   });

@@ -1,29 +1,72 @@
 /**
  * CloudWatch statistics over stored datapoints: which stat a `Stat` string names, and how
- * datapoints of a finer period combine into a coarser one. Only combinations that are exact are
- * made (Average as total sum / total count, Maximum of maxima...); a percentile over several
- * stored datapoints cannot be computed from them and is reported as unsupported.
+ * datapoints of a finer period combine into a coarser one. Sum, SampleCount, Minimum, Maximum and
+ * Average combine exactly; percentiles and the other extended statistics (trimmed means, IQM...)
+ * are computed from the samples each datapoint stands for (./distribution.ts).
  */
+import { cdf, mixture, quantile, quantileIntegral, type Distribution } from './distribution.js';
 import { STATISTICS, type Stats } from './schema.js';
 
 export type BasicStatistic = (typeof STATISTICS)[number];
-export type ParsedStat = { kind: 'basic'; name: BasicStatistic } | { kind: 'percentile'; name: string; value: number } | { kind: 'other'; name: string };
+/** TM trimmed mean, WM winsorized mean, TC trimmed count, TS trimmed sum, PR percentile rank. */
+export type RangeFunction = 'TM' | 'WM' | 'TC' | 'TS' | 'PR';
+export type ParsedStat =
+  | { kind: 'basic'; name: BasicStatistic }
+  | { kind: 'percentile'; name: string; value: number }
+  /** Bounds in percent (0..100) of the distribution, or absolute values; an absent bound is open. */
+  | { kind: 'range'; name: string; fn: RangeFunction; bound: 'percent' | 'absolute'; lo?: number; hi?: number };
 
 const BASIC: Record<string, BasicStatistic> = Object.fromEntries(STATISTICS.map((s) => [s, s]));
+const NUMBER = String.raw`\d+(?:\.\d+)?`;
+const PERCENTILE = new RegExp(`^p(${NUMBER})$`);
+const SHORTHAND = new RegExp(`^(tm|wm|tc|ts)(${NUMBER})$`);
+const RANGE = /^(TM|WM|TC|TS|PR)\(([^:()]*):([^:()]*)\)$/;
+const PERCENT_BOUND = new RegExp(`^(${NUMBER})%$`);
+const ABSOLUTE_BOUND = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function parseRange(name: string, fn: RangeFunction, rawLo: string, rawHi: string): ParsedStat | undefined {
+  const lo = rawLo.trim();
+  const hi = rawHi.trim();
+  if (lo === '' && hi === '') return undefined;
+  const percent = [lo, hi].filter((b) => b !== '').every((b) => PERCENT_BOUND.test(b));
+  const absolute = [lo, hi].filter((b) => b !== '').every((b) => ABSOLUTE_BOUND.test(b));
+  if (percent && fn !== 'PR') {
+    const l = lo === '' ? undefined : Number(PERCENT_BOUND.exec(lo)?.[1]);
+    const h = hi === '' ? undefined : Number(PERCENT_BOUND.exec(hi)?.[1]);
+    if ((l !== undefined && l > 100) || (h !== undefined && h > 100) || (l ?? 0) >= (h ?? 100)) return undefined;
+    return { kind: 'range', name, fn, bound: 'percent', ...(l === undefined ? {} : { lo: l }), ...(h === undefined ? {} : { hi: h }) };
+  }
+  if (absolute) {
+    const l = lo === '' ? undefined : Number(lo);
+    const h = hi === '' ? undefined : Number(hi);
+    if (l !== undefined && h !== undefined && l >= h) return undefined;
+    return { kind: 'range', name, fn, bound: 'absolute', ...(l === undefined ? {} : { lo: l }), ...(h === undefined ? {} : { hi: h }) };
+  }
+  return undefined;
+}
 
 /**
- * Parses a GetMetricData `Stat`. Undefined: not a statistic CloudWatch knows (InvalidParameterValue).
- * 'other' is valid for CloudWatch (trimmed means, IQM...) but not served by the sandbox.
+ * Parses a CloudWatch statistic: Average, Sum, SampleCount, Minimum, Maximum; pNN(.NN) (0..100);
+ * tmNN, wmNN, tcNN, tsNN; TM/WM/TC/TS(a%:b%) or (a:b) with either bound optional; PR(a:b); IQM.
+ * Undefined: not a statistic CloudWatch knows.
  */
 export function parseStat(stat: string): ParsedStat | undefined {
   const basic = BASIC[stat];
   if (basic) return { kind: 'basic', name: basic };
-  const p = /^p(\d{1,3}(?:\.\d+)?)$/.exec(stat);
+  const p = PERCENTILE.exec(stat);
   if (p) {
     const value = Number(p[1]);
-    return value >= 0 && value <= 100 ? { kind: 'percentile', name: stat, value } : undefined;
+    return value <= 100 ? { kind: 'percentile', name: stat, value } : undefined;
   }
-  if (/^(?:(?:tm|tc|ts|wm)\d{1,3}(?:\.\d+)?|(?:TM|TC|TS|WM|PR)\([^)]*\)|IQM)$/.test(stat)) return { kind: 'other', name: stat };
+  const short = SHORTHAND.exec(stat);
+  if (short) {
+    const value = Number(short[2]);
+    if (value <= 0 || value > 100) return undefined;
+    return { kind: 'range', name: stat, fn: (short[1] as string).toUpperCase() as RangeFunction, bound: 'percent', hi: value };
+  }
+  if (stat === 'IQM') return { kind: 'range', name: stat, fn: 'TM', bound: 'percent', lo: 25, hi: 75 };
+  const range = RANGE.exec(stat);
+  if (range) return parseRange(stat, range[1] as RangeFunction, range[2] as string, range[3] as string);
   return undefined;
 }
 
@@ -42,11 +85,44 @@ export function normaliseStats(s: Stats): Stats {
   return out;
 }
 
-export type StatResult = { ok: true; value: number } | { ok: false; reason: 'missing' | 'unsupported'; message?: string };
+export type StatResult = { ok: true; value: number } | { ok: false; reason: 'missing' };
+
+const PERCENTILE_KEYS: Record<string, 'p50' | 'p90' | 'p95' | 'p99'> = { p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99' };
+
+/** An extended statistic of a distribution (./distribution.ts); undefined when it cannot be known. */
+export function extendedStatistic(d: Distribution, stat: Exclude<ParsedStat, { kind: 'basic' }>): number | undefined {
+  if (stat.kind === 'percentile') return quantile(d.knots, stat.value / 100);
+  const full = d.knots[0]?.q === 0 && d.knots[d.knots.length - 1]?.q === 1;
+  if (!full) return undefined;
+  // the interval [a, b] of cumulative probability the range selects
+  const a = stat.lo === undefined ? 0 : stat.bound === 'percent' ? stat.lo / 100 : cdf(d.knots, stat.lo);
+  const b = stat.hi === undefined ? 1 : stat.bound === 'percent' ? stat.hi / 100 : cdf(d.knots, stat.hi);
+  const n = d.count;
+  switch (stat.fn) {
+    case 'PR':
+      return 100 * Math.max(0, b - a);
+    case 'TC':
+      return n === undefined ? undefined : Math.round(n * Math.max(0, b - a));
+    case 'TS':
+      return n === undefined ? undefined : b > a ? n * quantileIntegral(d.knots, a, b) : 0;
+    case 'TM':
+      return b > a ? quantileIntegral(d.knots, a, b) / (b - a) : undefined;
+    case 'WM': {
+      if (b <= a) return undefined;
+      const qa = quantile(d.knots, a);
+      const qb = quantile(d.knots, b);
+      if (qa === undefined || qb === undefined) return undefined;
+      const low = stat.bound === 'absolute' && stat.lo !== undefined ? stat.lo : qa;
+      const high = stat.bound === 'absolute' && stat.hi !== undefined ? stat.hi : qb;
+      return a * low + quantileIntegral(d.knots, a, b) + (1 - b) * high;
+    }
+  }
+}
 
 /** The value of `stat` over the datapoints of one period bucket. */
 export function combine(points: readonly Stats[], stat: ParsedStat): StatResult {
-  if (points.length === 0) return { ok: false, reason: 'missing' };
+  const missing: StatResult = { ok: false, reason: 'missing' };
+  if (points.length === 0) return missing;
   const all = <T>(f: (s: Stats) => T | undefined): T[] | undefined => {
     const out: T[] = [];
     for (const p of points) {
@@ -56,15 +132,14 @@ export function combine(points: readonly Stats[], stat: ParsedStat): StatResult 
     }
     return out;
   };
-  const done = (v: number | undefined): StatResult => (v === undefined || !Number.isFinite(v) ? { ok: false, reason: 'missing' } : { ok: true, value: v });
-  if (stat.kind === 'other') return { ok: false, reason: 'unsupported', message: `the sandbox does not serve ${stat.name}` };
-  if (stat.kind === 'percentile') {
-    const key = percentileKey(points[0] as Stats, stat.value);
-    if (key === undefined) return { ok: false, reason: 'missing' };
-    if (points.length > 1) {
-      return { ok: false, reason: 'unsupported', message: `${stat.name} over ${points.length} stored datapoints cannot be computed exactly; use the stored period` };
-    }
-    return done((points[0] as Stats)[key]);
+  const done = (v: number | undefined): StatResult => (v === undefined || !Number.isFinite(v) ? missing : { ok: true, value: v });
+  if (stat.kind !== 'basic') {
+    const key = stat.kind === 'percentile' ? PERCENTILE_KEYS[stat.name] : undefined;
+    const only = points.length === 1 ? (points[0] as Stats) : undefined;
+    // a stored percentile at its own period comes back as stored
+    if (only && key && only[key] !== undefined) return done(only[key]);
+    const d = mixture(points);
+    return d ? done(extendedStatistic(d, stat)) : missing;
   }
   switch (stat.name) {
     case 'Sum': {
@@ -90,18 +165,11 @@ export function combine(points: readonly Stats[], stat: ParsedStat): StatResult 
       }
       const sums = all(pointSum);
       const counts = all((s) => s.sampleCount);
-      if (sums && counts) {
-        const n = counts.reduce((a, b) => a + b, 0);
-        return n > 0 ? done(sums.reduce((a, b) => a + b, 0) / n) : { ok: false, reason: 'missing' };
-      }
-      return { ok: false, reason: 'unsupported', message: 'Average over several datapoints needs their sample counts' };
+      if (!sums || !counts) return missing;
+      const n = counts.reduce((a, b) => a + b, 0);
+      return n > 0 ? done(sums.reduce((a, b) => a + b, 0) / n) : missing;
     }
   }
-}
-
-function percentileKey(s: Stats, value: number): 'p50' | 'p90' | 'p95' | 'p99' | undefined {
-  const key = `p${value}`;
-  return key === 'p50' || key === 'p90' || key === 'p95' || key === 'p99' ? (s[key] === undefined ? undefined : key) : undefined;
 }
 
 export interface TimedStats {
