@@ -175,6 +175,13 @@ export interface MetricQuery {
   /** Average, Maximum, Sum, SampleCount, Minimum, pNN(.N) */
   stat: string;
   label?: string;
+  /**
+   * An optional query (typically a percentile): fetched apart from the required ones, so a backend
+   * that refuses it (moto answers percentiles with an HTML 500) cannot fail them. When its fetch
+   * fails, its series comes back with status 'Unavailable', no datapoints and `error`; the required
+   * series are returned as usual. An aborted call (timeout) still fails as a whole.
+   */
+  optional?: boolean;
 }
 
 export interface MetricSeries {
@@ -183,7 +190,10 @@ export interface MetricSeries {
   /** Ascending. */
   timestamps: Date[];
   values: number[];
-  status: 'Complete' | 'PartialData' | 'Forbidden' | 'InternalError';
+  /** CloudWatch's StatusCode, or 'Unavailable': an optional query the backend refused (see `error`). */
+  status: 'Complete' | 'PartialData' | 'Forbidden' | 'InternalError' | 'Unavailable';
+  /** Why an optional query's series is Unavailable (the backend's error message). */
+  error?: string;
 }
 
 export interface AlarmDescription {
@@ -217,6 +227,10 @@ export interface CloudWatchPort {
   alarmHistory(region: string, alarmName: string, start: Date, end: Date, signal?: AbortSignal): Promise<AlarmHistoryItem[]>;
   /** ListMetrics: every dimension set of the metric that includes the given dimensions. */
   listMetrics(region: string, namespace: string, metricName: string, dimensions: { name: string; value?: string }[], signal?: AbortSignal): Promise<{ name: string; value: string }[][]>;
+  /**
+   * One series per query, in query order; a period without data has no datapoint (never 0).
+   * Required queries that fail make the call throw; optional ones come back 'Unavailable' instead.
+   */
   getMetricData(region: string, queries: MetricQuery[], start: Date, end: Date, signal?: AbortSignal): Promise<MetricSeries[]>;
   /** Console link for an alarm or metric (evidence). */
   consoleLink(region: string, what: { alarmName: string } | { namespace: string; metricName: string }): string;

@@ -5,7 +5,8 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { cloudWatchConsoleLink, createCloudWatchAdapter } from '../../src/integrations/cloudwatch/adapter.js';
+import { cloudWatchConsoleUrl } from '../../src/domain/aws-console.js';
+import { createCloudWatchAdapter } from '../../src/integrations/cloudwatch/adapter.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../src/sandbox/cloudwatch/server.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
 import type { CloudWatchPort, MetricQuery } from '../../src/workflows/ports.js';
@@ -180,6 +181,35 @@ describe('CloudWatch adapter against the emulator', () => {
     expect(max?.values).toEqual([29.7]);
   });
 
+  it('fetches optional queries apart: a refused one comes back Unavailable and the required series are intact', async () => {
+    const dims = [{ name: 'LoadBalancer', value: LB }, { name: 'TargetGroup', value: DATA_TG }];
+    const base = { namespace: NS, metricName: 'TargetResponseTime', dimensions: dims, period: 300 };
+    const start = new Date(ANCHOR.getTime() - 10 * MIN);
+    const [avg, p99, bad] = await cw.getMetricData(
+      REGION,
+      [
+        { id: 'avg', ...base, stat: 'Average' },
+        { id: 'p99', ...base, stat: 'p99', optional: true },
+        // a statistic the service refuses: the whole optional call fails, then each optional query is retried alone
+        { id: 'bad', ...base, stat: 'p99x', optional: true },
+      ],
+      start,
+      ANCHOR,
+    );
+    expect(avg).toMatchObject({ status: 'Complete' });
+    expect(avg?.values).toHaveLength(2);
+    expect(p99?.status).toBe('Complete');
+    expect(p99?.values).toHaveLength(2);
+    expect(bad).toMatchObject({ status: 'Unavailable', values: [], timestamps: [] });
+    expect(bad?.error).toContain('is not a valid statistic');
+    const calls = emu.calls.filter((c) => c.op === 'GetMetricData');
+    const statsOf = (c: (typeof calls)[number]): string[] => (c.input as { MetricDataQueries: { MetricStat: { Stat: string } }[] }).MetricDataQueries.map((q) => q.MetricStat.Stat);
+    expect(calls.map(statsOf).sort()).toEqual([['Average'], ['p99'], ['p99', 'p99x'], ['p99x']].sort());
+    // a required query the service refuses still fails the call
+    const err = await rejection(cw.getMetricData(REGION, [{ id: 'x', ...base, stat: 'p99x' }, { id: 'y', ...base, stat: 'p99', optional: true }], start, ANCHOR));
+    expect(err.code).toBe('bad_request');
+  });
+
   it('maps an invalid query Id (ValidationError) to bad_request', async () => {
     const err = await rejection(cw.getMetricData(REGION, [{ id: 'Bad-Id', namespace: NS, metricName: 'RequestCount', dimensions: [], period: 60, stat: 'Sum' }], new Date(ANCHOR.getTime() - MIN), ANCHOR));
     expect(err.code).toBe('bad_request');
@@ -266,7 +296,10 @@ describe('CloudWatch adapter against the emulator', () => {
   it('builds console links', () => {
     expect(cw.consoleLink(REGION, { alarmName: ALARM })).toBe(`https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/${ALARM}`);
     expect(cw.consoleLink('eu-west-1', { alarmName: 'a b/c' })).toBe('https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/a%20b%2Fc');
-    expect(cloudWatchConsoleLink(REGION, { namespace: NS, metricName: 'TargetResponseTime', dimensions: [{ name: 'LoadBalancer', value: LB }], stat: 'p99' })).toBe(
+    // China and GovCloud evidence links go to their own consoles
+    expect(cw.consoleLink('cn-north-1', { alarmName: ALARM })).toBe(`https://cn-north-1.console.amazonaws.cn/cloudwatch/home?region=cn-north-1#alarmsV2:alarm/${ALARM}`);
+    expect(cw.consoleLink('us-gov-west-1', { alarmName: ALARM })).toBe(`https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#alarmsV2:alarm/${ALARM}`);
+    expect(cloudWatchConsoleUrl(REGION, { namespace: NS, metricName: 'TargetResponseTime', dimensions: [{ name: 'LoadBalancer', value: LB }], stat: 'p99' })).toBe(
       "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#metricsV2:graph=~(metrics~(~(~'AWS*2fApplicationELB~'TargetResponseTime~'LoadBalancer~'app*2fk8s-apiprodcore-7db0ccf2c3*2f4f1a9c2e8b7d6e05~(stat~'p99)))~region~'us-east-1)",
     );
   });

@@ -15,6 +15,7 @@ import {
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
+import { cloudWatchConsoleUrl } from '../../domain/aws-console.js';
 import { AppError, type ErrorCode } from '../../errors.js';
 import type { AlarmDescription, AlarmHistoryItem, CloudWatchPort, MetricQuery, MetricSeries } from '../../workflows/ports.js';
 
@@ -139,32 +140,6 @@ function toAlarmDescription(a: MetricAlarm): AlarmDescription {
   };
 }
 
-/** JSURL-style value encoding used by the CloudWatch console's metric graph links. */
-function consoleString(s: string): string {
-  let out = "'";
-  for (const ch of s) {
-    if (/[A-Za-z0-9_.-]/.test(ch)) out += ch;
-    else if (ch === ' ') out += '+';
-    else {
-      const code = ch.codePointAt(0) ?? 0;
-      out += code < 256 ? `*${code.toString(16).padStart(2, '0')}` : `**${code.toString(16).padStart(4, '0')}`;
-    }
-  }
-  return out;
-}
-
-export function cloudWatchConsoleLink(
-  region: string,
-  what: { alarmName: string } | { namespace: string; metricName: string; dimensions?: { name: string; value: string }[]; stat?: string; period?: number },
-): string {
-  const base = `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}`;
-  if ('alarmName' in what) return `${base}#alarmsV2:alarm/${encodeURIComponent(what.alarmName)}`;
-  const metric = [what.namespace, what.metricName, ...(what.dimensions ?? []).flatMap((d) => [d.name, d.value])].map(consoleString).join('~');
-  const opts = what.stat ? `~(stat~${consoleString(what.stat)})` : '';
-  const graph = `~(metrics~(~(~${metric}${opts}))~region~${consoleString(region)}${what.period ? `~period~${what.period}` : ''})`;
-  return `${base}#metricsV2:graph=${graph}`;
-}
-
 export function createCloudWatchAdapter(opts: CloudWatchAdapterOptions = {}): CloudWatchPort {
   const clients = new Map<string, CloudWatchClient>();
   const maxPages = opts.maxPages ?? 1000;
@@ -186,6 +161,55 @@ export function createCloudWatchAdapter(opts: CloudWatchAdapterOptions = {}): Cl
     } catch (e) {
       throw mapCloudWatchError(e, operation, signal);
     }
+  }
+
+  /** GetMetricData for the queries (500 per call, every page followed): id -> datapoints and status. */
+  async function fetchSeries(region: string, queries: MetricQuery[], start: Date, end: Date, signal: AbortSignal | undefined): Promise<Map<string, Fetched>> {
+    const byId = new Map<string, Fetched>();
+    for (const q of queries) byId.set(q.id, { ...(q.label === undefined ? {} : { label: q.label }), points: new Map(), status: 'Complete' });
+    for (let i = 0; i < queries.length; i += MAX_QUERIES_PER_CALL) {
+      const chunk = queries.slice(i, i + MAX_QUERIES_PER_CALL);
+      let token: string | undefined;
+      let pages = 0;
+      let last: MetricDataResult[];
+      do {
+        const out = await call('GetMetricData', signal, () =>
+          clientFor(region).send(
+            new GetMetricDataCommand({
+              MetricDataQueries: chunk.map(toQuery),
+              StartTime: start,
+              EndTime: end,
+              ScanBy: 'TimestampAscending',
+              ...(opts.maxDatapointsPerCall ? { MaxDatapoints: opts.maxDatapointsPerCall } : {}),
+              ...(token ? { NextToken: token } : {}),
+            }),
+            { abortSignal: signal },
+          ),
+        );
+        last = out.MetricDataResults ?? [];
+        for (const r of last) {
+          const entry = r.Id === undefined ? undefined : byId.get(r.Id);
+          if (!entry) continue;
+          if (entry.label === undefined && r.Label !== undefined) entry.label = r.Label;
+          const ts = r.Timestamps ?? [];
+          const vs = r.Values ?? [];
+          ts.forEach((t, k) => {
+            const v = vs[k];
+            if (v !== undefined) entry.points.set(t.getTime(), v);
+          });
+          const status = STATUS.safeParse(r.StatusCode);
+          if (status.success && status.data !== 'Complete' && status.data !== 'PartialData') entry.status = status.data;
+        }
+        token = out.NextToken;
+        pages++;
+      } while (token && pages < maxPages);
+      // PartialData on the last page means CloudWatch could not return everything.
+      for (const r of last) {
+        const entry = r.Id === undefined ? undefined : byId.get(r.Id);
+        if (entry && entry.status === 'Complete' && r.StatusCode === 'PartialData') entry.status = 'PartialData';
+      }
+    }
+    return byId;
   }
 
   return {
@@ -260,52 +284,29 @@ export function createCloudWatchAdapter(opts: CloudWatchAdapterOptions = {}): Cl
     },
 
     async getMetricData(region, queries, start, end, signal) {
-      const byId = new Map<string, { label?: string; points: Map<number, number>; status: MetricSeries['status'] }>();
-      for (const q of queries) byId.set(q.id, { ...(q.label === undefined ? {} : { label: q.label }), points: new Map(), status: 'Complete' });
-      for (let i = 0; i < queries.length; i += MAX_QUERIES_PER_CALL) {
-        const chunk = queries.slice(i, i + MAX_QUERIES_PER_CALL);
-        let token: string | undefined;
-        let pages = 0;
-        let last: MetricDataResult[];
-        do {
-          const out = await call('GetMetricData', signal, () =>
-            clientFor(region).send(
-              new GetMetricDataCommand({
-                MetricDataQueries: chunk.map(toQuery),
-                StartTime: start,
-                EndTime: end,
-                ScanBy: 'TimestampAscending',
-                ...(opts.maxDatapointsPerCall ? { MaxDatapoints: opts.maxDatapointsPerCall } : {}),
-                ...(token ? { NextToken: token } : {}),
-              }),
-              { abortSignal: signal },
-            ),
-          );
-          last = out.MetricDataResults ?? [];
-          for (const r of last) {
-            const entry = r.Id === undefined ? undefined : byId.get(r.Id);
-            if (!entry) continue;
-            if (entry.label === undefined && r.Label !== undefined) entry.label = r.Label;
-            const ts = r.Timestamps ?? [];
-            const vs = r.Values ?? [];
-            ts.forEach((t, k) => {
-              const v = vs[k];
-              if (v !== undefined) entry.points.set(t.getTime(), v);
-            });
-            const status = STATUS.safeParse(r.StatusCode);
-            if (status.success && status.data !== 'Complete' && status.data !== 'PartialData') entry.status = status.data;
+      const required = queries.filter((q) => !q.optional);
+      const optional = queries.filter((q) => q.optional);
+      const fetched = new Map<string, Fetched>();
+      const fetchOptional = async (group: MetricQuery[]): Promise<void> => {
+        try {
+          for (const [id, entry] of await fetchSeries(region, group, start, end, signal)) fetched.set(id, entry);
+        } catch (e) {
+          const err = mapCloudWatchError(e, 'GetMetricData', signal);
+          if (err.code === 'timeout') throw err;
+          // one refused statistic must not hide another: retry each query of a failed group alone
+          if (group.length > 1) {
+            for (const q of group) await fetchOptional([q]);
+            return;
           }
-          token = out.NextToken;
-          pages++;
-        } while (token && pages < maxPages);
-        // PartialData on the last page means CloudWatch could not return everything.
-        for (const r of last) {
-          const entry = r.Id === undefined ? undefined : byId.get(r.Id);
-          if (entry && entry.status === 'Complete' && r.StatusCode === 'PartialData') entry.status = 'PartialData';
+          for (const q of group) fetched.set(q.id, { ...(q.label === undefined ? {} : { label: q.label }), points: new Map(), status: 'Unavailable', error: err.message });
         }
-      }
+      };
+      await Promise.all([
+        required.length > 0 ? fetchSeries(region, required, start, end, signal).then((m) => m.forEach((entry, id) => fetched.set(id, entry))) : undefined,
+        optional.length > 0 ? fetchOptional(optional) : undefined,
+      ]);
       return queries.map((q): MetricSeries => {
-        const entry = byId.get(q.id);
+        const entry = fetched.get(q.id);
         const sorted = [...(entry?.points ?? new Map<number, number>()).entries()].sort((a, b) => a[0] - b[0]);
         return {
           id: q.id,
@@ -313,14 +314,22 @@ export function createCloudWatchAdapter(opts: CloudWatchAdapterOptions = {}): Cl
           timestamps: sorted.map(([t]) => new Date(t)),
           values: sorted.map(([, v]) => v),
           status: entry?.status ?? 'Complete',
+          ...(entry?.error === undefined ? {} : { error: entry.error }),
         };
       });
     },
 
     consoleLink(region, what) {
-      return cloudWatchConsoleLink(region, what);
+      return cloudWatchConsoleUrl(region, what);
     },
   };
+}
+
+interface Fetched {
+  label?: string;
+  points: Map<number, number>;
+  status: MetricSeries['status'];
+  error?: string;
 }
 
 function toQuery(q: MetricQuery): MetricDataQuery {
