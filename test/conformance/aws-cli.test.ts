@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../src/sandbox/cloudwatch/server.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
+import { mixturePercentile } from '../support/percentile-oracle.js';
 import { AWS_CLI_INSTALL, awsCloudWatch, errorLine, jsonOf, requireTool, type CliResult } from '../support/aws.js';
 
 const ANCHOR = new Date('2026-03-10T14:00:00Z');
@@ -87,7 +88,7 @@ function lbStatsAt(t: number): RawStats {
   };
 }
 
-/** p-quantile of the samples of several datapoints: bisection on their count-weighted CDF. */
+/** p-quantile of the samples of several datapoints (the samples model of docs/sandbox.md). */
 function percentile(points: RawStats[], p: number): number {
   const knots = (s: RawStats): [number, number][] =>
     (
@@ -99,31 +100,7 @@ function percentile(points: RawStats[], p: number): number {
         [1, s.maximum],
       ] as [number, number | undefined][]
     ).filter((k): k is [number, number] => k[1] !== undefined);
-  const cdf = (x: number): number => {
-    let num = 0;
-    let den = 0;
-    for (const s of points) {
-      const k = knots(s);
-      const n = s.sampleCount ?? 0;
-      den += n;
-      if (x >= (k[k.length - 1] as [number, number])[1]) num += n;
-      else
-        for (let i = 0; i + 1 < k.length; i++) {
-          const [qa, va] = k[i] as [number, number];
-          const [qb, vb] = k[i + 1] as [number, number];
-          if (x >= va && x < vb) num += n * (qa + ((x - va) / (vb - va)) * (qb - qa));
-        }
-    }
-    return num / den;
-  };
-  let lo = 0;
-  let hi = 100;
-  for (let i = 0; i < 200; i++) {
-    const mid = (lo + hi) / 2;
-    if (cdf(mid) >= p) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  return mixturePercentile(points.map((s) => ({ knots: knots(s), n: s.sampleCount ?? 0 })), p);
 }
 
 const minuteRange = (fromMin: number, toMin: number): number[] => Array.from({ length: toMin - fromMin }, (_, i) => fromMin + i);

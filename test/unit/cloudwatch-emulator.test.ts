@@ -9,6 +9,7 @@ import { CloudWatchFault } from '../../src/sandbox/cloudwatch/errors.js';
 import { OPERATIONS, buildWorld, type OperationName } from '../../src/sandbox/cloudwatch/operations.js';
 import { loadNamedScenario, parseScenario, scenariosDir } from '../../src/sandbox/scenario/loader.js';
 import { readdirSync } from 'node:fs';
+import { mixturePercentile } from '../support/percentile-oracle.js';
 
 const ANCHOR = new Date('2026-03-10T14:00:00Z');
 const T0 = ANCHOR.getTime() / 1000;
@@ -74,35 +75,6 @@ const tiny = buildWorld(TINY, ANCHOR);
 const stat = (metricName: string, s: string, period = 60) => ({ Metric: { Namespace: 'App', MetricName: metricName }, Period: period, Stat: s });
 const gmd = (queries: unknown[], start = T0 - 10 * MIN, end = T0): Result[] =>
   op(tiny, 'GetMetricData', { MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: 'TimestampAscending' }).MetricDataResults as Result[];
-
-/** Independent p-quantile of a mixture of piecewise-uniform distributions: bisection on the CDF. */
-function mixtureQuantile(parts: { knots: [number, number][]; n: number }[], u: number): number {
-  const cdf = (x: number): number => {
-    let total = 0;
-    let weight = 0;
-    for (const { knots, n } of parts) {
-      weight += n;
-      let f = 0;
-      if (x >= (knots[knots.length - 1] as [number, number])[1]) f = 1;
-      else
-        for (let i = 0; i + 1 < knots.length; i++) {
-          const [qa, va] = knots[i] as [number, number];
-          const [qb, vb] = knots[i + 1] as [number, number];
-          if (x >= va && x < vb) f = qa + ((x - va) / (vb - va)) * (qb - qa);
-        }
-      total += n * f;
-    }
-    return total / weight;
-  };
-  let lo = -1e6;
-  let hi = 1e6;
-  for (let i = 0; i < 200; i++) {
-    const mid = (lo + hi) / 2;
-    if (cdf(mid) >= u) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
 
 describe('CloudWatch emulator: validation as AWS words it', () => {
   const seed = buildWorld(loadNamedScenario('flapping-alb-target-response-time'), ANCHOR);
@@ -170,7 +142,7 @@ describe('CloudWatch emulator: statistics at any period', () => {
       { knots: [[0, 0], [0.5, 1], [0.9, 2], [0.99, 4], [1, 10]] as [number, number][], n: 100 },
       { knots: [[0, 1], [0.5, 3], [0.9, 5], [0.99, 6], [1, 8]] as [number, number][], n: 300 },
     ];
-    expect(p300?.Values[0]).toBeCloseTo(mixtureQuantile(parts, 0.99), 9);
+    expect(p300?.Values[0]).toBeCloseTo(mixturePercentile(parts, 0.99), 9);
     // p99.9 at the stored period: between p99 and the maximum
     expect(p99_9?.Values[0]).toBeCloseTo(4 + (10 - 4) * (0.999 - 0.99) / 0.01, 9);
     expect(p0?.Values).toEqual([0]);
