@@ -2,7 +2,8 @@
  * Links to the AWS console, in the right partition: the commercial console
  * (`<region>.console.aws.amazon.com`), China (`<region>.console.amazonaws.cn`) and GovCloud
  * (`console.amazonaws-us-gov.com`). The one builder of CloudWatch console links: evidence links of
- * the diagnostics (through the CloudWatch adapter) and the alarm link of a normalised alert.
+ * the diagnostics (through the CloudWatch adapter) and the alarm link of a normalised alert; and the
+ * one place that knows which partition a region belongs to (also used by the SNS verifier).
  */
 
 export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov';

@@ -9,6 +9,7 @@
  */
 import { createVerify, X509Certificate } from 'node:crypto';
 import { AppError, errorMessage } from '../../errors.js';
+import { partitionOfRegion } from '../../domain/aws-console.js';
 import { parseTimestamp } from '../../domain/normalise/common.js';
 import type { SnsEnvelope } from '../../domain/normalise/sns-envelope.js';
 
@@ -52,7 +53,7 @@ export function topicLocation(topicArn: string): TopicLocation {
   const [, partition = '', region = ''] = m;
   const suffix = PARTITION_SUFFIX[partition];
   if (!suffix) throw unauthorized(`TopicArn partition "${partition}" is not supported (aws, aws-cn, aws-us-gov)`);
-  if (!REGION_RE.test(region) || (partition === 'aws-cn') !== region.startsWith('cn-') || (partition === 'aws-us-gov') !== region.startsWith('us-gov-')) {
+  if (!REGION_RE.test(region) || partitionOfRegion(region) !== partition) {
     throw unauthorized(`TopicArn region "${region}" is not a region of partition ${partition}`);
   }
   return { partition, region, host: `sns.${region}.${suffix}` };
