@@ -15,6 +15,7 @@
  * Below the fakes: fixture worlds (the seed investigation and three other incidents).
  */
 import type { Alert } from '../../src/domain/alert.js';
+import { cloudWatchConsoleUrl } from '../../src/domain/aws-console.js';
 import { AppError } from '../../src/errors.js';
 import type {
   AlarmDescription,
@@ -53,6 +54,11 @@ export interface CloudWatchWorld {
   /** alarm name -> history items */
   history?: Record<string, AlarmHistoryItem[]>;
   metrics?: MetricFixture[];
+  /**
+   * Statistics this backend refuses, as moto refuses percentiles (an HTML 500): a call with a
+   * required query for one fails (AppError unavailable); an optional one comes back 'Unavailable'.
+   */
+  refusedStats?: string[];
 }
 
 const sameDims = (a: { name: string; value: string }[], b: { name: string; value: string }[]): boolean =>
@@ -97,7 +103,11 @@ export class FakeCloudWatch implements CloudWatchPort {
       if (q.period % 60 !== 0) throw new AppError('bad_request', 'GetMetricData: period must be a multiple of 60');
     }
     this.metricQueries.push(...queries);
-    return queries.map((q) => {
+    const refused = (q: MetricQuery): boolean => (this.world.refusedStats ?? []).includes(q.stat);
+    const failing = queries.find((q) => !q.optional && refused(q));
+    if (failing) throw new AppError('unavailable', `CloudWatch GetMetricData failed: 500: ${failing.stat} is not supported by this backend`);
+    return queries.map((q): MetricSeries => {
+      if (refused(q)) return { id: q.id, ...(q.label ? { label: q.label } : {}), timestamps: [], values: [], status: 'Unavailable', error: `CloudWatch GetMetricData failed: 500: ${q.stat} is not supported by this backend` };
       const m = (this.world.metrics ?? []).find((x) => x.namespace === q.namespace && x.metricName === q.metricName && x.stat === q.stat && sameDims(x.dimensions, q.dimensions));
       const pts = (m?.points ?? []).filter(([t]) => t >= start.getTime() && t < end.getTime()).sort((a, b) => a[0] - b[0]);
       return { id: q.id, ...(q.label ? { label: q.label } : {}), timestamps: pts.map(([t]) => new Date(t)), values: pts.map(([, v]) => v), status: 'Complete' as const };
@@ -105,9 +115,7 @@ export class FakeCloudWatch implements CloudWatchPort {
   }
 
   consoleLink(region: string, what: { alarmName: string } | { namespace: string; metricName: string }): string {
-    return 'alarmName' in what
-      ? `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(what.alarmName)}`
-      : `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#metricsV2?namespace=${encodeURIComponent(what.namespace)}&metricName=${encodeURIComponent(what.metricName)}`;
+    return cloudWatchConsoleUrl(region, what);
   }
 }
 
