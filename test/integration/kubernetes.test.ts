@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { equalIgnoreHash, rolloutStatus } from '../../src/domain/rollout.js';
+import { equalIgnoreHash, rolloutStatus, withoutHashLabel } from '../../src/domain/rollout.js';
 import { AppError } from '../../src/errors.js';
 import { createKubernetesAdapter, loadKubeConfig } from '../../src/integrations/kubernetes/adapter.js';
 import { sampleCluster } from '../../src/sandbox/kubernetes/fixtures.js';
@@ -186,6 +186,55 @@ describe('rollbackDeployment (kubectl rollout undo)', () => {
     const e = await appError(kube.rollbackDeployment('prod', 'web', 5, { dryRun: false, expectResourceVersion: rv }));
     expect(e.code).toBe('bad_request');
     expect(e.message).toContain('spec.template.metadata.labels: Invalid value');
+  });
+});
+
+describe('templates travel as raw JSON (no typed-model round trip)', () => {
+  /** Revision 1 of prod/web carries pod-spec fields no client model knows (workloadRef arrived after Kubernetes 1.34). */
+  function withNewerFields(emu: KubernetesEmulator): Obj {
+    const rs1 = emu.get('ReplicaSet', 'prod', 'web-5f6c7b8d9e') as Obj;
+    const spec = rec(at(rs1, 'spec', 'template', 'spec'));
+    spec['workloadRef'] = { name: 'web', podGroup: 'serving' };
+    rec((spec['containers'] as unknown[])[0])['futureProbeMode'] = { kind: 'adaptive', budget: 3 };
+    return emu.upsert(rs1);
+  }
+
+  it('rollback keeps fields newer than the client library: the template equals the old ReplicaSet exactly and the controller reuses it', async () => {
+    const { emu, kube } = await setup();
+    const rs1 = withNewerFields(emu);
+    const replicaSets = emu.objects('ReplicaSet').length;
+
+    // The dry run shows the change a typed client could not see.
+    const dry = await kube.rollbackDeployment('prod', 'web', 1, { dryRun: true });
+    expect(at(dry.after, 'spec', 'template', 'spec', 'workloadRef')).toEqual({ name: 'web', podGroup: 'serving' });
+    expect(dry.diff).toContainEqual({ field: 'pod template (other fields)', before: 'current', after: 'changed' });
+
+    await kube.rollbackDeployment('prod', 'web', 1, { dryRun: false });
+    const sent = emu.requests.filter((q) => q.verb === 'patch' && !q.dryRun).at(-1);
+    expect(at((sent?.body as Obj[])[0], 'value', 'spec', 'workloadRef')).toEqual({ name: 'web', podGroup: 'serving' });
+    // Exactly the old template, minus pod-template-hash (deep equality, not the semantic one).
+    expect(at(emu.get('Deployment', 'prod', 'web'), 'spec', 'template')).toEqual(withoutHashLabel(at(rs1, 'spec', 'template')));
+
+    await waitFor(async () => rolloutStatus((await kube.getDeployment('prod', 'web'))!).done, { timeoutMs: 5000, what: 'rollout done' });
+    expect(emu.objects('ReplicaSet')).toHaveLength(replicaSets);
+    const reused = emu.get('ReplicaSet', 'prod', 'web-5f6c7b8d9e');
+    expect(at(reused, 'metadata', 'annotations', 'deployment.kubernetes.io/revision')).toBe('3');
+    expect(at(reused, 'metadata', 'annotations', 'deployment.kubernetes.io/revision-history')).toBe('1');
+    expect(at(reused, 'spec', 'replicas')).toBe(3);
+  });
+
+  it('restart and the reads keep them too', async () => {
+    const { emu, kube } = await setup();
+    withNewerFields(emu);
+    await kube.rollbackDeployment('prod', 'web', 1, { dryRun: false });
+    const r = await kube.restartDeployment('prod', 'web', new Date('2026-03-02T10:15:00Z'), { dryRun: true });
+    expect(at(r.before, 'spec', 'template', 'spec', 'workloadRef')).toEqual({ name: 'web', podGroup: 'serving' });
+    expect(at(r.after, 'spec', 'template', 'spec', 'containers', 0, 'futureProbeMode')).toEqual({ kind: 'adaptive', budget: 3 });
+    expect(r.diff).toEqual([{ field: 'pod annotation kubectl.kubernetes.io/restartedAt', before: '(none)', after: '2026-03-02T10:15:00Z' }]);
+    const d = await kube.getDeployment('prod', 'web');
+    expect(d?.spec.template.spec['workloadRef']).toEqual({ name: 'web', podGroup: 'serving' });
+    const rss = await kube.listReplicaSets('prod', 'app=web');
+    expect(rss.find((x) => x.metadata.name === 'web-5f6c7b8d9e')?.spec.template.spec['workloadRef']).toEqual({ name: 'web', podGroup: 'serving' });
   });
 });
 

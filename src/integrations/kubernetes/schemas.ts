@@ -15,7 +15,7 @@ import type {
   K8sReplicaSet,
   K8sService,
   K8sTargetGroupBinding,
-} from '../../workflows/ports.js';
+} from '../../workflows/kubernetes-types.js';
 
 const StrMap = z.record(z.string(), z.string());
 
