@@ -129,7 +129,7 @@ describe('rollbackDeployment (kubectl rollout undo)', () => {
 
     const paused = await appError(kube.rollbackDeployment('prod', 'batch', 0, { dryRun: false }));
     expect(paused.code).toBe('bad_request');
-    expect(paused.message).toBe('you cannot rollback a paused deployment; resume it first');
+    expect(paused.message).toBe("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again");
 
     const missing = await appError(kube.rollbackDeployment('prod', 'nope', 0, { dryRun: false }));
     expect(missing.code).toBe('not_found');

@@ -5,13 +5,11 @@
  * `/incident <action>` proposes, signed block_actions clicks approve or deny.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import type { Incident } from '../../src/domain/incident.js';
 import type { Proposal, ProposalStatus } from '../../src/domain/proposal.js';
 import type { TimelineEvent } from '../../src/domain/timeline.js';
-import { startKubernetesEmulator, type KubeConfigOptions, type KubernetesEmulator, type KubernetesEmulatorOptions } from '../../src/sandbox/kubernetes/server.js';
+import { startKubernetesEmulator, type KubernetesEmulator, type KubernetesEmulatorOptions } from '../../src/sandbox/kubernetes/server.js';
 import type { SlackEmulator } from '../../src/sandbox/slack/index.js';
 import type { SlackMessage } from '../../src/sandbox/slack/types.js';
 import { startAlertmanager, type AlertmanagerServer } from './alertmanager.js';
@@ -25,18 +23,6 @@ type Obj = Record<string, unknown>;
 
 // ------------------------------------------------------------------------------------------------
 // Cluster objects
-
-/** A kubeconfig file's YAML for the emulator's options (token auth, plain HTTP). */
-export function kubeconfigYaml(o: KubeConfigOptions): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: o.clusters.map((c) => ({ name: c.name, cluster: { server: c.server, 'insecure-skip-tls-verify': c.skipTLSVerify } })),
-    users: o.users.map((u) => ({ name: u.name, user: { token: u.token } })),
-    contexts: o.contexts.map((c) => ({ name: c.name, context: { cluster: c.cluster, user: c.user, ...(c.namespace ? { namespace: c.namespace } : {}) } })),
-    'current-context': o.currentContext,
-  });
-}
 
 const h = (s: string, n: number): string => createHash('sha256').update(s).digest('hex').slice(0, n);
 
@@ -184,7 +170,7 @@ export async function startWorld(opts: {
   const kube = await startKubernetesEmulator(opts.kube);
   const { dir, cleanup } = tmpDir('k8s');
   const kubeconfigPath = path.join(dir, 'kubeconfig.yaml');
-  writeFileSync(kubeconfigPath, kubeconfigYaml(kube.kubeConfigOptions), { mode: 0o600 });
+  kube.writeKubeconfig(kubeconfigPath);
   let am: AlertmanagerServer | undefined;
   try {
     // Alertmanager only serves silences and alert queries here; its webhook target is never used.

@@ -93,7 +93,7 @@ export function planRollback(deployment: JsonObject, replicaSets: JsonObject[], 
     if (!target) throw new AppError('not_found', `unable to find specified revision ${toRevision} in history`, { details: { operation: 'rollback' } });
     targetRevision = toRevision;
   }
-  if (get(deployment, 'spec', 'paused') === true) throw new AppError('bad_request', 'you cannot rollback a paused deployment; resume it first');
+  if (get(deployment, 'spec', 'paused') === true) throw new AppError('bad_request', "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again");
   const template = get(target, 'spec', 'template');
   if (equalIgnoreHash(template, get(deployment, 'spec', 'template'))) {
     return { targetRevision, noop: `skipped rollback (current template already matches revision ${targetRevision})` };

@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import { start, type Running } from '../../main.js';
 import { AppError, errorMessage } from '../../errors.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../cloudwatch/server.js';
-import { startKubernetesEmulator, type KubeConfigOptions, type KubernetesEmulator } from '../kubernetes/server.js';
+import { startKubernetesEmulator, type KubernetesEmulator } from '../kubernetes/server.js';
 import { prometheusAvailable, prometheusInstallHint, startPrometheus, type PrometheusServer } from '../prometheus/index.js';
 import { freePort, makeTempDir, removeDir } from '../prometheus/proc.js';
 import { cloudWatchAlarmNotification } from '../scenario/alarms.js';
@@ -154,17 +154,6 @@ export function sandboxConfig(scenario: Scenario, opts: { checkTimeout?: string;
   };
 }
 
-export function kubeconfigYaml(o: KubeConfigOptions): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: o.clusters.map((c) => ({ name: c.name, cluster: { server: c.server, 'insecure-skip-tls-verify': c.skipTLSVerify } })),
-    users: o.users.map((u) => ({ name: u.name, user: { token: u.token } })),
-    contexts: o.contexts.map((c) => ({ name: c.name, context: { cluster: c.cluster, user: c.user, ...(c.namespace ? { namespace: c.namespace } : {}) } })),
-    'current-context': o.currentContext,
-  });
-}
-
 /** SNS topics the scenario's alarms publish to (the bot's allow-list). */
 export function scenarioTopics(scenario: Scenario, metrics: readonly ExpandedMetric[], anchor: Date): string[] {
   const topics = new Set<string>([SANDBOX_TOPIC(scenario)]);
@@ -272,7 +261,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     });
     stops.push({ what: 'kubernetes emulator', stop: () => kubernetes.stop() });
     const kubeconfig = path.join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, kubeconfigYaml(kubernetes.kubeConfigOptions), { mode: 0o600 });
+    kubernetes.writeKubeconfig(kubeconfig);
 
     let prometheus: PrometheusServer | undefined;
     if (opts.prometheus === false) notes.push('Prometheus disabled: the CPU checks report that they could not check.');

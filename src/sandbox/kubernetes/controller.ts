@@ -79,6 +79,7 @@ export class DeploymentController {
   private podCounter = 0;
   private eventCounter = 0;
   private nodeCursor = 0;
+  private ipCounter = 0;
   private stopped = false;
 
   constructor(private readonly opts: ControllerOptions) {}
@@ -214,6 +215,7 @@ export class DeploymentController {
     const spec = rec(p['spec']);
     const containers = Array.isArray(spec['containers']) ? spec['containers'].filter(isRecord) : [];
     status['startTime'] = status['startTime'] ?? at;
+    this.assignAddresses(p);
     if (behaviour === 'healthy') {
       status['phase'] = 'Running';
       status['conditions'] = [
@@ -241,6 +243,21 @@ export class DeploymentController {
     }
     const stored = this.opts.store.put('pods', p);
     if (behaviour !== 'healthy') this.event(stored, 'Pod', 'Warning', 'BackOff', 'Back-off restarting failed container', 'kubelet');
+  }
+
+  /** The node's InternalIP as hostIP, and a pod IP (as a CNI would hand out) once the pod starts. */
+  private assignAddresses(pod: JsonObject): void {
+    const status = child(pod, 'status');
+    if (str(status['podIP'])) return;
+    const nodeName = str(rec(pod['spec'])['nodeName']);
+    const node = nodeName !== undefined ? this.opts.store.get('nodes', undefined, nodeName) : undefined;
+    const addresses = rec(node?.['status'])['addresses'];
+    const internal = Array.isArray(addresses) ? addresses.find((a) => isRecord(a) && a['type'] === 'InternalIP') : undefined;
+    if (isRecord(internal) && str(internal['address'])) status['hostIP'] = internal['address'];
+    this.ipCounter += 1;
+    const ip = `10.244.${Math.floor(this.ipCounter / 250) % 250}.${(this.ipCounter % 250) + 2}`;
+    status['podIP'] = ip;
+    status['podIPs'] = [{ ip }];
   }
 
   private isReady(pod: JsonObject): boolean {

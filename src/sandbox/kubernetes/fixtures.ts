@@ -42,12 +42,25 @@ export function sampleCluster(opts: SampleClusterOptions = {}): Record<string, u
   const owner = (name: string, uid: string, kind = 'Deployment'): Record<string, unknown>[] => [
     { apiVersion: 'apps/v1', kind, name, uid, controller: true, blockOwnerDeletion: true },
   ];
+  const nodeIp = (name: string): string => name.replace(/^ip-(\d+)-(\d+)-(\d+)-(\d+)\..*$/, '$1.$2.$3.$4');
   const node = (name: string): Record<string, unknown> => ({
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'node.kubernetes.io/instance-type': 'm5.xlarge' } },
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'node.kubernetes.io/instance-type': 'm5.xlarge' }, creationTimestamp: iso(at, -72 * HOUR) },
     spec: {},
     status: {
+      addresses: [
+        { type: 'InternalIP', address: nodeIp(name) },
+        { type: 'Hostname', address: name },
+      ],
+      nodeInfo: {
+        kubeletVersion: 'v1.34.1-eks-113cf36',
+        osImage: 'Amazon Linux 2023.6.20250203',
+        kernelVersion: '6.1.127-135.201.amzn2023.x86_64',
+        containerRuntimeVersion: 'containerd://1.7.25',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
       capacity: { cpu: '4', memory: '16019840Ki', pods: '58' },
       allocatable: { cpu: '3920m', memory: '15260032Ki', pods: '58' },
       conditions: [
@@ -57,10 +70,12 @@ export function sampleCluster(opts: SampleClusterOptions = {}): Record<string, u
       ],
     },
   });
+  const podUid = (i: number): string => `a1f7c1d2-0000-4000-8000-${String(i).padStart(8, '0')}0pod`;
   const pod = (i: number, nodeName: string, oom: boolean): Record<string, unknown> => ({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
+      uid: podUid(i),
       name: `web-7d9f8b6c5d-${['x2kqz', 'b8wmn', 'r4tvh', 'p9cjd', 'l6fgs'][i % 5] ?? 'zzzzz'}${i >= 5 ? String(i) : ''}`,
       namespace: 'prod',
       labels: { app: 'web', 'pod-template-hash': '7d9f8b6c5d' },
@@ -70,6 +85,9 @@ export function sampleCluster(opts: SampleClusterOptions = {}): Record<string, u
     spec: { nodeName, containers: (template('registry.example.com/web:v2')['spec'] as { containers: unknown[] }).containers },
     status: {
       phase: 'Running',
+      hostIP: nodeIp(nodeName),
+      podIP: `10.0.${nodeIp(nodeName).split('.')[2] ?? '0'}.${100 + i}`,
+      podIPs: [{ ip: `10.0.${nodeIp(nodeName).split('.')[2] ?? '0'}.${100 + i}` }],
       startTime: iso(at, -2 * HOUR),
       conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: iso(at, -HOUR) }],
       containerStatuses: [
@@ -284,7 +302,7 @@ export function sampleCluster(opts: SampleClusterOptions = {}): Record<string, u
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name: 'web-7d9f8b6c5d-x2kqz.17f2a', namespace: 'prod' },
-      involvedObject: { kind: 'Pod', name: 'web-7d9f8b6c5d-x2kqz', namespace: 'prod', apiVersion: 'v1' },
+      involvedObject: { kind: 'Pod', name: 'web-7d9f8b6c5d-x2kqz', namespace: 'prod', uid: podUid(0), apiVersion: 'v1' },
       reason: 'BackOff',
       message: 'Back-off restarting failed container app in pod web-7d9f8b6c5d-x2kqz_prod',
       type: 'Warning',
@@ -297,7 +315,7 @@ export function sampleCluster(opts: SampleClusterOptions = {}): Record<string, u
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name: 'web.17f29', namespace: 'prod' },
-      involvedObject: { kind: 'Deployment', name: 'web', namespace: 'prod', apiVersion: 'apps/v1' },
+      involvedObject: { kind: 'Deployment', name: 'web', namespace: 'prod', uid: webUid, apiVersion: 'apps/v1' },
       reason: 'ScalingReplicaSet',
       message: 'Scaled up replica set web-7d9f8b6c5d from 0 to 3',
       type: 'Normal',

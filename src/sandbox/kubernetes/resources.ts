@@ -17,29 +17,87 @@ export interface ResourceDef {
   generation: boolean;
   /** CRDs keep apiVersion/kind on list items; built-in lists strip them. */
   custom: boolean;
+  /** Discovery: `kubectl get deploy` resolves through these. */
+  shortNames: readonly string[];
+  /** Discovery: `all` makes `kubectl get all` include the resource. */
+  categories: readonly string[];
+  /** Field selector labels the API server accepts for this kind (its field label conversion); anything else is a 400. */
+  fieldLabels: readonly string[];
+  /** A review (SelfSubjectAccessReview, SelfSubjectReview): answered on create, never stored. */
+  review: boolean;
 }
 
-const R = (d: Omit<ResourceDef, 'subresources' | 'generation' | 'custom'> & Partial<Pick<ResourceDef, 'subresources' | 'generation' | 'custom'>>): ResourceDef => ({
+/** The verbs the emulator serves on a resource (discovery lists them, nothing more). */
+export function verbsOf(def: ResourceDef): string[] {
+  return def.review ? ['create'] : ['get', 'list', 'patch', 'watch'];
+}
+
+const NAME_NAMESPACE = ['metadata.name', 'metadata.namespace'];
+
+const R = (
+  d: Omit<ResourceDef, 'subresources' | 'generation' | 'custom' | 'shortNames' | 'categories' | 'fieldLabels' | 'review'> &
+    Partial<Pick<ResourceDef, 'subresources' | 'generation' | 'custom' | 'shortNames' | 'categories' | 'fieldLabels' | 'review'>>,
+): ResourceDef => ({
   subresources: [],
   generation: false,
   custom: false,
+  shortNames: [],
+  categories: [],
+  fieldLabels: d.namespaced ? NAME_NAMESPACE : ['metadata.name'],
+  review: false,
   ...d,
 });
 
+// Field labels as k8s.io/kubernetes pkg/apis/{core,apps}/v1/conversion.go registers them.
 export const RESOURCES: readonly ResourceDef[] = [
-  R({ group: '', versions: ['v1'], resource: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false }),
-  R({ group: '', versions: ['v1'], resource: 'nodes', singular: 'node', kind: 'Node', namespaced: false }),
-  R({ group: '', versions: ['v1'], resource: 'pods', singular: 'pod', kind: 'Pod', namespaced: true }),
-  R({ group: '', versions: ['v1'], resource: 'events', singular: 'event', kind: 'Event', namespaced: true }),
-  R({ group: '', versions: ['v1'], resource: 'services', singular: 'service', kind: 'Service', namespaced: true }),
-  R({ group: 'apps', versions: ['v1'], resource: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, subresources: ['scale'], generation: true }),
-  R({ group: 'apps', versions: ['v1'], resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, generation: true }),
-  R({ group: 'autoscaling', versions: ['v2', 'v1'], resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, generation: true }),
+  R({ group: '', versions: ['v1'], resource: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'], fieldLabels: ['metadata.name', 'status.phase'] }),
+  R({ group: '', versions: ['v1'], resource: 'nodes', singular: 'node', kind: 'Node', namespaced: false, shortNames: ['no'], fieldLabels: ['metadata.name', 'spec.unschedulable'] }),
+  R({
+    group: '',
+    versions: ['v1'],
+    resource: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    fieldLabels: [...NAME_NAMESPACE, 'spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.podIPs', 'status.nominatedNodeName'],
+  }),
+  R({
+    group: '',
+    versions: ['v1'],
+    resource: 'events',
+    singular: 'event',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+    fieldLabels: [
+      ...NAME_NAMESPACE,
+      'involvedObject.kind',
+      'involvedObject.namespace',
+      'involvedObject.name',
+      'involvedObject.uid',
+      'involvedObject.apiVersion',
+      'involvedObject.resourceVersion',
+      'involvedObject.fieldPath',
+      'reason',
+      'reportingComponent',
+      'source',
+      'type',
+    ],
+  }),
+  R({ group: '', versions: ['v1'], resource: 'services', singular: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], fieldLabels: [...NAME_NAMESPACE, 'spec.clusterIP', 'spec.type'] }),
+  R({ group: 'apps', versions: ['v1'], resource: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, subresources: ['scale'], generation: true, shortNames: ['deploy'], categories: ['all'] }),
+  R({ group: 'apps', versions: ['v1'], resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, generation: true, shortNames: ['rs'], categories: ['all'], fieldLabels: [...NAME_NAMESPACE, 'status.replicas'] }),
+  R({ group: 'autoscaling', versions: ['v2', 'v1'], resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, generation: true, shortNames: ['hpa'], categories: ['all'] }),
   R({ group: 'elbv2.k8s.aws', versions: ['v1beta1'], resource: 'targetgroupbindings', singular: 'targetgroupbinding', kind: 'TargetGroupBinding', namespaced: true, generation: true, custom: true }),
+  R({ group: 'authorization.k8s.io', versions: ['v1'], resource: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, review: true, fieldLabels: [] }),
+  R({ group: 'authentication.k8s.io', versions: ['v1'], resource: 'selfsubjectreviews', singular: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, review: true, fieldLabels: [] }),
 ];
 
+/** A stored kind by Kind, plural or singular name (reviews are not stored). */
 export function defByKind(kind: string): ResourceDef | undefined {
-  return RESOURCES.find((d) => d.kind === kind || d.resource === kind || d.singular === kind.toLowerCase());
+  return RESOURCES.find((d) => !d.review && (d.kind === kind || d.resource === kind || d.singular === kind.toLowerCase()));
 }
 
 export function defByResource(group: string, resource: string): ResourceDef | undefined {

@@ -83,10 +83,28 @@ export function parseFieldSelector(selector: string): FieldRequirement[] {
   });
 }
 
+/**
+ * Checks the labels against those the resource's field label conversion accepts (as the API server
+ * does before listing or watching): any other label is a 400 `field label not supported: <label>`.
+ * Pods still accept the old `spec.host`, as `spec.nodeName`.
+ */
+export function supportedFields(reqs: FieldRequirement[], resource: string, labels: readonly string[]): FieldRequirement[] {
+  return reqs.map((r) => {
+    const label = r.path.join('.');
+    if (resource === 'pods' && label === 'spec.host') return { ...r, path: ['spec', 'nodeName'] };
+    if (!labels.includes(label)) throw new SelectorError(`field label not supported: ${label}`);
+    return r;
+  });
+}
+
+/** A field's value as the object's field set spells it (booleans and counts have their zero value). */
 function fieldValue(obj: unknown, path: string[]): string {
+  const label = path.join('.');
+  if (label === 'source') path = ['source', 'component'];
   let cur: unknown = obj;
   for (const p of path) cur = isRecord(cur) ? cur[p] : undefined;
-  if (cur === undefined || cur === null) return '';
+  if (label === 'status.podIPs' && Array.isArray(cur)) return cur.map((x) => (isRecord(x) ? String(x['ip'] ?? '') : '')).join(',');
+  if (cur === undefined || cur === null) return label === 'spec.hostNetwork' || label === 'spec.unschedulable' ? 'false' : label === 'status.replicas' ? '0' : '';
   return typeof cur === 'string' ? cur : String(cur);
 }
 

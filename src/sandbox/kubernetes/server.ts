@@ -1,19 +1,27 @@
 /**
- * Kubernetes API emulator: a plain HTTP server speaking the subset of the Kubernetes REST API that
- * warroom uses (reads of pods, events, nodes, services, namespaces, deployments, replicasets, HPAs
- * in autoscaling/v1 and v2, TargetGroupBindings; patches of deployments, their scale subresource
- * and HPAs), with the API server's behaviours that matter to a careful client: resourceVersion
- * preconditions (409), JSON Patch `test` (422), validation (422), server-side dry run, RBAC-style
- * refusals (403) and `Status` error bodies. A small deployment controller makes rollouts happen.
+ * Kubernetes API emulator: a plain HTTP server speaking the part of the Kubernetes REST API that
+ * warroom and a person with kubectl use: reads of pods, events, nodes, services, namespaces,
+ * deployments, replicasets, HPAs in autoscaling/v1 and v2, TargetGroupBindings; patches of
+ * deployments, their scale subresource and HPAs; watches; discovery (legacy and aggregated, with
+ * short names); Table responses; SelfSubjectAccessReview and SelfSubjectReview. With the API
+ * server's behaviours that matter to a careful client: defaulting on every write, resourceVersion
+ * preconditions (409), JSON Patch `test` (422), validation (422), server-side dry run, field
+ * selectors limited to what each resource supports (400), RBAC-style refusals (403) and `Status`
+ * error bodies. A small deployment controller makes rollouts happen.
  *
- * Point `@kubernetes/client-node` at it with `kc.loadFromOptions(emulator.kubeConfigOptions)`.
+ * Point `@kubernetes/client-node` at it with `kc.loadFromOptions(emulator.kubeConfigOptions)`, and
+ * kubectl with the file `emulator.writeKubeconfig(path)` writes. docs/sandbox.md lists what it
+ * answers and where it still differs from a real API server.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { DeploymentController, type PodBehaviour } from './controller.js';
+import { applyDefaults } from './defaults.js';
+import { discovery } from './discovery.js';
 import { defaultV2, fromV1, toV1, validateHpa } from './hpa.js';
 import { child, clone, isRecord, jsonEqual, num, rec, str, strMap, type JsonObject } from './json.js';
+import { writeKubeconfigFile, type KubeConfigOptions } from './kubeconfig.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from './patch.js';
 import {
   apiVersionOf,
@@ -25,24 +33,21 @@ import {
   notFound,
   pathNotFound,
   patchNotApplied,
-  RESOURCES,
   statusBody,
   type FieldError,
   type ResourceDef,
   type StatusBody,
 } from './resources.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, selectorString } from './selectors.js';
+import { accessReview, forbiddenBy, selfSubjectReview, type ForbidRule } from './reviews.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, selectorString, supportedFields, type FieldRequirement, type Requirement } from './selectors.js';
+import { decodeReview, PROTOBUF } from './protobuf.js';
 import { k8sTime, ObjectStore, type EmulatorClock } from './store.js';
+import { parseIncludeObject, TABLE_CONTENT_TYPE, toTable, wantsTable, type IncludeObject } from './tables.js';
+import { serveWatch } from './watch.js';
 
 export type { PodBehaviour } from './controller.js';
-
-export interface ForbidRule {
-  /** Kubernetes verb: get, list, watch, patch, update, create, delete. */
-  verb: string;
-  /** Resource plural, `deployments/scale` for a subresource, or `*`. */
-  resource: string;
-  namespace?: string;
-}
+export type { ForbidRule } from './reviews.js';
+export type { KubeConfigOptions } from './kubeconfig.js';
 
 export interface RecordedRequest {
   method: string;
@@ -76,13 +81,6 @@ export interface FailSpec {
   retryAfterSeconds?: number;
 }
 
-export interface KubeConfigOptions {
-  clusters: { name: string; server: string; skipTLSVerify: boolean }[];
-  users: { name: string; token: string }[];
-  contexts: { name: string; cluster: string; user: string; namespace?: string }[];
-  currentContext: string;
-}
-
 export interface KubernetesEmulatorOptions {
   /** Raw Kubernetes objects (apiVersion, kind, metadata, spec, status). */
   objects: unknown[];
@@ -99,8 +97,10 @@ export interface KubernetesEmulatorOptions {
   hpaVersions?: ('v1' | 'v2')[];
   /** When set, requests must carry `Authorization: Bearer <token>` (default token: "warroom-emulator", not enforced). */
   token?: string;
-  /** The user named in 403 messages. */
+  /** The user named in 403 messages and in SelfSubjectReview. */
   user?: string;
+  /** Bookmark interval of watches that allow bookmarks (default 60 s). */
+  bookmarkEveryMs?: number;
 }
 
 export interface KubernetesEmulator {
@@ -117,6 +117,8 @@ export interface KubernetesEmulator {
   upsert(obj: unknown): JsonObject;
   /** Makes the next matching request(s) fail with a Status of this code. */
   failNext(spec: FailSpec): void;
+  /** Writes a kubeconfig file for kubectl (mode 0600); `namespace` becomes the context's default namespace. */
+  writeKubeconfig(file: string, opts?: { namespace?: string }): void;
   /** Resolves once no rollout step is pending (bounded by timeoutMs, default 10 s). */
   settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -129,6 +131,7 @@ const ObjectInput = z.looseObject({
 });
 
 const USER_DEFAULT = 'system:serviceaccount:warroom:warroom';
+const SERVER_VERSION: JsonObject = { major: '1', minor: '34', gitVersion: 'v1.34.0-warroom-emulator', gitCommit: '', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.24', compiler: 'gc', platform: 'linux/amd64' };
 const MAX_BODY = 3 * 1024 * 1024;
 
 class HttpError extends Error {
@@ -146,7 +149,7 @@ interface Route {
   subresource?: string;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -157,7 +160,7 @@ function readBody(req: http.IncomingMessage): Promise<string> {
         req.destroy();
       } else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -326,62 +329,38 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     }
   }
 
-  function discovery(parts: string[]): JsonObject | undefined {
-    const path = parts.join('/');
-    if (path === 'version') return { major: '1', minor: '34', gitVersion: 'v1.34.0-warroom-emulator', platform: 'linux/amd64' };
-    if (path === 'api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
-    const groups = new Map<string, string[]>();
-    for (const d of RESOURCES) if (d.group !== '') groups.set(d.group, [...servedVersions(d)]);
-    if (path === 'apis') {
-      return {
-        kind: 'APIGroupList',
-        apiVersion: 'v1',
-        groups: [...groups].map(([name, versions]) => ({
-          name,
-          versions: versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
-          preferredVersion: { groupVersion: `${name}/${versions[0] ?? ''}`, version: versions[0] ?? '' },
-        })),
-      };
-    }
-    const groupVersion = parts[0] === 'api' && parts.length === 2 ? parts[1] : parts[0] === 'apis' && parts.length === 3 ? `${parts[1] ?? ''}/${parts[2] ?? ''}` : undefined;
-    if (groupVersion === undefined) return undefined;
-    const defs = RESOURCES.filter((d) => servedVersions(d).some((v) => apiVersionOf(d.group, v) === groupVersion));
-    if (defs.length === 0) return undefined;
-    return {
-      kind: 'APIResourceList',
-      apiVersion: 'v1',
-      groupVersion,
-      resources: defs.flatMap((d) => [
-        { name: d.resource, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: ['get', 'list', 'patch'] },
-        ...d.subresources.map((s) => ({ name: `${d.resource}/${s}`, singularName: '', namespaced: d.namespaced, kind: s === 'scale' ? 'Scale' : d.kind, group: s === 'scale' ? 'autoscaling' : undefined, version: s === 'scale' ? 'v1' : undefined, verbs: ['get', 'patch'] })),
-      ]),
-    };
-  }
-
   // ------------------------------------------------------------------------------------------
   // Handlers
 
-  function handleGet(route: Route): JsonObject {
+  function getStored(route: Route): JsonObject {
     const stored = store.get(route.def.resource, route.namespace, route.name ?? '');
     if (!stored) throw new HttpError(notFound(route.def, route.name ?? ''));
-    if (route.subresource === 'scale') return scaleView(stored);
-    return view(route.def, route.version, stored);
+    return stored;
   }
 
-  function handleList(route: Route, query: Record<string, string>): JsonObject {
-    let labelReqs;
-    let fieldReqs;
+  function handleGet(route: Route): JsonObject {
+    const stored = getStored(route);
+    return route.subresource === 'scale' ? scaleView(stored) : view(route.def, route.version, stored);
+  }
+
+  /** Label and field selectors of a list or watch; a field the resource does not support is a 400, as the API server answers. */
+  function selectors(route: Route, query: Record<string, string>): { labels: Requirement[]; fields: FieldRequirement[] } {
     try {
-      labelReqs = query['labelSelector'] ? parseLabelSelector(query['labelSelector']) : [];
-      fieldReqs = query['fieldSelector'] ? parseFieldSelector(query['fieldSelector']) : [];
+      const labels = query['labelSelector'] ? parseLabelSelector(query['labelSelector']) : [];
+      const fields = query['fieldSelector'] ? supportedFields(parseFieldSelector(query['fieldSelector']), route.def.resource, route.def.fieldLabels) : [];
+      return { labels, fields };
     } catch (e) {
       if (e instanceof SelectorError) throw new HttpError(statusBody(400, 'BadRequest', e.message));
       throw e;
     }
+  }
+
+  function handleList(route: Route, query: Record<string, string>): JsonObject {
+    const { labels, fields } = selectors(route, query);
     const items = store
       .list(route.def.resource, route.namespace)
-      .filter((o) => matchesLabels(labelReqs, strMap(rec(o['metadata'])['labels'])))
-      .filter((o) => matchesFields(fieldReqs, o))
+      .filter((o) => matchesLabels(labels, strMap(rec(o['metadata'])['labels'])))
+      .filter((o) => matchesFields(fields, o))
       .map((o) => {
         const v = view(route.def, route.version, o);
         if (!route.def.custom) {
@@ -391,6 +370,31 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
         return v;
       });
     return { kind: `${route.def.kind}List`, apiVersion: apiVersionOf(route.group, route.version), metadata: { resourceVersion: store.currentRevision() }, items };
+  }
+
+  /** A get or list answered as a Table: items in the served version, cells as the API server prints them. */
+  function asTable(route: Route, body: JsonObject, includeObject: IncludeObject): JsonObject {
+    const list = Array.isArray(body['items']);
+    const items = list ? (body['items'] as unknown[]).filter(isRecord) : [body];
+    const resourceVersion = str(rec(body['metadata'])['resourceVersion']);
+    return toTable(route.def, route.version, items, { now: clock.now(), includeObject, ...(resourceVersion !== undefined ? { resourceVersion } : {}) });
+  }
+
+  /** A review's body: JSON, or the protobuf kubectl's typed clients send. */
+  function decodeCreate(contentType: string | undefined, bytes: Buffer): unknown {
+    try {
+      return contentType === PROTOBUF ? decodeReview(bytes) : JSON.parse(bytes.toString('utf8'));
+    } catch (e) {
+      throw new HttpError(statusBody(400, 'BadRequest', `error decoding the request body: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  }
+
+  function handleCreate(route: Route, body: unknown): JsonObject {
+    if (!route.def.review || route.name !== undefined) throw new HttpError(statusBody(405, 'MethodNotAllowed', `the emulator does not support create on ${route.def.resource}`));
+    if (route.def.kind === 'SelfSubjectReview') return selfSubjectReview(user, k8sTime(clock.now()));
+    const review = accessReview(body, options.forbid ?? []);
+    if (!review.ok) throw new HttpError(invalid(route.def.kind, route.def.group, '', review.errors));
+    return review.body;
   }
 
   function handlePatch(route: Route, contentType: string, rawBody: string, dryRun: boolean): JsonObject {
@@ -445,6 +449,8 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       next = def.kind === 'HorizontalPodAutoscaler' ? (route.version === 'v1' ? fromV1(patched, stored) : defaultV2(patched)) : patched;
       if (def.kind !== 'HorizontalPodAutoscaler') next['apiVersion'] = stored['apiVersion'];
     }
+    // The API server defaults before it validates; the dry run and the no-change check see the defaulted object.
+    applyDefaults(def.resource, next);
     validate(def, next, name);
     const render = (o: JsonObject): JsonObject => (route.subresource === 'scale' ? scaleView(o) : view(def, route.version, o));
     if (jsonEqual(next, stored)) return render(stored);
@@ -471,9 +477,10 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     for (const [k, v] of url.searchParams) query[k] = v;
     const parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
     const method = (req.method ?? 'GET').toUpperCase();
-    let rawBody = '';
+    const accept = req.headers.accept ?? '';
+    let bytes: Buffer = Buffer.alloc(0);
     try {
-      if (method !== 'GET') rawBody = await readBody(req);
+      if (method !== 'GET') bytes = await readBody(req);
     } catch (e) {
       if (e instanceof HttpError) {
         send(res, e.body.code, e.body);
@@ -504,6 +511,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     if (route?.name !== undefined) rec0.name = route.name;
     if (query['fieldManager'] !== undefined) rec0.fieldManager = query['fieldManager'];
     if (contentType !== undefined && method !== 'GET') rec0.contentType = contentType;
+    const rawBody = contentType === PROTOBUF ? '' : bytes.toString('utf8');
     if (rawBody) {
       try {
         rec0.body = JSON.parse(rawBody);
@@ -530,15 +538,14 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
         return;
       }
       if (!route) {
-        const d = method === 'GET' ? discovery(parts) : undefined;
-        if (d) reply(200, d);
+        const d = method === 'GET' ? discovery(parts, accept, servedVersions, SERVER_VERSION) : undefined;
+        if (d) reply(200, d.body, d.contentType ? { 'Content-Type': d.contentType } : {});
         else reply(404, pathNotFound());
         return;
       }
-      const denied = (options.forbid ?? []).some(
-        (f) => f.verb === rec0.verb && (f.resource === '*' || f.resource === resourcePath) && (f.namespace === undefined || f.namespace === route.namespace),
-      );
-      if (denied) {
+      const attrs: Parameters<typeof forbiddenBy>[1] = { verb: rec0.verb, resource: resourcePath };
+      if (route.namespace !== undefined) attrs.namespace = route.namespace;
+      if (!route.def.review && forbiddenBy(options.forbid ?? [], attrs)) {
         const input: Parameters<typeof forbidden>[0] = { user, verb: rec0.verb, group: route.group, resource: route.def.resource };
         if (route.subresource !== undefined) input.subresource = route.subresource;
         if (route.namespace !== undefined) input.namespace = route.namespace;
@@ -548,21 +555,53 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       if (query['dryRun'] !== undefined && query['dryRun'] !== 'All') {
         throw new HttpError(statusBody(400, 'BadRequest', `Invalid dry run value: ${query['dryRun']}`));
       }
+      const table = wantsTable(accept) && route.subresource === undefined && !route.def.review;
+      const includeObject = parseIncludeObject(query['includeObject']);
+      if (table && includeObject === undefined) throw new HttpError(statusBody(400, 'BadRequest', `includeObject: Unsupported value: "${query['includeObject'] ?? ''}": supported values: "None", "Metadata", "Object"`));
+      const answer = (body: JsonObject): void => {
+        if (table && includeObject !== undefined) reply(200, asTable(route, body, includeObject), { 'Content-Type': TABLE_CONTENT_TYPE });
+        else reply(200, body);
+      };
       switch (rec0.verb) {
         case 'get':
-          reply(200, handleGet(route));
+          answer(handleGet(route));
           return;
         case 'list':
-          reply(200, handleList(route, query));
+          answer(handleList(route, query));
           return;
+        case 'watch': {
+          const { labels, fields } = selectors(route, query);
+          rec0.status = 200;
+          await serveWatch(
+            res,
+            {
+              def: route.def,
+              version: route.version,
+              ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+              labels,
+              fields,
+              query,
+              ...(table && includeObject !== undefined ? { table: { includeObject } } : {}),
+            },
+            { store, view: (o) => view(route.def, route.version, o), now: () => clock.now(), bookmarkEveryMs: options.bookmarkEveryMs ?? 60_000 },
+          );
+          return;
+        }
         case 'patch':
           reply(200, handlePatch(route, contentType ?? '', rawBody, rec0.dryRun));
           return;
+        case 'create': {
+          const body = decodeCreate(contentType, bytes);
+          rec0.body = body;
+          reply(201, handleCreate(route, body));
+          return;
+        }
         default:
           throw new HttpError(statusBody(405, 'MethodNotAllowed', `the emulator does not support ${rec0.verb} on ${resourcePath}`));
       }
     } catch (e) {
-      if (e instanceof HttpError) reply(e.body.code, e.body);
+      if (res.headersSent) res.end();
+      else if (e instanceof HttpError) reply(e.body.code, e.body);
       else reply(500, statusBody(500, 'InternalError', `emulator error: ${e instanceof Error ? e.message : String(e)}`));
     }
   }
@@ -570,6 +609,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent) send(res, 500, statusBody(500, 'InternalError', e instanceof Error ? e.message : String(e)));
+      else res.end();
     });
   });
   server.keepAliveTimeout = 1000;
@@ -579,16 +619,17 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  const kubeConfigOptions: KubeConfigOptions = {
+    clusters: [{ name: 'emulator', server: url, skipTLSVerify: true }],
+    users: [{ name: 'warroom', token }],
+    contexts: [{ name: 'emulator', cluster: 'emulator', user: 'warroom' }],
+    currentContext: 'emulator',
+  };
 
   return {
     url,
     port,
-    kubeConfigOptions: {
-      clusters: [{ name: 'emulator', server: url, skipTLSVerify: true }],
-      users: [{ name: 'warroom', token }],
-      contexts: [{ name: 'emulator', cluster: 'emulator', user: 'warroom' }],
-      currentContext: 'emulator',
-    },
+    kubeConfigOptions,
     requests,
     objects(kind: string): JsonObject[] {
       const def = defByKind(kind);
@@ -604,6 +645,9 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     upsert,
     failNext(spec: FailSpec): void {
       failures.push({ ...spec, left: spec.times ?? 1 });
+    },
+    writeKubeconfig(file: string, opts: { namespace?: string } = {}): void {
+      writeKubeconfigFile(file, kubeConfigOptions, opts.namespace);
     },
     async settle(timeoutMs = 10_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
