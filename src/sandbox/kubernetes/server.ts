@@ -555,6 +555,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       if (query['dryRun'] !== undefined && query['dryRun'] !== 'All') {
         throw new HttpError(statusBody(400, 'BadRequest', `Invalid dry run value: ${query['dryRun']}`));
       }
+      if (route.def.review && rec0.verb !== 'create') throw new HttpError(statusBody(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
       const table = wantsTable(accept) && route.subresource === undefined && !route.def.review;
       const includeObject = parseIncludeObject(query['includeObject']);
       if (table && includeObject === undefined) throw new HttpError(statusBody(400, 'BadRequest', `includeObject: Unsupported value: "${query['includeObject'] ?? ''}": supported values: "None", "Metadata", "Object"`));
