@@ -265,6 +265,22 @@ describe('tables, discovery, reviews, defaulting, field selectors', () => {
     expect(at(emu.get('Pod', 'prod', 'solo'), 'spec', 'enableServiceLinks')).toBe(true);
   });
 
+  it('a loaded world gets what a running cluster always has: running pods their IPs, events their object uid', async () => {
+    const emu = await emulator({
+      objects: [
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '10.9.0.7' }] } },
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'pod-uid-1' }, spec: { nodeName: 'n1', containers: [{ name: 'a', image: 'a:1' }] }, status: { phase: 'Running' } },
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'q', namespace: 'default' }, spec: { containers: [{ name: 'a', image: 'a:1' }] }, status: { phase: 'Pending', podIP: '' } },
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'r', namespace: 'default' }, spec: { containers: [{ name: 'a', image: 'a:1' }] }, status: { phase: 'Running', podIP: '10.9.1.1' } },
+        { apiVersion: 'v1', kind: 'Event', metadata: { name: 'p.1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'p' }, reason: 'Started' },
+      ],
+    });
+    expect(at(emu.get('Pod', 'default', 'p'), 'status')).toMatchObject({ hostIP: '10.9.0.7', hostIPs: [{ ip: '10.9.0.7' }], podIP: expect.stringMatching(/^10\.244\./) as unknown });
+    expect(at(emu.get('Pod', 'default', 'q'), 'status', 'podIPs')).toBeUndefined();
+    expect(at(emu.get('Pod', 'default', 'r'), 'status')).toMatchObject({ podIP: '10.9.1.1', podIPs: [{ ip: '10.9.1.1' }] });
+    expect(at(emu.get('Event', 'default', 'p.1'), 'involvedObject', 'uid')).toBe('pod-uid-1');
+  });
+
   it('field selectors: the labels each resource supports, 400 field label not supported otherwise', async () => {
     const emu = await emulator();
     const q = async (path: string): Promise<{ status: number; body: Obj }> => call(emu, 'GET', path);

@@ -246,7 +246,7 @@ export class DeploymentController {
   }
 
   /** The node's InternalIP as hostIP, and a pod IP (as a CNI would hand out) once the pod starts. */
-  private assignAddresses(pod: JsonObject): void {
+  assignAddresses(pod: JsonObject): void {
     const status = child(pod, 'status');
     if (str(status['podIP'])) return;
     const nodeName = str(rec(pod['spec'])['nodeName']);

@@ -103,8 +103,16 @@ function defaultReplicaSet(rs: JsonObject): void {
   defaultTemplate(rs);
 }
 
-/** SetDefaults_Pod: the pod spec, service links, and requests copied from limits where absent. */
+/**
+ * SetDefaults_Pod: the pod spec, service links, and requests copied from limits where absent; and,
+ * as the v1 conversion does, `podIPs`/`hostIPs` from a lone `podIP`/`hostIP`.
+ */
 function defaultPod(p: JsonObject): void {
+  const status = rec(p['status']);
+  for (const [one, many] of [['podIP', 'podIPs'], ['hostIP', 'hostIPs']] as const) {
+    const ip = str(status[one]);
+    if (ip && !Array.isArray(status[many])) status[many] = [{ ip }];
+  }
   const spec = child(p, 'spec');
   defaultPodSpec(spec);
   setIfAbsent(spec, 'enableServiceLinks', true);

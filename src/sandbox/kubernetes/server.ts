@@ -214,6 +214,32 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
   }
 
   for (const o of options.objects) upsert(o);
+  completeLoadedWorld();
+
+  /**
+   * What a running cluster always has and a hand-written world may leave out: a running pod has its
+   * IPs, and an event names its object's uid (`kubectl describe` finds events by uid).
+   */
+  function completeLoadedWorld(): void {
+    for (const pod of store.list('pods')) {
+      const status = rec(pod['status']);
+      if (status['phase'] !== 'Running' || str(status['podIP'])) continue;
+      const copy = clone(pod);
+      controller.assignAddresses(copy);
+      store.put('pods', copy);
+    }
+    for (const ev of store.list('events')) {
+      const inv = rec(ev['involvedObject']);
+      const def = str(inv['kind']) !== undefined ? defByKind(str(inv['kind']) ?? '') : undefined;
+      if (!def || str(inv['uid'])) continue;
+      const target = store.get(def.resource, def.namespaced ? (str(inv['namespace']) ?? str(rec(ev['metadata'])['namespace'])) : undefined, str(inv['name']) ?? '');
+      const uid = str(rec(target?.['metadata'])['uid']);
+      if (uid === undefined) continue;
+      const copy = clone(ev);
+      child(copy, 'involvedObject')['uid'] = uid;
+      store.put('events', copy);
+    }
+  }
 
   // ------------------------------------------------------------------------------------------
   // Views
