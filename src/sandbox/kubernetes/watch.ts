@@ -13,12 +13,11 @@
  * Table watches (`Accept: ...;as=Table`) send Tables; only the first carries the column definitions.
  */
 import type http from 'node:http';
-import type { JsonObject } from './json.js';
-import { statusBody, type ResourceDef } from './resources.js';
+import { rec, strMap, type JsonObject } from './json.js';
+import { apiVersionOf, statusBody, type ResourceDef } from './resources.js';
 import { matchesFields, matchesLabels, type FieldRequirement, type Requirement } from './selectors.js';
 import type { ObjectStore, StoreEvent } from './store.js';
 import { toTable, type IncludeObject } from './tables.js';
-import { rec, strMap } from './json.js';
 
 export interface WatchRequest {
   def: ResourceDef;
@@ -64,7 +63,7 @@ export function serveWatch(res: http.ServerResponse, w: WatchRequest, ctx: Watch
   const bookmark = (annotations?: Record<string, string>): void => {
     const metadata: JsonObject = { resourceVersion: store.currentRevision() };
     if (annotations) metadata['annotations'] = annotations;
-    send('BOOKMARK', { kind: w.def.kind, apiVersion: w.def.group === '' ? w.version : `${w.def.group}/${w.version}`, metadata });
+    send('BOOKMARK', { kind: w.def.kind, apiVersion: apiVersionOf(w.def.group, w.version), metadata });
   };
 
   /** A store event as this watch sees it, or nothing. */
