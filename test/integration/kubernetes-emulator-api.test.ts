@@ -119,7 +119,7 @@ describe('watch', () => {
 
   it('watch-list ends its initial events with an annotated BOOKMARK; bookmarks carry the current resourceVersion; timeoutSeconds ends the stream', async () => {
     const emu = await emulator({ bookmarkEveryMs: 100 });
-    const w = watch(emu, '/apis/autoscaling/v1/namespaces/prod/horizontalpodautoscalers?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1');
+    const w = watch(emu, '/apis/autoscaling/v1/namespaces/prod/horizontalpodautoscalers?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=2');
     await w.ended;
     const types = w.events.map((e) => e['type']);
     expect(types.slice(0, 3)).toEqual(['ADDED', 'ADDED', 'BOOKMARK']);
