@@ -24,9 +24,7 @@ import { APPS_V1, createReads, makeClients } from './reads.js';
 import { labelSelectorString, planRollback, restartPatch } from './rollback.js';
 import { ScaleSchema } from './schemas.js';
 
-export { loadKubeConfig, toAppError, type K8sErrorDetails, type LoadKubeConfigOptions } from './client.js';
-export { deploymentDiff } from './diff.js';
-export { labelSelectorString } from './rollback.js';
+export { loadKubeConfig, type LoadKubeConfigOptions } from './client.js';
 
 export interface KubernetesAdapterOptions {
   /** `fieldManager` on every write (default `warroom`). */

@@ -103,7 +103,7 @@ export function toAppError(e: unknown, operation: string, signal?: AbortSignal):
   return new AppError('unavailable', `Kubernetes API ${operation}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, details: { operation } });
 }
 
-export function errorDetails(e: unknown): K8sErrorDetails | undefined {
+function errorDetails(e: unknown): K8sErrorDetails | undefined {
   return e instanceof AppError ? (e.details as K8sErrorDetails | undefined) : undefined;
 }
 
