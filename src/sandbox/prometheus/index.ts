@@ -7,3 +7,5 @@ export {
   type PrometheusServer,
   type StartPrometheusOptions,
 } from './process.js';
+export { startSandboxPrometheus, prometheusMode, resolvePrometheusKind, PROMETHEUS_MODE_ENV, PrometheusMode, type SandboxPrometheusOptions } from './sandbox.js';
+export { startPrometheusStandin, type StandinOptions } from './standin/server.js';

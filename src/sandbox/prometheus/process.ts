@@ -25,9 +25,12 @@ export interface StartPrometheusOptions {
 }
 
 export interface PrometheusServer {
+  /** `binary`: the real Prometheus; `standin`: the sandbox's own answer of its HTTP API (./standin). */
+  kind: 'binary' | 'standin';
   url: string;
   port: number;
-  dataDir: string;
+  /** The TSDB directory (the real binary only). */
+  dataDir?: string;
   /** Prometheus's log so far (for failure messages). */
   output(): string;
   /** Stops the process and removes its temp dir. Idempotent. */
@@ -82,6 +85,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
     );
     let stopped: Promise<void> | undefined;
     return {
+      kind: 'binary',
       url: `http://127.0.0.1:${port}`,
       port,
       dataDir,
