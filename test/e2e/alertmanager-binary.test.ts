@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { alertmanagerAvailable, startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
+import { ALERTMANAGER_BINARY, ALERTMANAGER_DEBIAN_PACKAGE, startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
+import { requireBinary } from '../support/binaries.js';
 import { AM_TOKEN, startBot, type TestBot } from '../support/bot.js';
 import { waitFor } from '../support/procs.js';
 
-describe.skipIf(!alertmanagerAvailable())('the real Alertmanager (Debian prometheus-alertmanager) delivering to the bot', () => {
+describe('the real Alertmanager (Debian prometheus-alertmanager) delivering to the bot', () => {
   let bot: TestBot;
   let am: AlertmanagerServer;
   beforeAll(async () => {
+    requireBinary(ALERTMANAGER_BINARY, ALERTMANAGER_DEBIAN_PACKAGE);
     bot = await startBot({ redisUrl: inject('redisUrl') });
     am = await startAlertmanager({ webhookUrl: `${bot.url}/webhooks/alertmanager`, bearerToken: AM_TOKEN, groupWait: '1s', groupInterval: '2s' });
   });

@@ -6,7 +6,7 @@
  * config written for a scenario, the transcript).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ConfigSchema } from '../../src/config.js';
@@ -17,6 +17,7 @@ import { renderChannel } from '../../src/sandbox/demo/transcript.js';
 import { sandboxConfig, worldClock } from '../../src/sandbox/demo/world.js';
 import { alertsInOrder } from '../../src/sandbox/scenario/expand.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
+import { findBinary, requireBinary } from '../support/binaries.js';
 import { tmpDir } from '../support/procs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -59,6 +60,37 @@ describe('npm run demo', () => {
       expect(existsSync(path.join(out.dir, 'transcript.txt'))).toBe(true);
       expect(existsSync(path.join(out.dir, 'postmortem.md'))).toBe(true);
     } finally {
+      out.cleanup();
+    }
+  }, 120_000);
+
+  it('plays the seed to the end with node and redis-server alone: no prometheus or promtool on PATH, the stand-in answers', async () => {
+    // A PATH holding only what a fresh machine of this kind has: node, redis-server and openssl
+    // (the sandbox signs its SNS deliveries with a certificate it makes with openssl).
+    const bin = tmpDir('demo-path');
+    const out = tmpDir('demo-noprom');
+    try {
+      for (const [name, target] of [
+        ['node', process.execPath],
+        ['redis-server', requireBinary('redis-server', 'redis-server')],
+        ['openssl', requireBinary('openssl', 'openssl')],
+      ] as const) symlinkSync(target, path.join(bin.dir, name));
+      expect(findBinary('prometheus', bin.dir)).toBeUndefined();
+      // No REDIS_URL either: the demo starts its own redis-server from that PATH.
+      const r = await runCli(['--exit', '--out', out.dir], { PATH: bin.dir, REDIS_URL: '', WARROOM_SANDBOX_PROMETHEUS: '' });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain("Prometheus: the sandbox's stand-in answers its HTTP API");
+      expect(r.stdout).toContain('Top hypothesis: process-model-ceiling (supported)');
+      const assessment = JSON.parse(readFileSync(path.join(out.dir, 'assessment.json'), 'utf8')) as { hypotheses: { id: string; verdict: string }[]; findings: { id: string; facts: Record<string, unknown> }[] };
+      expect(assessment.hypotheses[0]).toMatchObject({ id: 'hypothesis:process-model-ceiling', verdict: 'supported' });
+      // The CPU evidence came from the stand-in, not from a "could not check".
+      expect(assessment.findings.some((f) => f.id.endsWith(':plateau') && typeof f.facts['cpuPlateauCores'] === 'number')).toBe(true);
+      const timeline = JSON.parse(readFileSync(path.join(out.dir, 'timeline.json'), 'utf8')) as { events: { kind: string }[]; proposals: { mitigation: { kind: string }; status: string }[] };
+      expect(timeline.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['mitigation.proposed', 'mitigation.approved', 'mitigation.executed', 'mitigation.verified', 'incident.resolved']));
+      // The HPA change was executed and verified.
+      expect(timeline.proposals.filter((p) => p.mitigation.kind === 'hpa').map((p) => p.status)).toEqual(['verified']);
+    } finally {
+      bin.cleanup();
       out.cleanup();
     }
   }, 120_000);

@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { matchesRef, playScenario, type PlayResult } from '../../src/sandbox/demo/runner.js';
 import { startWorld, type World } from '../../src/sandbox/demo/world.js';
-import { prometheusAvailable } from '../../src/sandbox/prometheus/index.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
 
 function findingsPostedOnce(world: World, result: PlayResult): void {
@@ -21,7 +20,7 @@ function findingsPostedOnce(world: World, result: PlayResult): void {
 
 for (const name of ['hpa-pinned-at-max', 'sidecar-cpu-throttling']) {
   const scenario = loadNamedScenario(name);
-  describe.skipIf(!prometheusAvailable())(`scenario ${name} end to end`, () => {
+  describe(`scenario ${name} end to end`, () => {
     let world: World;
     let result: PlayResult;
     beforeAll(async () => {

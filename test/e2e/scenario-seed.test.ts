@@ -1,7 +1,8 @@
 /**
  * THE SEED, played end to end by the demo runner against the real bot: a flapping CloudWatch
  * TargetResponseTime alarm on a shared ALB (signed SNS), diagnosed through the CloudWatch and
- * Kubernetes emulators and a real Prometheus; the assessment must reach the expert's conclusions
+ * Kubernetes emulators and Prometheus (the real binary when installed, else the sandbox's stand-in,
+ * held equal to it by prometheus-standin-contract.test.ts); the assessment must reach the expert's conclusions
  * (shared/domain/investigation-flapping-alb-alarm.txt), each finding posted once; the HPA change is
  * approved, executed, verified, and the incident resolved with a post-mortem.
  */
@@ -9,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Finding } from '../../src/domain/diagnostics.js';
 import { matchesRef, playScenario, type PlayResult } from '../../src/sandbox/demo/runner.js';
 import { startWorld, type World } from '../../src/sandbox/demo/world.js';
-import { prometheusAvailable } from '../../src/sandbox/prometheus/index.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
 
 const scenario = loadNamedScenario('flapping-alb-target-response-time');
@@ -22,7 +22,7 @@ function finding(result: PlayResult, idSuffix: string): Finding {
 
 const verdict = (result: PlayResult, id: string) => result.assessment?.hypotheses.find((h) => h.id === `hypothesis:${id}`)?.verdict;
 
-describe.skipIf(!prometheusAvailable())('the seed scenario end to end (with Prometheus)', () => {
+describe('the seed scenario end to end', () => {
   let world: World;
   let result: PlayResult;
   beforeAll(async () => {

@@ -6,15 +6,14 @@ import type { Incident } from '../../src/domain/incident.js';
 import type { SlackEmulator } from '../../src/sandbox/slack/index.js';
 import { startViewer, type Viewer } from '../../src/sandbox/viewer/index.js';
 import { amAuth, amPayload, postJson, startBot, startSlack, type TestBot } from '../support/bot.js';
+import { requireBinary } from '../support/binaries.js';
 import { waitFor } from '../support/procs.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SCREENSHOT = path.resolve('docs/viewer.png');
 /** An alert label that would run script if the page ever rendered message text as HTML. */
 const XSS_INSTANCE = '<img src=x onerror="window.xssFired=1">';
 
-describe.skipIf(!HAS_CHROMIUM)(`sandbox viewer in a real browser (needs ${CHROMIUM})`, () => {
+describe('sandbox viewer in a real browser (Debian chromium)', () => {
   let slack: SlackEmulator;
   let bot: TestBot;
   let viewer: Viewer;
@@ -37,7 +36,7 @@ describe.skipIf(!HAS_CHROMIUM)(`sandbox viewer in a real browser (needs ${CHROMI
     viewer = await startViewer({ slack, actAs: 'U0ONCALL1' });
     // Playwright gives every launch a fresh temporary profile (it refuses --user-data-dir here).
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: requireBinary('chromium', 'chromium'),
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
@@ -121,5 +120,3 @@ describe.skipIf(!HAS_CHROMIUM)(`sandbox viewer in a real browser (needs ${CHROMI
     expect(pageErrors).toEqual([]);
   });
 });
-
-if (!HAS_CHROMIUM) console.warn(`viewer.test.ts: skipped, ${CHROMIUM} is not installed (apt-get install chromium)`);

@@ -13,14 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
 import { createAlertmanagerAdapter } from '../../src/integrations/alertmanager/adapter.js';
-import { alertmanagerAvailable, alertmanagerConfig, alertmanagerInstallHint, startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
-import { findBinary } from '../../src/sandbox/prometheus/proc.js';
+import { ALERTMANAGER_BINARY, ALERTMANAGER_DEBIAN_PACKAGE, alertmanagerConfig, startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
+import { requireBinary } from '../support/binaries.js';
 import { freePort, tmpDir, waitFor } from '../support/procs.js';
 
 const run = promisify(execFile);
 
-const available = alertmanagerAvailable();
-if (!available) console.warn(`[alertmanager.test] skipped: ${alertmanagerInstallHint()}`);
 
 const WebhookAlert = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -91,12 +89,13 @@ async function silenceState(amUrl: string, id: string): Promise<string> {
   return SilenceState.parse(await res.json()).status.state;
 }
 
-describe.skipIf(!available)('Alertmanager harness and adapter against a real Alertmanager', () => {
+describe('Alertmanager harness and adapter against a real Alertmanager', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let am: AlertmanagerServer;
   const token = `tok-${randomUUID()}`;
 
   beforeAll(async () => {
+    requireBinary(ALERTMANAGER_BINARY, ALERTMANAGER_DEBIAN_PACKAGE);
     receiver = await startReceiver();
     am = await startAlertmanager({ webhookUrl: `${receiver.url}/webhooks/alertmanager`, bearerToken: token, groupWait: '1s', groupInterval: '5s', groupBy: ['alertname', 'service'] });
   }, 60_000);
@@ -212,7 +211,11 @@ describe.skipIf(!available)('Alertmanager harness and adapter against a real Ale
   });
 });
 
-describe.skipIf(!available)('Alertmanager harness with basic auth', () => {
+describe('Alertmanager harness with basic auth', () => {
+  beforeAll(() => {
+    requireBinary(ALERTMANAGER_BINARY, ALERTMANAGER_DEBIAN_PACKAGE);
+  });
+
   it('sends Basic credentials to the webhook', async () => {
     const receiver = await startReceiver();
     const am = await startAlertmanager({ webhookUrl: `${receiver.url}/hook`, basicAuth: { username: 'am', password: 'p w' }, groupWait: '1s' });
@@ -239,7 +242,8 @@ describe('Alertmanager config and failures without a server', () => {
     expect(() => alertmanagerConfig({ webhookUrl: 'http://127.0.0.1:1/hook', bearerToken: 'x', basicAuth: { username: 'a', password: 'b' } })).toThrow(/mutually exclusive/);
   });
 
-  it.skipIf(findBinary('amtool') === undefined)('amtool check-config accepts the generated config, with either auth', async () => {
+  it('amtool check-config accepts the generated config, with either auth', async () => {
+    requireBinary('amtool', ALERTMANAGER_DEBIAN_PACKAGE);
     const { dir, cleanup } = tmpDir('amcfg');
     try {
       for (const auth of [{ bearerToken: 's3cret' }, { basicAuth: { username: 'am', password: 'pw' } }, {}]) {

@@ -6,11 +6,11 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { formatTimestamp, storedMetricName, writeOpenMetrics, type BackfillSeries } from '../../src/sandbox/prometheus/openmetrics.js';
 import { tmpDir } from '../support/procs.js';
-import { prometheusAvailable } from '../support/prometheus.js';
+import { requireBinary } from '../support/binaries.js';
 
 const run = promisify(execFile);
 
@@ -93,7 +93,11 @@ describe('writeOpenMetrics', () => {
   });
 });
 
-describe.skipIf(!prometheusAvailable())('writeOpenMetrics through promtool', () => {
+describe('writeOpenMetrics through promtool', () => {
+  beforeAll(() => {
+    requireBinary('promtool', 'prometheus');
+  });
+
   it('promtool stores exactly the series, names, labels, timestamps and values written', async () => {
     const { dir, cleanup } = tmpDir('om');
     try {

@@ -8,10 +8,8 @@ import { AppError } from '../../src/errors.js';
 import { createPrometheusAdapter } from '../../src/integrations/prometheus/adapter.js';
 import type { PromSample } from '../../src/workflows/ports.js';
 import { freePort } from '../support/procs.js';
-import { prometheusAvailable, prometheusInstallHint, startPrometheus, type BackfillSeries, type PrometheusServer } from '../support/prometheus.js';
-
-const available = prometheusAvailable();
-if (!available) console.warn(`[prometheus.test] skipped: ${prometheusInstallHint()}`);
+import { requireBinary } from '../support/binaries.js';
+import { startPrometheus, type BackfillSeries, type PrometheusServer } from '../support/prometheus.js';
 
 const STEP_MS = 15_000;
 /** CPU-seconds per second for each pod: what rate() must give back. */
@@ -79,10 +77,12 @@ async function rejection(p: Promise<unknown>): Promise<AppError> {
   throw new Error('expected a rejection');
 }
 
-describe.skipIf(!available)('Prometheus adapter against a real Prometheus with backfilled series', () => {
+describe('Prometheus adapter against a real Prometheus with backfilled series', () => {
   let prom: PrometheusServer;
 
   beforeAll(async () => {
+    requireBinary('prometheus', 'prometheus');
+    requireBinary('promtool', 'prometheus');
     prom = await startPrometheus({ series: seriesFixture() });
   }, 120_000);
 

@@ -19,6 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { EnvSchema, parseConfig, parseEnv } from '../../src/config.js';
+import { requireBinary } from '../support/binaries.js';
 import { freePort, startProc, tmpDir, waitForPort } from '../support/procs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -39,10 +40,6 @@ function loadOne(rel: string, opts: { merge?: boolean } = {}): unknown {
   const docs = loadDocs(rel, opts);
   expect(docs, `${rel} holds one document`).toHaveLength(1);
   return docs[0];
-}
-
-function hasBinary(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
 }
 
 function run(cmd: string, args: string[], cwd = ROOT): { status: number | null; stdout: string; out: string } {
@@ -973,7 +970,8 @@ describe('checked by the real tools', () => {
     expect(await new Promise((resolve) => p.child.once('exit', resolve))).toBe(1);
   });
 
-  it.skipIf(!hasBinary('promtool'))('promtool accepts the compose Prometheus config and its rules', () => {
+  it('promtool accepts the compose Prometheus config and its rules', () => {
+    requireBinary('promtool', 'prometheus');
     const config = run('promtool', ['check', 'config', 'infra/compose/prometheus.yml']);
     expect(config.status, config.out).toBe(0);
     expect(config.out).toMatch(/1 rule files found/);
@@ -981,7 +979,8 @@ describe('checked by the real tools', () => {
     expect(rules.status, rules.out).toBe(0);
   });
 
-  it.skipIf(!hasBinary('amtool'))('amtool accepts the compose Alertmanager config and routes every alert to warroom', () => {
+  it('amtool accepts the compose Alertmanager config and routes every alert to warroom', () => {
+    requireBinary('amtool', 'prometheus-alertmanager');
     const check = run('amtool', ['check-config', 'infra/compose/alertmanager.yml']);
     expect(check.status, check.out).toBe(0);
     const route = run('amtool', ['config', 'routes', 'test', '--config.file=infra/compose/alertmanager.yml', 'alertname=Anything', 'severity=critical']);
@@ -989,7 +988,8 @@ describe('checked by the real tools', () => {
     expect(route.stdout.trim()).toBe('warroom');
   });
 
-  it.skipIf(!hasBinary('kubectl'))('kubectl kustomize builds the manifests with the image rewritten for both roles', () => {
+  it('kubectl kustomize builds the manifests with the image rewritten for both roles', () => {
+    requireBinary('kubectl', 'kubectl');
     const r = run('kubectl', ['kustomize', K8S_DIR]);
     expect(r.status, r.out).toBe(0);
     const objs = r.stdout.split(/^---$/m).map((d) => parseYaml(d) as unknown).filter(Boolean).map((o) => K8sObject.parse(o));
@@ -1002,7 +1002,8 @@ describe('checked by the real tools', () => {
   });
 
   for (const source of ['docker-compose.yml', `${K8S_DIR}/redis.yaml`] as const) {
-    it.skipIf(!hasBinary('redis-server'))(`redis-server runs with the ${source} flags: AOF on, noeviction, and an acknowledged write survives SIGKILL`, async () => {
+    it(`redis-server runs with the ${source} flags: AOF on, noeviction, and an acknowledged write survives SIGKILL`, async () => {
+      requireBinary('redis-server', 'redis-server');
       const args = source === 'docker-compose.yml'
         ? commandArgs(service('redis')).filter((a) => a !== 'redis-server')
         : z.array(z.string()).parse(

@@ -1,6 +1,7 @@
 /**
  * `npm run demo -- --scenario <file> [--exit] [--out <dir>]`: plays a scenario against the real bot
- * in a sandbox (Slack, CloudWatch and Kubernetes emulated; Redis and Prometheus real), prints the
+ * in a sandbox (Slack, CloudWatch and Kubernetes emulated; Redis real; Prometheus real when installed,
+ * else the sandbox's stand-in of its HTTP API), prints the
  * incident channel's transcript and writes the artifacts to the output directory. With `--exit` it
  * stops afterwards (exit code 1 when the scenario could not be played or a milestone timed out);
  * without, it keeps the sandbox running and prints where to look, until Ctrl-C.
@@ -29,8 +30,9 @@ export interface CliArgs {
 export const USAGE = `Usage: npm run demo -- [--scenario <file>] [--exit | --interactive] [--out <dir>]
 
 Plays an incident scenario against warroom in a sandbox: Slack, CloudWatch and Kubernetes are
-emulated, Redis and Prometheus are real (REDIS_URL, or a private redis-server; Prometheus when
-installed). Prints the incident channel's transcript and writes to the output directory:
+emulated, Redis is real (REDIS_URL, or a private redis-server), Prometheus is the real binary when
+installed, else the sandbox's stand-in of its HTTP API (WARROOM_SANDBOX_PROMETHEUS=binary|standin
+forces one). Prints the incident channel's transcript and writes to the output directory:
 transcript.txt, transcript.json (every Slack Web API call), assessment.json, timeline.json and,
 when the scenario resolves, postmortem.md.
 
@@ -171,7 +173,7 @@ The sandbox keeps running (Ctrl-C to stop):
   warroom                ${world.botUrl}  (/healthz, /metrics)
   post-mortem, timeline  ${world.botUrl}/incidents/<id>/postmortem.md, timeline.json (Authorization: Bearer ${world.apiToken})
   CloudWatch emulator    ${world.cloudwatch.endpoint}
-  Kubernetes emulator    ${world.kubernetes.url}${world.prometheus ? `\n  Prometheus             ${world.prometheus.url}` : ''}
+  Kubernetes emulator    ${world.kubernetes.url}${world.prometheus ? `\n  Prometheus             ${world.prometheus.url}${world.prometheus.kind === 'standin' ? '  (stand-in: the HTTP API only)' : ''}` : ''}
   Redis                  ${world.redisUrl} (keys ${world.prefix}*)`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

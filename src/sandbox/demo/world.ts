@@ -1,7 +1,8 @@
 /**
  * A whole incident world for one scenario: Redis (given or started), the Slack emulator seeded with
- * the scenario's people, the CloudWatch and Kubernetes emulators, a real Prometheus holding the
- * scenario's series (when installed), a config written for the scenario, and the real bot booted
+ * the scenario's people, the CloudWatch and Kubernetes emulators, a Prometheus holding the
+ * scenario's series (the real binary when installed, else the sandbox's stand-in answering the same
+ * HTTP API; WARROOM_SANDBOX_PROMETHEUS forces one), a config written for the scenario, and the real bot booted
  * with `start()` against all of them. `stop()` takes everything down again, each part bounded.
  *
  * Time: the world has one clock, real time plus the time skipped ahead (the anchor is the minute
@@ -19,7 +20,7 @@ import { start, type Running } from '../../main.js';
 import { AppError, errorMessage } from '../../errors.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../cloudwatch/server.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../kubernetes/server.js';
-import { prometheusAvailable, prometheusInstallHint, startPrometheus, type PrometheusServer } from '../prometheus/index.js';
+import { startSandboxPrometheus, type PrometheusServer } from '../prometheus/index.js';
 import { freePort, makeTempDir, removeDir } from '../prometheus/proc.js';
 import { cloudWatchAlarmNotification } from '../scenario/alarms.js';
 import { alertsInOrder, expandMetricPoints, expandPrometheusSeries, resolveKubernetesObjects, type ExpandedMetric } from '../scenario/expand.js';
@@ -73,7 +74,7 @@ export interface WorldOptions {
   queueLockMs?: number;
   /** The bot's pino level (default silent). */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Use Prometheus when installed (default true). */
+  /** Run a Prometheus (default true: the binary when installed, else the stand-in); false: none, the CPU checks cannot check. */
   prometheus?: boolean;
   /** Deadline of one diagnostic check (default 10s). */
   checkTimeout?: string;
@@ -105,7 +106,7 @@ export interface World {
   alertmanagerToken: string;
   apiToken: string;
   signingSecret: string;
-  /** Things the world could not provide (e.g. Prometheus missing), worth telling the user. */
+  /** Things worth telling the user about the world (e.g. Prometheus disabled, or answered by the stand-in). */
   notes: string[];
   /** The bot's environment (with its key prefixes), to start more bot processes against the same world. */
   env: Record<string, string>;
@@ -265,12 +266,12 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
 
     let prometheus: PrometheusServer | undefined;
     if (opts.prometheus === false) notes.push('Prometheus disabled: the CPU checks report that they could not check.');
-    else if (!prometheusAvailable()) notes.push(`${prometheusInstallHint()}. Continuing without it: the CPU checks report that they could not check.`);
     else {
       const series = expandPrometheusSeries(scenario, anchor);
-      const p = await startPrometheus({ series });
+      const p = await startSandboxPrometheus({ series });
       prometheus = p;
       stops.push({ what: 'prometheus', stop: () => p.stop() });
+      if (p.kind === 'standin') notes.push("Prometheus: the sandbox's stand-in answers its HTTP API from the scenario's series (the prometheus binary is not installed; apt-get install prometheus for the real one).");
     }
 
     const metrics = expandMetricPoints(scenario, anchor);
