@@ -47,6 +47,8 @@ describe('npm run demo', () => {
     try {
       const r = await runCli(['--exit', '--out', out.dir], { REDIS_URL: inject('redisUrl') });
       expect(r.code, r.stderr).toBe(0);
+      // Quiet logs: the AWS SDK's Node version warning is switched off (docs/operations.md).
+      expect(r.stderr).not.toContain('NodeVersionSupportWarning');
       expect(r.stdout).toContain('Scenario flapping-alb-target-response-time');
       expect(r.stdout).toMatch(/#inc-[a-z0-9-]+/);
       expect(r.stdout).toContain('Top hypothesis: process-model-ceiling (supported)');

@@ -17,6 +17,7 @@ import {
 import { z } from 'zod';
 import { cloudWatchConsoleUrl } from '../../domain/aws-console.js';
 import { AppError, type ErrorCode } from '../../errors.js';
+import { quietSdkNodeVersionWarning } from './node-support.js';
 import type { AlarmDescription, AlarmHistoryItem, CloudWatchPort, MetricQuery, MetricSeries } from '../../workflows/ports.js';
 
 export interface CloudWatchAdapterOptions {
@@ -148,6 +149,7 @@ export function createCloudWatchAdapter(opts: CloudWatchAdapterOptions = {}): Cl
     ((region: string): CloudWatchClient => {
       let c = clients.get(region);
       if (!c) {
+        quietSdkNodeVersionWarning();
         c = new CloudWatchClient({ ...opts.clientConfig, region, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
         clients.set(region, c);
       }
