@@ -161,6 +161,18 @@ function quantile(q: number, values: number[]): number {
   return (sorted[lower] ?? Number.NaN) * (1 - weight) + (sorted[upper] ?? Number.NaN) * weight;
 }
 
+/** The element-wise functions of one instant vector. */
+const MATH: Readonly<Record<string, (v: number) => number>> = {
+  abs: Math.abs,
+  ceil: Math.ceil,
+  floor: Math.floor,
+  sqrt: Math.sqrt,
+  exp: Math.exp,
+  ln: Math.log,
+  log2: Math.log2,
+  log10: Math.log10,
+};
+
 export class Evaluator {
   private samplesLoaded = 0;
 
@@ -300,22 +312,6 @@ export class Evaluator {
         const v = this.vectorArg(c.args[0], t);
         return { type: 'scalar', v: v.length === 1 ? (v[0]?.v ?? Number.NaN) : Number.NaN };
       }
-      case 'abs':
-        return mapVector(Math.abs);
-      case 'ceil':
-        return mapVector(Math.ceil);
-      case 'floor':
-        return mapVector(Math.floor);
-      case 'sqrt':
-        return mapVector(Math.sqrt);
-      case 'exp':
-        return mapVector(Math.exp);
-      case 'ln':
-        return mapVector(Math.log);
-      case 'log2':
-        return mapVector(Math.log2);
-      case 'log10':
-        return mapVector(Math.log10);
       case 'clamp': {
         const min = this.scalarArg(c.args[1], t);
         const max = this.scalarArg(c.args[2], t);
@@ -330,8 +326,10 @@ export class Evaluator {
         const max = this.scalarArg(c.args[1], t);
         return mapVector((v) => Math.min(max, v));
       }
-      default:
-        return this.rangeFunction(c, t);
+      default: {
+        const f = MATH[c.fn];
+        return f ? mapVector(f) : this.rangeFunction(c, t);
+      }
     }
   }
 
@@ -363,7 +361,7 @@ export class Evaluator {
       case 'idelta':
         return instantValue(pts, false);
       case 'avg_over_time':
-        return avgOverTime(values);
+        return mean(values);
       case 'sum_over_time':
         return values.reduce((a, b) => a + b, 0);
       case 'count_over_time':
@@ -525,19 +523,8 @@ function aggregateValues(op: AggregateExpr['op'], values: number[], q: number): 
       return values.slice(1).reduce((a, b) => (a < b || Number.isNaN(a) ? b : a), first);
     case 'min':
       return values.slice(1).reduce((a, b) => (a > b || Number.isNaN(a) ? b : a), first);
-    case 'avg': {
-      let mean = first;
-      let count = 1;
-      for (const v of values.slice(1)) {
-        count++;
-        if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
-          if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) continue;
-          if (Number.isFinite(v)) continue;
-        }
-        mean += v / count - mean / count;
-      }
-      return mean;
-    }
+    case 'avg':
+      return mean(values);
     case 'stddev':
     case 'stdvar': {
       let count = 0;
@@ -557,18 +544,19 @@ function aggregateValues(op: AggregateExpr['op'], values: number[], q: number): 
   }
 }
 
-function avgOverTime(values: number[]): number {
-  let mean = 0;
+/** The incremental mean of Prometheus's avg and avg_over_time (an infinite mean stays as it is). */
+function mean(values: number[]): number {
+  let m = 0;
   let count = 0;
   for (const v of values) {
     count++;
-    if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
-      if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) continue;
+    if (!Number.isFinite(m) && !Number.isNaN(m)) {
+      if (!Number.isFinite(v) && !Number.isNaN(v) && m > 0 === v > 0) continue;
       if (Number.isFinite(v)) continue;
     }
-    mean += v / count - mean / count;
+    m += v / count - m / count;
   }
-  return mean;
+  return m;
 }
 
 /** rate / increase / delta as Prometheus 2.x computes them (extrapolatedRate). */
