@@ -149,7 +149,7 @@ export async function benchDiagnostics(redisUrl: string): Promise<BenchResult> {
       details: [
         `slowest chain: ${chain.path.map((r) => `${r.label} ${r.end - r.start} ms`).join(' -> ')}${assess ? ` -> assess ${assessMs} ms` : ''}`,
         `${delivered} alert(s) delivered (the scenario's first page); world notes: ${world.notes.join(' ') || 'none'}`,
-        `The latency is applied to every Slack, CloudWatch and Kubernetes call (Prometheus is the real binary, without added latency). The chain is measured from the jobs' own run times. Wall ${fmt(wallMs)} ms, chain ${fmt(chainMs)} ms.`,
+        `The latency is applied to every Slack, CloudWatch and Kubernetes call (Prometheus is ${world.prometheus?.kind === 'standin' ? "the sandbox's stand-in" : 'the real binary'}, without added latency). The chain is measured from the jobs' own run times. Wall ${fmt(wallMs)} ms, chain ${fmt(chainMs)} ms.`,
       ],
     };
   } finally {
