@@ -133,6 +133,9 @@ function edgeSeries(): BackfillSeries[] {
     gauge({ kind: 'early_end', room: 'hall' }, (i) => (i < EARLY_END ? 1.5 : undefined)),
     gauge({ kind: 'special', room: 'roof' }, (i) => (i < 40 ? Number.NaN : i < 80 ? Number.POSITIVE_INFINITY : i < 120 ? Number.NEGATIVE_INFINITY : 0)),
     gauge({ kind: 'quote " back \\ nl \n é', room: 'roof' }, (i) => i % 13),
+    // Regex matching on code points (RE2 on UTF-8) and RE2's narrow \s.
+    gauge({ kind: 'emoji 😀', room: 'roof' }, (i) => i % 3),
+    gauge({ kind: 'nbsp\u00a0x', room: 'roof' }, (i) => i % 4),
     // An empty label value is no label.
     gauge({ kind: 'empty', room: '' }, (i) => i % 5),
     // Metadata to join on with group_left.
@@ -148,6 +151,18 @@ const EDGE_QUERIES = [
   'edge_requests_total',
   'edge_requests_total{kind=~"re.*|late"}',
   'edge_requests_total{kind!="reset",kind!~"j.*"}',
+  // Label regexes (RE2, anchored).
+  'edge_temperature{kind=~"(?i)RESET"}',
+  'edge_temperature{kind!~"(?i)E.*"}',
+  'edge_temperature{kind=~"emoji ."}',
+  'edge_temperature{kind=~"nbsp\\sx"}',
+  'edge_temperature{kind=~"nbsp\\Sx"}',
+  'edge_temperature{kind=~"[a-z]+_[a-z]+"}',
+  'edge_temperature{kind=~"\\w+"}',
+  'edge_temperature{kind=~"[^]]+",room=~"l\\.?ab|ro\\-of"}',
+  'edge_temperature{kind=~"(?:re|la)(?:set|te)"}',
+  'edge_temperature{kind=~"(?=x)"}',
+  'edge_temperature{kind=~"("}',
   'rate(edge_requests_total[1m])',
   'rate(edge_requests_total[2m])',
   'rate(edge_requests_total[5m])',

@@ -54,6 +54,10 @@ describe('the Prometheus stand-in', () => {
       ['label_replace(http_requests_total, "x", "$1", "pod", "(.*)")', /the function label_replace\(\)/],
       ['http_requests_total offset -1m', /negative offset/],
       ['{"http_requests_total"}', /quoted/],
+      ['http_requests_total{pod=~"[[:alpha:]]+"}', /POSIX character classes/],
+      ['http_requests_total{pod=~"\\\\pL+"}', /the escape \\p/],
+      ['http_requests_total{pod=~"(?s)a.b"}', /the group \(\?s\)/],
+      ['http_requests_total{pod=~"a{"}', /JavaScript cannot read the same way/],
     ];
     for (const [query, message] of cases) {
       const r = await post(`${prom.url}/api/v1/query`, { query, time: String(T0 / 1000 + 600) });

@@ -28,18 +28,10 @@ import {
   type VectorSelector,
 } from './ast.js';
 
-export type PromQLErrorKind = 'parse' | 'unsupported' | 'execution' | 'timeout';
+import { PromQLError } from './parse-error.js';
+import { re2ToRegExp } from './regex.js';
 
-/** A query Prometheus would refuse (parse), one the stand-in cannot answer (unsupported), or an evaluation error (execution). */
-export class PromQLError extends Error {
-  constructor(
-    readonly kind: PromQLErrorKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PromQLError';
-  }
-}
+export { PromQLError, type PromQLErrorKind } from './parse-error.js';
 
 const SUPPORTED =
   'the stand-in evaluates selectors (with offset), rate/irate/increase/delta/idelta, *_over_time, sum/avg/min/max/count/group/stddev/stdvar/quantile by/without, ' +
@@ -309,13 +301,7 @@ class Builder {
 
   matcher(at: SyntaxNode, name: string, type: MatchType, value: string): Matcher {
     if (type === '=' || type === '!=') return { name, type, value };
-    // Go's RE2 has no lookaround or backreferences; JavaScript would accept them: refuse them as RE2 does.
-    if (/\(\?[=!<]|\\[1-9]/.test(value)) this.fail(at, `error parsing regexp: invalid or unsupported Perl syntax in ${JSON.stringify(value)}`);
-    try {
-      return { name, type, value, re: new RegExp(`^(?:${value})$`) };
-    } catch (e) {
-      return this.fail(at, `error parsing regexp: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    return { name, type, value, re: re2ToRegExp(value, position(this.input, at.from)) };
   }
 
   call(n: SyntaxNode): Expr {
