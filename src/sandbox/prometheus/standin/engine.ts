@@ -27,7 +27,7 @@ import {
   type VectorSelector,
 } from './ast.js';
 import { PromQLError } from './parse.js';
-import { compareLabels, labelKey, lowerBound, sortedNames, upperBound, type Labels, type SeriesStore } from './storage.js';
+import { compareLabels, labelKey, lowerBound, sortedNames, upperBound, type Labels, type SeriesStore, type StoredSeries } from './storage.js';
 
 export const LOOKBACK_DELTA_MS = 5 * 60_000;
 /** Prometheus's --query.max-samples default. */
@@ -175,6 +175,8 @@ const MATH: Readonly<Record<string, (v: number) => number>> = {
 
 export class Evaluator {
   private samplesLoaded = 0;
+  /** The series of each selector, matched once per query (a range query evaluates it at every step). */
+  private readonly selected = new Map<VectorSelector, readonly StoredSeries[]>();
 
   constructor(
     private readonly store: SeriesStore,
@@ -256,10 +258,19 @@ export class Evaluator {
     }
   }
 
+  private select(sel: VectorSelector): readonly StoredSeries[] {
+    let s = this.selected.get(sel);
+    if (!s) {
+      s = this.store.select(sel.matchers);
+      this.selected.set(sel, s);
+    }
+    return s;
+  }
+
   private selectInstant(sel: VectorSelector, t: number): Sample[] {
     const ref = t - sel.offsetMs;
     const out: Sample[] = [];
-    for (const s of this.store.select(sel.matchers)) {
+    for (const s of this.select(sel)) {
       const i = upperBound(s.t, ref) - 1;
       if (i < 0) continue;
       const st = s.t[i] ?? Number.NEGATIVE_INFINITY;
@@ -274,7 +285,7 @@ export class Evaluator {
     const maxt = t - m.selector.offsetMs;
     const mint = maxt - m.rangeMs;
     const out: Series[] = [];
-    for (const s of this.store.select(m.selector.matchers)) {
+    for (const s of this.select(m.selector)) {
       const from = lowerBound(s.t, mint);
       const to = upperBound(s.t, maxt);
       if (to <= from) continue;
