@@ -266,6 +266,13 @@ const EDGE_QUERIES = [
   '1 + on (kind) edge_temperature',
   'edge_temperature + bool 1',
   'rate(edge_requests_total[5])',
+  'rate(edge_requests_total[0s])',
+  'edge_temperature offset 0s',
+  'edge_temperature + 5m',
+  'edge_temperature[1h1h]',
+  'rate(edge_requests_total[5m])[5m]',
+  'sum by (room) (edge_temperature) by (room)',
+  'edge_temperature{kind="\\q"}',
   '',
 ];
 

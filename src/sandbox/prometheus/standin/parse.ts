@@ -187,7 +187,8 @@ class Builder {
     }
     const text = this.text(n);
     const ms = parseDurationMs(text);
-    if (ms === undefined) this.fail(n, `bad duration syntax: "${text}"`);
+    if (ms === undefined) this.fail(n, `not a valid duration string: ${JSON.stringify(text)}`);
+    if (ms <= 0) this.fail(n, 'duration must be greater than 0');
     return ms;
   }
 
@@ -206,7 +207,7 @@ class Builder {
       case 'NumberDurationLiteral': {
         const v = parseNumberLiteral(this.text(n));
         if (v === undefined) {
-          if (/^[+-]?[\d.]+[a-z]/i.test(this.text(n))) this.unsupported(n, 'a duration used as a number');
+          if (/^[+-]?[\d.]+[a-z]/i.test(this.text(n))) this.fail(n, `unexpected duration ${JSON.stringify(this.text(n))}`);
           this.fail(n, `bad number ${JSON.stringify(this.text(n))}`);
         }
         return { kind: 'number', value: v };
@@ -222,7 +223,6 @@ class Builder {
           this.fail(n, 'ranges only allowed for vector selectors');
         }
         const rangeMs = this.duration(dur, 'range');
-        if (rangeMs <= 0) this.fail(dur ?? n, 'range must be greater than 0');
         return { kind: 'matrixSelector', selector: this.vectorSelector(sel), rangeMs };
       }
       case 'OffsetExpr': {
