@@ -4,10 +4,13 @@
  * four shipped scenarios' series, plus the operators and functions the stand-in claims, over edge
  * cases (counter resets, gaps longer and shorter than the 5 min lookback, a series appearing late,
  * one going stale, irregular intervals, NaN/±Inf, a counter extrapolated to zero, joins with
- * group_left, errors), at many instants and ranges/steps. The answers must be equal: same HTTP
+ * group_left, errors), at many instants and ranges/steps, and 400 random expressions of the
+ * supported language (fast-check, fixed seed; CONTRACT_PROBES and CONTRACT_SEED run more or others:
+ * 5,500 across seeds 7, 11, 12 found two differences, both fixed). The answers must be equal: same HTTP
  * status and errorType, same result type, same label sets, same timestamps, values within 1e-9
  * (relative). The real binary is required: without it this test fails with the install line.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, startPrometheusStandin, type BackfillSeries, type PrometheusServer } from '../../src/sandbox/prometheus/index.js';
 import { expandPrometheusSeries, resolveKubernetesObjects } from '../../src/sandbox/scenario/expand.js';
@@ -306,6 +309,46 @@ function edgeProbes(): Probe[] {
   return probes;
 }
 
+// ---- Generated queries ------------------------------------------------------------------------
+
+const LABELS = ['kind', 'room', 'job', 'team'];
+const sub = fc.subarray(LABELS, { minLength: 0, maxLength: 2 });
+const duration = fc.constantFrom('30s', '1m', '2m', '5m', '10m');
+const selector = fc
+  .tuple(fc.constantFrom('edge_temperature', 'edge_requests_total', 'edge_info'), fc.constantFrom('', '{kind="reset"}', '{kind=~"re.*|late|gappy"}', '{kind!="late"}', '{room="lab"}'))
+  .map(([m, sel]) => `${m}${sel}`);
+const scalarLit = fc.constantFrom('0', '1', '-1', '0.5', '2', '100', '1e3');
+
+/** Random expressions of the stand-in's language, of instant-vector type (depth-bounded). */
+const vectorExpr: fc.Arbitrary<string> = fc.letrec<{ vec: string; scal: string }>((tie) => ({
+  vec: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    selector,
+    fc.tuple(selector, fc.constantFrom('', ' offset 1m', ' offset 5m')).map(([s, o]) => `${s}${o}`),
+    fc.tuple(fc.constantFrom('rate', 'irate', 'increase', 'delta', 'idelta', 'avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'last_over_time'), selector, duration).map(([f, s, d]) => `${f}(${s}[${d}])`),
+    fc.tuple(scalarLit, selector, duration).map(([q, s, d]) => `quantile_over_time(${q}, ${s}[${d}])`),
+    fc.tuple(fc.constantFrom('sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar'), fc.constantFrom('by', 'without'), sub, tie('vec')).map(([op, m, ls, e]) => `${op} ${m} (${ls.join(', ')}) (${e})`),
+    fc.tuple(fc.constantFrom('abs', 'ceil', 'floor', 'sqrt', 'ln', 'exp'), tie('vec')).map(([f, e]) => `${f}(${e})`),
+    fc.tuple(tie('vec'), fc.constantFrom('+', '-', '*', '/', '%', '^', '>', '<', '==', '!=', '> bool', '<= bool', 'atan2'), tie('scal')).map(([l, op, r]) => `(${l}) ${op} ${r}`),
+    fc.tuple(tie('scal'), fc.constantFrom('+', '*', '-', '>', '< bool'), tie('vec')).map(([l, op, r]) => `${l} ${op} (${r})`),
+    fc
+      .tuple(tie('vec'), fc.constantFrom('+', '/', '*', '-', '>', '== bool', 'and', 'or', 'unless'), fc.constantFrom('', 'on', 'ignoring'), sub, fc.constantFrom('', 'group_left', 'group_right'), sub, tie('vec'))
+      .map(([l, op, m, ls, g, inc, r]) => `(${l}) ${op} ${m ? `${m}(${ls.join(', ')})` : ''}${m && g ? ` ${g}(${inc.join(', ')})` : ''} (${r})`),
+    tie('scal').map((s) => `vector(${s})`),
+  ),
+  scal: fc.oneof({ depthSize: 'small' }, scalarLit, fc.constant('time()'), tie('vec').map((v) => `scalar(${v})`), fc.tuple(scalarLit, fc.constantFrom('+', '*', '/', '^', '%'), scalarLit).map(([a, op, b]) => `(${a} ${op} ${b})`)),
+})).vec;
+
+function generatedProbes(count: number, seed: number): Probe[] {
+  const end = EDGE + (N - 1) * STEP;
+  const time = fc.integer({ min: EDGE - 2 * MIN, max: end + 8 * MIN });
+  const probe = fc.oneof(
+    fc.tuple(vectorExpr, time).map(([query, t]) => ({ query, time: t })),
+    fc.tuple(vectorExpr, time, fc.integer({ min: 1, max: 40 * MIN }), fc.constantFrom(15, 30, 60, 37)).map(([query, start, span, step]) => ({ query, start, end: start + span, step })),
+  );
+  return fc.sample(probe, { numRuns: count, seed });
+}
+
 // ---- Comparison ------------------------------------------------------------------------------
 
 interface Answer {
@@ -443,6 +486,12 @@ describe('the Prometheus stand-in answers as the real Prometheus does', () => {
       expect({ status: b.status, errorType: jb.errorType, data: jb.data }, p).toEqual({ status: a.status, errorType: ja.errorType, data: ja.data });
     }
   });
+
+  it('generated queries: 400 random expressions of the supported language at random instants and ranges (fixed seed)', async () => {
+    const r = await compare(generatedProbes(Number(process.env['CONTRACT_PROBES'] ?? 400), Number(process.env['CONTRACT_SEED'] ?? 20261205)));
+    expect(r.failures.slice(0, 10), `${r.failures.length} of ${r.compared} probes differ`).toEqual([]);
+    expect([...r.kinds]).toEqual(expect.arrayContaining(['matrix:data', 'vector:data', 'execution']));
+  }, 300_000);
 
   it('edge cases: resets, gaps, late and stale series, irregular intervals, special values, joins, set operators, errors', async () => {
     const r = await compare(edgeProbes());

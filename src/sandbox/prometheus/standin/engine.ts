@@ -464,6 +464,8 @@ function vectorScalar(b: BinaryExpr, samples: Sample[], scalar: number, swap: bo
 }
 
 function vectorBinop(op: BinaryOp, lhsIn: Sample[], rhsIn: Sample[], m: VectorMatching, returnBool: boolean): Sample[] {
+  // Nothing can match: no matching errors either (Prometheus short-circuits).
+  if (lhsIn.length === 0 || rhsIn.length === 0) return [];
   const oneToMany = m.card === 'one-to-many';
   const [lhs, rhs] = oneToMany ? [rhsIn, lhsIn] : [lhsIn, rhsIn];
   const right = new Map<string, Sample>();
@@ -538,10 +540,11 @@ function aggregateValues(op: AggregateExpr['op'], values: number[], q: number): 
       return mean(values);
     case 'stddev':
     case 'stdvar': {
-      let count = 0;
-      let mean = 0;
+      // Welford from the first value (a single +Inf has variance 0, as in Prometheus).
+      let count = 1;
+      let mean = first;
       let acc = 0;
-      for (const v of values) {
+      for (const v of values.slice(1)) {
         count++;
         const delta = v - mean;
         mean += delta / count;
