@@ -37,7 +37,7 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-/** Whether both `prometheus` and `promtool` are installed (synchronous, for it.skipIf). */
+/** Whether both `prometheus` and `promtool` are installed (in `binDir`, else on PATH). */
 export function prometheusAvailable(binDir?: string): boolean {
   return findBinary('prometheus', binDir) !== undefined && findBinary('promtool', binDir) !== undefined;
 }
