@@ -10,5 +10,9 @@ export default defineConfig({
     // two cores on CI: keep the fan-out modest.
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
+    // Tests build AWS SDK clients of their own (next to the CloudWatch adapter, which sets this
+    // itself): the SDK's documented switch for its Node-version warning (docs/operations.md).
+    // The tests of that behaviour run child processes without it.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

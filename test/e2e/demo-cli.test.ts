@@ -45,7 +45,8 @@ describe('npm run demo', () => {
   it('plays the seed with --exit --out <dir>: exits 0, prints the transcript, writes transcript.json and assessment.json', async () => {
     const out = tmpDir('demo-cli');
     try {
-      const r = await runCli(['--exit', '--out', out.dir], { REDIS_URL: inject('redisUrl') });
+      // Without the test runner's own switch (vitest.config.ts): the demo must quiet the SDK itself.
+      const r = await runCli(['--exit', '--out', out.dir], { REDIS_URL: inject('redisUrl'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined });
       expect(r.code, r.stderr).toBe(0);
       // Quiet logs: the AWS SDK's Node version warning is switched off (docs/operations.md).
       expect(r.stderr).not.toContain('NodeVersionSupportWarning');

@@ -7,7 +7,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { cloudWatchConsoleUrl } from '../../src/domain/aws-console.js';
 import { createCloudWatchAdapter } from '../../src/integrations/cloudwatch/adapter.js';
-import { quietSdkNodeVersionWarning } from '../../src/integrations/cloudwatch/node-support.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../src/sandbox/cloudwatch/server.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
 import type { CloudWatchPort, MetricQuery } from '../../src/workflows/ports.js';
@@ -21,8 +20,6 @@ const DATA_TG = 'targetgroup/k8s-default-dataserv-88e28b4b6c/3b9e2f71c4a8d610';
 const NS = 'AWS/ApplicationELB';
 const scenario = loadNamedScenario('flapping-alb-target-response-time');
 
-// These tests build SDK clients of their own, next to the adapter's: the same deliberate switch.
-quietSdkNodeVersionWarning();
 const clients: CloudWatchClient[] = [];
 function client(endpoint: string, maxAttempts = 1, region = REGION): CloudWatchClient {
   const c = new CloudWatchClient({ region, endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts });
