@@ -4,17 +4,11 @@
  * suite with the install line, it never skips.
  */
 import { execFile } from 'node:child_process';
-import { findBinary } from '../../src/sandbox/prometheus/proc.js';
 
 export const AWS_CLI_INSTALL = 'python3 -m pip install awscli  (the AWS CLI v1 with botocore)';
 export const MOTO_INSTALL = "python3 -m pip install 'moto[server]'  (provides moto_server)";
 
-/** The binary's path, or an Error naming how to install it. */
-export function requireTool(name: string, install: string): string {
-  const found = findBinary(name);
-  if (!found) throw new Error(`${name} not found on PATH; install it: ${install}`);
-  return found;
-}
+export { requireTool } from './binaries.js';
 
 /** Dummy credentials and a region, nothing from the user's own AWS configuration, no retries, no IMDS. */
 export function awsEnv(region = 'us-east-1'): NodeJS.ProcessEnv {

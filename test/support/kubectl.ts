@@ -4,25 +4,14 @@
  * share state. A missing kubectl is a failure with the install line, never a skip.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { KubernetesEmulator } from '../../src/sandbox/kubernetes/server.js';
+import { requireBinary } from './binaries.js';
 import { tmpDir, waitFor } from './procs.js';
 
-export const KUBECTL_INSTALL = 'apt-get install kubectl';
-
-/** kubectl on PATH, or an Error naming the package to install. */
+/** kubectl on PATH, or an Error naming the package to install (apt-get install kubectl): never a skip. */
 export function kubectlPath(): string {
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'kubectl');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`kubectl is not installed: ${KUBECTL_INSTALL} (the conformance suite runs the real client; it never skips)`);
+  return requireBinary('kubectl', 'kubectl');
 }
 
 export interface KubectlResult {
