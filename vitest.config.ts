@@ -1,18 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: `unit` runs on fakes and needs no server at all (`npx vitest run test/unit` starts
+ * nothing); `integration` (test/integration and test/e2e) shares one redis-server started by the
+ * global setup and starts its own prometheus/alertmanager where a test needs them. `npm test` runs both.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Integration and e2e tests start real processes (redis, alertmanager, prometheus);
     // two cores on CI: keep the fan-out modest.
     maxWorkers: 2,
-    globalSetup: ['test/support/global-setup.ts'],
     // Tests build AWS SDK clients of their own (next to the CloudWatch adapter, which sets this
     // itself): the SDK's documented switch for its Node-version warning (docs/operations.md).
     // The tests of that behaviour run child processes without it.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'], globalSetup: ['test/support/global-setup.ts'] } },
+    ],
   },
 });

@@ -1,6 +1,20 @@
 /**
- * Typed error codes (Bolt's CodedError pattern). One error sink per runtime maps these to
- * HTTP statuses, ephemeral Slack messages, or BullMQ retry decisions.
+ * One error classification, carried by the error itself (Bolt's CodedError pattern; DESIGN principle 6).
+ *
+ * An AppError says three things, decided where the error is raised:
+ * - `code`: what kind of failure (maps to an HTTP status, see HTTP_STATUS);
+ * - `retryable`: whether the same work may succeed later (jobs retry it; otherwise BullMQ's
+ *   UnrecoverableError ends the job at once). Defaults from the code; an adapter overrides it for the
+ *   upstream errors it knows (e.g. Slack `internal_error` is transient, `channel_not_found` is not);
+ * - `userFacing`: whether its message may be shown to the person who clicked or typed (it says what
+ *   they can fix). Otherwise they get a generic line and the error is logged.
+ * `upstream` names the dependency's own error (`slack:channel_not_found`) for logs and metrics.
+ *
+ * Errors that are not AppErrors are **retryable and not user-facing**. An unclassified error is far
+ * more often an I/O failure that escaped an adapter's wrapping (a reset socket, a DNS hiccup) than a
+ * deterministic bug; retrying a bug costs a few bounded attempts of an idempotent job, while not
+ * retrying a transient failure loses the work (a channel never opened). Its message is never shown:
+ * it may carry internals. Every place that meets one logs it, so it can be classified where it arises.
  */
 export type ErrorCode =
   | 'bad_request' // malformed or invalid input: 400, never retried
@@ -17,18 +31,36 @@ export type ErrorCode =
   | 'internal';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['unavailable', 'throttled', 'timeout', 'conflict']);
+/** Codes whose message tells a person what to change (their input, their rights, the object's state). */
+const USER_FACING: ReadonlySet<ErrorCode> = new Set(['bad_request', 'not_found', 'forbidden', 'stale', 'conflict']);
+
+export const GENERIC_USER_REPLY = 'Something went wrong on our side; the error was logged. Try again in a moment.';
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  details?: unknown;
+  /** The dependency's own error, as `<service>:<error>` (e.g. `slack:internal_error`). */
+  upstream?: string;
+  /** Overrides the code's default (an adapter knows which upstream errors are transient). */
+  retryable?: boolean;
+  /** Overrides the code's default. */
+  userFacing?: boolean;
+}
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: unknown;
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: unknown } = {}) {
+  readonly upstream: string | undefined;
+  readonly retryable: boolean;
+  readonly userFacing: boolean;
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.details = options.details;
-  }
-  get retryable(): boolean {
-    return RETRYABLE.has(this.code);
+    this.upstream = options.upstream;
+    this.retryable = options.retryable ?? RETRYABLE.has(code);
+    this.userFacing = options.userFacing ?? USER_FACING.has(code);
   }
 }
 
@@ -36,9 +68,14 @@ export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
 
-/** Whether an error is worth retrying (transient): AppError by code, anything unknown counts as transient. */
+/** Whether an error is worth retrying: AppError as classified; anything unclassified counts as transient (see above). */
 export function isRetryable(e: unknown): boolean {
   return isAppError(e) ? e.retryable : true;
+}
+
+/** What the person who clicked or typed is told: the message of a user-facing error, else a generic line. */
+export function toUserReply(e: unknown): string {
+  return isAppError(e) && e.userFacing ? e.message : GENERIC_USER_REPLY;
 }
 
 export function errorMessage(e: unknown): string {

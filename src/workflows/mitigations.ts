@@ -14,7 +14,7 @@ import type { Assessment, Mitigation, ProposedMitigation } from '../domain/diagn
 import type { Incident } from '../domain/incident.js';
 import type { DiffLine, Proposal } from '../domain/proposal.js';
 import { rolloutStatus } from '../domain/rollout.js';
-import { AppError, errorMessage, isAppError } from '../errors.js';
+import { AppError, errorMessage, isAppError, toUserReply } from '../errors.js';
 import type { WorkflowDeps } from './context.js';
 import { scheduleCardRefresh } from './incidents.js';
 import type { K8sDeployment, K8sHpa, MutationResult } from './ports.js';
@@ -137,7 +137,7 @@ export async function propose(
   try {
     dr = await dryRun(deps, m);
   } catch (e) {
-    if (isAppError(e) && ['bad_request', 'not_found', 'forbidden', 'conflict'].includes(e.code)) return { ok: false, message: `Cannot propose ${describe(m)}: ${e.message}` };
+    if (isAppError(e) && e.userFacing) return { ok: false, message: `Cannot propose ${describe(m)}: ${toUserReply(e)}` };
     throw e;
   }
   if (dr.result.noop) return { ok: false, message: `Nothing to do: ${dr.result.noop}.` };

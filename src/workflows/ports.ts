@@ -142,9 +142,8 @@ export interface ChatMessage {
   blocks?: unknown[];
 }
 
-export type CreateChannelResult =
-  | { ok: true; id: string; name: string }
-  | { ok: false; error: 'name_taken' | 'invalid_name' | 'restricted_action' | string };
+/** A taken name is the one outcome the workflow handles (next suffix); other failures throw, classified. */
+export type CreateChannelResult = { ok: true; id: string; name: string } | { ok: false; error: 'name_taken' };
 
 export interface ChatPort {
   createChannel(name: string): Promise<CreateChannelResult>;

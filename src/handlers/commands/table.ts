@@ -6,7 +6,7 @@ import type { Severity } from '../../domain/alert.js';
 import type { Mitigation } from '../../domain/diagnostics.js';
 import { Role } from '../../domain/incident.js';
 import type { Incident } from '../../domain/incident.js';
-import { AppError } from '../../errors.js';
+import { AppError, isAppError, toUserReply } from '../../errors.js';
 import { CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blocks/ids.js';
 import { esc } from '../../integrations/slack/blocks/kit.js';
 import type { WorkflowDeps } from '../../workflows/context.js';
@@ -335,9 +335,7 @@ export async function runCommand(ctx: Omit<CommandContext, 'args' | 'incident'>,
   try {
     return await spec.run({ ...ctx, args, ...(incident ? { incident } : {}) });
   } catch (e) {
-    if (e instanceof AppError && (e.code === 'bad_request' || e.code === 'not_found' || e.code === 'forbidden' || e.code === 'stale')) {
-      return { ok: false, message: `${e.message}\nUsage: \`/incident ${spec.usage}\`` };
-    }
+    if (isAppError(e) && e.userFacing) return { ok: false, message: `${toUserReply(e)}\nUsage: \`/incident ${spec.usage}\`` };
     throw e;
   }
 }

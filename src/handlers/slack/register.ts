@@ -9,7 +9,7 @@ import { ACTIONS, CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blo
 import type { WorkflowDeps } from '../../workflows/context.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
 import { declareIncident, tameBroadcasts } from '../../workflows/triage.js';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError, toUserReply } from '../../errors.js';
 import { runCommand, parseSeverity, type CommandHooks } from '../commands/table.js';
 
 export interface ActionHooks {
@@ -52,11 +52,6 @@ const PinEvent = z.object({
 });
 const ReactionEvent = z.object({ type: z.enum(['reaction_added', 'reaction_removed']), user: z.string(), reaction: z.string(), event_ts: z.string(), item_user: z.string().optional(), item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }) });
 
-function userMessage(e: unknown): string {
-  if (isAppError(e) && ['bad_request', 'not_found', 'forbidden', 'stale', 'conflict'].includes(e.code)) return e.message;
-  return 'Something went wrong on our side; the error was logged. Try again in a moment.';
-}
-
 export function registerSlackListeners(app: App, deps: SlackDeps): void {
   const log = deps.log.child({ surface: 'slack' });
 
@@ -92,7 +87,7 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
       if (reply.message || reply.blocks) await respond({ response_type: 'ephemeral', text: tameBroadcasts(reply.message) || ' ', ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
     } catch (e) {
       log.error({ err: e, command: p.text.split(/\s/)[0] }, 'command failed');
-      await respond({ response_type: 'ephemeral', text: userMessage(e) }).catch(() => undefined);
+      await respond({ response_type: 'ephemeral', text: toUserReply(e) }).catch(() => undefined);
     }
   });
 
@@ -112,7 +107,7 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
         if (!r.ok || r.message) await respond({ response_type: 'ephemeral', replace_original: false, text: r.message }).catch(() => undefined);
       } catch (e) {
         log.error({ err: e, actionId }, 'action failed');
-        await respond({ response_type: 'ephemeral', replace_original: false, text: userMessage(e) }).catch(() => undefined);
+        await respond({ response_type: 'ephemeral', replace_original: false, text: toUserReply(e) }).catch(() => undefined);
       }
     });
   };

@@ -6,7 +6,7 @@
 import { FlowProducer, Queue, UnrecoverableError, Worker, type ConnectionOptions, type FlowJob as BullFlowJob, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { IngestBatch } from '../../domain/alert.js';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError, isAppError, isRetryable } from '../../errors.js';
 import type { FlowJob, FlowQueue, JobName, JobOptions, JobQueue, Logger } from '../../workflows/ports.js';
 
 export type QueueFamily = 'ingest' | 'incident' | 'diagnose' | 'mitigation';
@@ -212,7 +212,7 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
         try {
           return await handler(job.data as Record<string, unknown>, { id: job.id ?? '', attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, signal });
         } catch (e) {
-          const final = (isAppError(e) && !e.retryable) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          const final = !isRetryable(e) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           if (final) {
             log.error({ err: e }, 'job failed for good');
             opts.onFinalFailure?.(name, job.data as Record<string, unknown>, e);

@@ -28,6 +28,26 @@ function slackError(e: unknown): string | undefined {
   return pe?.code === 'slack_webapi_platform_error' ? pe.data?.error : undefined;
 }
 
+/**
+ * Slack errors that say "try again later" (Web API docs, per method: `internal_error`, `fatal_error`,
+ * `service_unavailable`, `request_timeout`, `ratelimited`). Every other error is about the request or
+ * the workspace (`channel_not_found`, `invalid_auth`, `is_archived`, `missing_scope`...): retrying the
+ * same call cannot help.
+ */
+const TRANSIENT_SLACK_ERRORS: ReadonlySet<string> = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+/** Errors that mean the app itself is misconfigured (token, scopes): an operator has to act. */
+const CONFIG_SLACK_ERRORS: ReadonlySet<string> = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope', 'no_permission', 'not_allowed_token_type']);
+
+/** The classified error for a Slack platform error (`{ ok: false, error }`) of `method`. */
+export function slackPlatformError(method: string, error: string, cause?: unknown): AppError {
+  const upstream = `slack:${error}`;
+  const opts = { ...(cause === undefined ? {} : { cause }), details: { slackError: error }, upstream };
+  if (error === 'ratelimited') return new AppError('throttled', `slack ${method}: ${error}`, opts);
+  if (TRANSIENT_SLACK_ERRORS.has(error)) return new AppError('unavailable', `slack ${method}: ${error}`, opts);
+  if (CONFIG_SLACK_ERRORS.has(error)) return new AppError('config', `slack ${method}: ${error}`, opts);
+  return new AppError('internal', `slack ${method}: ${error}`, opts);
+}
+
 export function createWebClient(opts: { token: string; apiUrl?: string; retries?: number }): WebClient {
   return new WebClient(opts.token, {
     ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}),
@@ -59,7 +79,7 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
       const err = slackError(e);
       if (err && okErrors.includes(err)) return undefined;
       metrics?.slackErrors.inc({ method, error: err ?? 'http' });
-      if (err) throw new AppError(err === 'ratelimited' ? 'throttled' : 'internal', `slack ${method}: ${err}`, { cause: e, details: { slackError: err } });
+      if (err) throw slackPlatformError(method, err, e);
       throw new AppError('unavailable', `slack ${method}: ${(e as Error).message}`, { cause: e });
     }
   }
@@ -87,7 +107,9 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
       } catch (e) {
         const err = slackError(e);
         metrics?.slackErrors.inc({ method: 'conversations.create', error: err ?? 'http' });
-        if (err) return { ok: false, error: err };
+        // Only a taken name is the workflow's to handle (it tries the next suffix); the rest is classified.
+        if (err === 'name_taken') return { ok: false, error: err };
+        if (err) throw slackPlatformError('conversations.create', err, e);
         throw new AppError('unavailable', `slack conversations.create: ${(e as Error).message}`, { cause: e });
       }
     },
