@@ -98,7 +98,7 @@ export async function benchDiagnostics(redisUrl: string): Promise<BenchResult> {
   const queue = new Queue('warroom-diagnose', { connection: conn, prefix: `${world.prefix}-bull` });
   try {
     const delivered = await deliverFirstPage(world);
-    const store = world.running.deps.store;
+    const store = world.running.deps.ports.store;
     const done = await pollUntil(async () => {
       const inc = (await store.listAll(5)).find((i) => i.channelId);
       if (!inc) return undefined;

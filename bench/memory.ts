@@ -11,7 +11,7 @@ import { alertPayload, pollUntil, rssMb, type BenchResult } from './common.js';
 const LIFECYCLES = 10;
 
 export async function benchMemory(bot: TestBot, slack: SlackEmulator, rss: { startMb: number; afterStormMb: number }): Promise<BenchResult> {
-  const store = bot.running.deps.store;
+  const store = bot.running.deps.ports.store;
   const problems: string[] = [];
   let completed = 0;
   const t0 = Date.now();

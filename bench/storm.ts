@@ -92,7 +92,7 @@ export async function benchStorm(redis: RedisServer): Promise<StormOutcome> {
   const drainMs = drainedAt !== undefined ? Math.max(0, drainedAt - lastDelivery) : undefined;
   const rssAfterStormMb = rssMb();
 
-  const store = bot.running.deps.store;
+  const store = bot.running.deps.ports.store;
   const incidents = (await store.listAll(10_000)).filter((i) => /Storm\d+/.test(JSON.stringify(i)));
   let recorded = 0;
   for (const inc of incidents) recorded += new Set((await store.listAlerts(inc.id)).map((a) => a.fingerprint)).size;

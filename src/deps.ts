@@ -1,14 +1,17 @@
 /**
  * The composition root: the only place that picks concrete adapters (DESIGN principle 4).
- * createDeps builds everything from the parsed config; startWeb/startWorker start the roles.
+ * createDeps builds, in one pass and without mutating anything afterwards, the ports the workflows
+ * and handlers use, the job registry the workers run and the HTTP routes the web role serves;
+ * startWeb/startWorker start the roles. Its in-memory twin is createFakeDeps (src/fake-deps.ts).
  */
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import type { Logger as PinoLogger } from 'pino';
 import type { Config, Env } from './config.js';
+import { incidentDocRoutes } from './handlers/http/incidents.js';
 import { createHttpServer, listen, type HttpLimits, type Route, type RunningServer } from './handlers/http/server.js';
 import { slackPrecheck, slackRequestIdentity } from './handlers/slack/guard.js';
-import { registerSlackListeners, type SlackDeps } from './handlers/slack/register.js';
+import { registerSlackListeners } from './handlers/slack/register.js';
 import { alertmanagerWebhook } from './handlers/webhooks/alertmanager.js';
 import { cloudwatchWebhook, type SnsGate } from './handlers/webhooks/cloudwatch.js';
 import { createAlertmanagerAdapter } from './integrations/alertmanager/adapter.js';
@@ -21,8 +24,10 @@ import { createRedisStore } from './integrations/redis/store.js';
 import { slackRenderer } from './integrations/slack/blocks/index.js';
 import { createSlackChat } from './integrations/slack/client.js';
 import { confirmSubscription, createSnsVerifier, isTopicAllowed } from './integrations/sns/verify.js';
-import { coreJobs, type JobTable } from './workflows/jobs.js';
-import type { Clock, IncidentStore, KubernetesPort } from './workflows/ports.js';
+import type { Ports } from './workflows/context.js';
+import { JOBS, runJob, type JobDef } from './workflows/jobs/index.js';
+import { buildPostmortem } from './workflows/lifecycle.js';
+import type { Clock, KubernetesPort } from './workflows/ports.js';
 
 export interface Overrides {
   clock?: Clock;
@@ -39,15 +44,18 @@ export interface Deps {
   config: Config;
   logger: PinoLogger;
   metrics: Metrics;
-  redis: Redis;
-  store: IncidentStore;
+  /** What workflows and handlers use. */
+  ports: Ports;
+  /** The job registry the worker role runs. */
+  jobs: readonly JobDef[];
+  /** The web role's HTTP routes: webhooks, incident documents, probes and metrics. */
+  routes: Route[];
+  /** The probes and metrics alone (a worker-only process serves these). */
+  healthRoutes: Route[];
+  /** The BullMQ queues behind ports.queue (depths for /metrics). */
   queues: QueueSet;
-  workflow: SlackDeps;
-  sns: SnsGate;
+  redis: Redis;
   overrides: Overrides;
-  /** Routes and jobs of the later stages (post-mortem documents, diagnostics, mitigations). */
-  extraRoutes?: Route[];
-  extraJobs?: (deps: Deps) => JobTable;
 }
 
 export function createDeps(env: Env, config: Config, logger: PinoLogger, overrides: Overrides = {}): Deps {
@@ -56,8 +64,24 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const store = createRedisStore(redis, { prefix: overrides.redisPrefix ?? env.WARROOM_REDIS_PREFIX });
   const queues = createQueueSet({ redisUrl: env.REDIS_URL, prefix: overrides.bullPrefix ?? env.WARROOM_QUEUE_PREFIX });
-  const chat = createSlackChat({ token: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), metrics, logger });
   const clock = overrides.clock ?? { now: () => new Date() };
+  const kubernetes = kubernetesFor(env, logger);
+  const ports: Ports = {
+    config,
+    store,
+    queue: queues,
+    chat: createSlackChat({ token: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), metrics, logger }),
+    render: slackRenderer,
+    clock,
+    log: logger,
+    metrics: { incidentsOpened: (n) => metrics.incidentsOpened.inc(n) },
+    cloudwatch: createCloudWatchAdapter(env.CLOUDWATCH_ENDPOINT ? { endpoint: env.CLOUDWATCH_ENDPOINT } : {}),
+    ...(kubernetes ? { kubernetes } : {}),
+    ...(env.PROMETHEUS_URL ? { prometheus: createPrometheusAdapter({ baseUrl: env.PROMETHEUS_URL }) } : {}),
+    ...(env.ALERTMANAGER_URL ? { alertmanager: createAlertmanagerAdapter({ baseUrl: env.ALERTMANAGER_URL }) } : {}),
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
+  };
+
   const verifier = createSnsVerifier({ ...(overrides.fetchCertificate ? { fetchCertificate: overrides.fetchCertificate } : {}), now: () => clock.now() });
   const sns: SnsGate = {
     allowed: (arn) => isTopicAllowed(arn, env.SNS_TOPIC_ARNS),
@@ -66,22 +90,27 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
       await confirmSubscription(e, overrides.confirmFetch ?? fetch);
     },
   };
-  const kubernetes = kubernetesFor(env, logger);
-  const workflow: SlackDeps = {
-    config,
-    store,
-    queue: queues,
-    chat,
-    render: slackRenderer,
+  const intake = {
+    queue: ports.queue,
     clock,
-    log: logger,
-    cloudwatch: createCloudWatchAdapter(env.CLOUDWATCH_ENDPOINT ? { endpoint: env.CLOUDWATCH_ENDPOINT } : {}),
-    ...(kubernetes ? { kubernetes } : {}),
-    ...(env.PROMETHEUS_URL ? { prometheus: createPrometheusAdapter({ baseUrl: env.PROMETHEUS_URL }) } : {}),
-    ...(env.ALERTMANAGER_URL ? { alertmanager: createAlertmanagerAdapter({ baseUrl: env.ALERTMANAGER_URL }) } : {}),
-    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
+    log: logger.child({ role: 'web' }),
+    metrics: { alert: (source: string, status: string) => metrics.alertsReceived.inc({ source, status }), request: (route: string, status: number) => metrics.webhookRequests.inc({ route, status: String(status) }) },
   };
-  return { env, config, logger, metrics, redis, store, queues, workflow, sns, overrides };
+  const health = healthRoutes({ redis, queues, metrics });
+  const routes: Route[] = [
+    { method: 'POST', path: '/webhooks/alertmanager', ...alertmanagerWebhook({ ...intake, token: env.ALERTMANAGER_WEBHOOK_TOKEN }) },
+    { method: 'POST', path: '/webhooks/cloudwatch', ...cloudwatchWebhook({ ...intake, sns, eventBridgeToken: env.CLOUDWATCH_WEBHOOK_TOKEN }) },
+    ...incidentDocRoutes({
+      token: env.WARROOM_API_TOKEN,
+      postmortem: async (id) => ((await store.getIncident(id)) ? buildPostmortem(ports, id) : undefined),
+      timeline: async (id) => {
+        const incident = await store.getIncident(id);
+        return incident ? { incident, events: await store.timeline(id) } : undefined;
+      },
+    }),
+    ...health,
+  ];
+  return { env, config, logger, metrics, ports, jobs: JOBS, routes, healthRoutes: health, queues, redis, overrides };
 }
 
 function kubernetesFor(env: Env, logger: PinoLogger): KubernetesPort | undefined {
@@ -114,7 +143,7 @@ export interface WebRole {
 }
 
 export async function startWeb(deps: Deps): Promise<WebRole> {
-  const { env, logger, metrics } = deps;
+  const { env, logger } = deps;
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
   const clientOptions = env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {};
   let receiver: HTTPReceiver | undefined;
@@ -133,25 +162,13 @@ export async function startWeb(deps: Deps): Promise<WebRole> {
     });
     app = new App({ token: env.SLACK_BOT_TOKEN, receiver, clientOptions, logger: boltLogger(logger) });
   }
-  registerSlackListeners(app, deps.workflow);
+  registerSlackListeners(app, deps.ports);
 
-  const intake = {
-    queue: deps.queues,
-    clock: deps.workflow.clock,
-    log: logger.child({ role: 'web' }),
-    metrics: { alert: (source: string, status: string) => metrics.alertsReceived.inc({ source, status }), request: (route: string, status: number) => metrics.webhookRequests.inc({ route, status: String(status) }) },
-  };
-  const routes: Route[] = [
-    { method: 'POST', path: '/webhooks/alertmanager', ...alertmanagerWebhook({ ...intake, token: env.ALERTMANAGER_WEBHOOK_TOKEN }) },
-    { method: 'POST', path: '/webhooks/cloudwatch', ...cloudwatchWebhook({ ...intake, sns: deps.sns, eventBridgeToken: env.CLOUDWATCH_WEBHOOK_TOKEN }) },
-    ...healthRoutes(deps),
-    ...(deps.extraRoutes ?? []),
-  ];
   const server = createHttpServer({
-    routes,
+    routes: deps.routes,
     limits: httpLimits(env),
     logger,
-    ...(receiver ? { slackListener: receiver.requestListener, slackPrecheck: (h) => slackPrecheck(h, deps.workflow.clock.now().getTime(), env.BODY_LIMIT_BYTES) } : {}),
+    ...(receiver ? { slackListener: receiver.requestListener, slackPrecheck: (h) => slackPrecheck(h, deps.ports.clock.now().getTime(), env.BODY_LIMIT_BYTES) } : {}),
   });
   const http = await listen(server, env.PORT, env.HOST);
   if (socketMode) await app.start();
@@ -179,19 +196,26 @@ function httpLimits(env: Env): HttpLimits {
 
 /** The worker role's HTTP surface: probes and metrics only. */
 export async function startHealthOnly(deps: Deps): Promise<WebRole> {
-  const server = createHttpServer({ routes: healthRoutes(deps), limits: { ...httpLimits(deps.env), bodyLimitBytes: 1024 }, logger: deps.logger });
+  const server = createHttpServer({ routes: deps.healthRoutes, limits: { ...httpLimits(deps.env), bodyLimitBytes: 1024 }, logger: deps.logger });
   const http = await listen(server, deps.env.PORT, deps.env.HOST);
   deps.logger.info({ port: http.port }, 'health endpoints listening (worker role)');
   return { http, stop: (deadlineMs) => http.close(deadlineMs) };
 }
 
-export function healthRoutes(deps: Deps): Route[] {
+function healthRoutes(deps: { redis: Redis; queues: QueueSet; metrics: Metrics }): Route[] {
+  const ping = async () => {
+    try {
+      return (await deps.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  };
   return [
     { method: 'GET', path: '/healthz', handler: async () => ({ status: 200, body: { status: 'ok' } }) },
     {
       method: 'GET',
       path: '/readyz',
-      handler: async () => ((await deps.store.ping()) ? { status: 200, body: { status: 'ready', redis: 'ok' } } : { status: 503, body: { status: 'not ready', redis: 'unreachable' } }),
+      handler: async () => ((await ping()) ? { status: 200, body: { status: 'ready', redis: 'ok' } } : { status: 503, body: { status: 'not ready', redis: 'unreachable' } }),
     },
     {
       method: 'GET',
@@ -214,32 +238,21 @@ export interface WorkerRole {
   stop(deadlineMs: number): Promise<void>;
 }
 
-export function jobTable(deps: Deps): JobTable {
-  const core = coreJobs(deps.workflow);
-  const ingest = core.ingest;
-  return {
-    ...core,
-    ...(ingest
-      ? {
-          ingest: async (data, job) => {
-            const r = (await ingest(data, job)) as { opened: string[] };
-            if (r.opened.length) deps.metrics.incidentsOpened.inc(r.opened.length);
-            return r;
-          },
-        }
-      : {}),
-    ...(deps.extraJobs?.(deps) ?? {}),
-  };
-}
-
 export function startWorker(deps: Deps): WorkerRole {
-  const handlers = jobTable(deps);
+  const logger = deps.logger.child({ role: 'worker' });
+  const ports: Ports = { ...deps.ports, log: logger };
   const workers = createWorkerSet({
     redisUrl: deps.env.REDIS_URL,
     prefix: deps.overrides.bullPrefix ?? deps.env.WARROOM_QUEUE_PREFIX,
     lockMs: deps.env.QUEUE_LOCK_MS,
-    handlers,
-    logger: deps.logger.child({ role: 'worker' }),
+    jobs: deps.jobs,
+    handler: (job, data, ctx) => runJob(job, ports, data, ctx),
+    logger,
+    observe: (job, outcome, seconds) => deps.metrics.jobDuration.observe({ job, outcome }, seconds),
+    onFinalFailure: (job, _data, err, log) => {
+      deps.metrics.jobsFailed.inc({ job: job.name });
+      log.error({ err }, 'job failed for good');
+    },
   });
   deps.logger.info({ queues: workers.workers.map((w) => w.name) }, 'worker role running');
   return {

@@ -4,7 +4,6 @@
 import { loadAll } from './config.js';
 import { closeDeps, createDeps, startHealthOnly, startWeb, startWorker, type Deps, type WebRole, type WorkerRole } from './deps.js';
 import { createLogger } from './logger.js';
-import { wireStages } from './stages.js';
 
 export interface Running {
   deps: Deps;
@@ -23,7 +22,7 @@ export const SHUTDOWN_MARGIN_MS = 5_000;
 export async function start(env: NodeJS.ProcessEnv = process.env, overrides: Parameters<typeof createDeps>[3] = {}): Promise<Running> {
   const { env: parsed, config } = loadAll(env);
   const logger = createLogger({ level: parsed.LOG_LEVEL });
-  const deps = wireStages(createDeps(parsed, config, logger, overrides));
+  const deps = createDeps(parsed, config, logger, overrides);
   // A worker-only process still serves /healthz, /readyz and /metrics for its probes.
   const web = parsed.SERVICES.includes('web') ? await startWeb(deps) : await startHealthOnly(deps);
   const worker = parsed.SERVICES.includes('worker') ? startWorker(deps) : undefined;

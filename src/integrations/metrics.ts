@@ -13,7 +13,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     slackCalls: new Counter({ name: 'warroom_slack_calls_total', help: 'Slack Web API calls by method.', labelNames: ['method'] as const, registers: [registry] }),
     slackErrors: new Counter({ name: 'warroom_slack_errors_total', help: 'Slack Web API errors by method and error.', labelNames: ['method', 'error'] as const, registers: [registry] }),
     slackRateLimited: new Counter({ name: 'warroom_slack_rate_limited_total', help: 'Slack 429 answers honoured.', labelNames: ['method'] as const, registers: [registry] }),
-    jobDuration: new Histogram({ name: 'warroom_job_duration_seconds', help: 'Job duration by name and outcome.', labelNames: ['job', 'outcome'] as const, buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60], registers: [registry] }),
+    jobsFailed: new Counter({ name: 'warroom_jobs_failed_total', help: 'Jobs given up after their last attempt (or a non-retryable error), by job.', labelNames: ['job'] as const, registers: [registry] }),
+    jobDuration: new Histogram({ name: 'warroom_job_duration_seconds', help: 'Job attempt duration by job and outcome (completed, retry, failed).', labelNames: ['job', 'outcome'] as const, buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60], registers: [registry] }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

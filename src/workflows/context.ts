@@ -1,15 +1,21 @@
 import type { Config } from '../config.js';
-import type { AlertmanagerPort, ChatPort, Clock, CloudWatchPort, IncidentStore, JobQueue, KubernetesPort, Logger, MessageRenderer, PrometheusPort } from './ports.js';
+import type { AlertmanagerPort, ChatPort, Clock, CloudWatchPort, IncidentStore, JobQueue, KubernetesPort, Logger, MessageRenderer, PrometheusPort, WorkflowMetrics } from './ports.js';
 
-/** Everything a workflow may use, passed in (no module singletons). */
-export interface WorkflowDeps {
+/**
+ * Everything a workflow (and a handler) may use, passed in: no module singletons. Built once by
+ * createDeps (src/deps.ts) from the config, or by createFakeDeps (src/fake-deps.ts) in memory.
+ * An optional port is an optional feature: the workflow that needs it checks it and says what is missing.
+ */
+export interface Ports {
   config: Config;
   store: IncidentStore;
   queue: JobQueue;
   chat: ChatPort;
   render: MessageRenderer;
   clock: Clock;
+  /** Bound to the job and its incident inside a job (workflows/jobs/define.ts runJob). */
   log: Logger;
+  metrics?: WorkflowMetrics;
   cloudwatch?: CloudWatchPort;
   kubernetes?: KubernetesPort;
   prometheus?: PrometheusPort;

@@ -7,7 +7,14 @@ import { channelName, DEFAULT_CHANNEL_TEMPLATE, slugify, withSuffix } from '../d
 import type { Incident } from '../domain/incident.js';
 import type { TimelineEvent } from '../domain/timeline.js';
 import { AppError } from '../errors.js';
-import type { WorkflowDeps } from './context.js';
+import type { Ports } from './context.js';
+import { diagnoseJob } from './jobs/diagnose.js';
+import { nextWindow } from './jobs/define.js';
+import { incidentReopenedJob } from './jobs/incident-reopened.js';
+import { incidentResolvedJob } from './jobs/incident-resolved.js';
+import { openIncidentJob } from './jobs/open-incident.js';
+import { refreshCardJob } from './jobs/refresh-card.js';
+import { remindJob } from './jobs/remind.js';
 import { incidentKey, matchRoute, severityFor } from './routing.js';
 import { alertService, alertSymptom, incidentTitle } from '../domain/naming.js';
 
@@ -23,12 +30,12 @@ export interface IngestResult {
   ignored: { fingerprint: string; reason: string }[];
 }
 
-function event(deps: WorkflowDeps, kind: TimelineEvent['kind'], actor: string, text: string, data?: Record<string, unknown>, at?: string): TimelineEvent {
+function event(deps: Ports, kind: TimelineEvent['kind'], actor: string, text: string, data?: Record<string, unknown>, at?: string): TimelineEvent {
   return { at: at ?? deps.clock.now().toISOString(), kind, actor, text, ...(data ? { data } : {}) };
 }
 
 /** Process one delivery: each alert lands in exactly one incident. */
-export async function ingestBatch(deps: WorkflowDeps, batch: IngestBatch): Promise<IngestResult> {
+export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<IngestResult> {
   const result: IngestResult = { opened: [], reopened: [], updated: [], ignored: [] };
   const now = deps.clock.now();
   const touched = new Set<string>();
@@ -63,11 +70,11 @@ export async function ingestBatch(deps: WorkflowDeps, batch: IngestBatch): Promi
       if (r.created) {
         result.opened.push(incident.id);
         await deps.store.appendTimeline(incident.id, event(deps, 'incident.opened', alert.source, `Incident opened from ${alert.source} alert ${alert.name}`, { key, route: route.name }), 'opened');
-        await deps.queue.enqueue('open-incident', { incidentId: incident.id }, { jobId: `open-${incident.id}` });
+        await deps.queue.enqueue(openIncidentJob, { incidentId: incident.id });
       } else if (r.reopened) {
         result.reopened.push(incident.id);
         await deps.store.appendTimeline(incident.id, event(deps, 'incident.reopened', alert.source, `Reopened: ${alert.name} fired again within the reopen window`, { reopenCount: incident.reopenCount }), `reopened-${incident.reopenCount}`);
-        await deps.queue.enqueue('command', { incidentId: incident.id, op: 'reopened', reopenCount: incident.reopenCount }, { jobId: `reopened-${incident.id}-${incident.reopenCount}` });
+        await deps.queue.enqueue(incidentReopenedJob, { incidentId: incident.id, reopenCount: incident.reopenCount });
       }
     } else {
       incident = await deps.store.findByKey(key);
@@ -107,19 +114,18 @@ export async function ingestBatch(deps: WorkflowDeps, batch: IngestBatch): Promi
 const cardWriteSlot = (incidentId: string) => `card-write-${incidentId}`;
 
 /** Coalesced card refresh: every change within one second maps to the same job at the next second boundary. */
-export async function scheduleCardRefresh(deps: WorkflowDeps, incidentId: string): Promise<void> {
-  const now = deps.clock.now().getTime();
-  const slot = Math.floor(now / CARD_UPDATE_INTERVAL_MS) + 1;
-  await deps.queue.enqueue('refresh-card', { incidentId }, { jobId: `card-${incidentId}-${slot}`, delayMs: slot * CARD_UPDATE_INTERVAL_MS - now });
+export async function scheduleCardRefresh(deps: Ports, incidentId: string): Promise<void> {
+  const { window, delayMs } = nextWindow(deps.clock.now().getTime(), CARD_UPDATE_INTERVAL_MS);
+  await deps.queue.enqueue(refreshCardJob, { incidentId, window }, { delayMs });
 }
 
-async function requireIncident(deps: WorkflowDeps, id: string): Promise<Incident> {
+async function requireIncident(deps: Ports, id: string): Promise<Incident> {
   const incident = await deps.store.getIncident(id);
   if (!incident) throw new AppError('not_found', `no incident ${id}`);
   return incident;
 }
 
-async function createChannel(deps: WorkflowDeps, incident: Incident): Promise<Incident> {
+async function createChannel(deps: Ports, incident: Incident): Promise<Incident> {
   if (incident.channelId) return incident;
   const route = deps.config.routes.find((r) => r.name === incident.route);
   const alerts = await deps.store.listAlerts(incident.id);
@@ -146,7 +152,7 @@ async function createChannel(deps: WorkflowDeps, incident: Incident): Promise<In
   throw new AppError('internal', `no free channel name after ${MAX_NAME_ATTEMPTS} attempts (base ${base})`);
 }
 
-async function responderIds(deps: WorkflowDeps, incident: Incident): Promise<string[]> {
+async function responderIds(deps: Ports, incident: Incident): Promise<string[]> {
   const route = deps.config.routes.find((r) => r.name === incident.route);
   const users = new Set<string>([...incident.responders, ...(route?.responders.users ?? [])]);
   const groups = await Promise.all((route?.responders.usergroups ?? []).map((g) => deps.chat.usergroupMembers(g).catch((e: unknown) => {
@@ -158,7 +164,7 @@ async function responderIds(deps: WorkflowDeps, incident: Incident): Promise<str
 }
 
 /** The open-incident job: channel, card (posted and pinned), topic, responders, announcement. */
-export async function openIncident(deps: WorkflowDeps, incidentId: string): Promise<void> {
+export async function openIncident(deps: Ports, incidentId: string): Promise<void> {
   let incident = await createChannel(deps, await requireIncident(deps, incidentId));
   const channelId = incident.channelId as string;
   const route = deps.config.routes.find((r) => r.name === incident.route);
@@ -190,11 +196,11 @@ export async function openIncident(deps: WorkflowDeps, incidentId: string): Prom
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length) throw failed[0]?.reason instanceof Error ? failed[0].reason : new AppError('internal', String(failed[0]?.reason));
   await scheduleCardRefresh(deps, incident.id);
-  if (deps.config.diagnostics.enabled) await deps.queue.enqueue('diagnose', { incidentId: incident.id, runId: 'r1' }, { jobId: `diag-${incident.id}-r1` });
+  if (deps.config.diagnostics.enabled) await deps.queue.enqueue(diagnoseJob, { incidentId: incident.id, runId: 'r1' });
   await scheduleReminder(deps, incident);
 }
 
-export async function refreshCard(deps: WorkflowDeps, incidentId: string): Promise<void> {
+export async function refreshCard(deps: Ports, incidentId: string): Promise<void> {
   const incident = await requireIncident(deps, incidentId);
   if (!incident.channelId || !incident.cardTs) return; // open-incident posts the latest state and refreshes after
   // At most one card write per incident per second, even when refresh jobs of two slots run late together.
@@ -206,7 +212,7 @@ export async function refreshCard(deps: WorkflowDeps, incidentId: string): Promi
   await deps.chat.update(incident.channelId, incident.cardTs, deps.render.incidentCard({ incident, alerts }));
 }
 
-export async function acknowledgeIncident(deps: WorkflowDeps, incidentId: string, userId: string): Promise<{ ok: boolean; message: string }> {
+export async function acknowledgeIncident(deps: Ports, incidentId: string, userId: string): Promise<{ ok: boolean; message: string }> {
   const nowIso = deps.clock.now().toISOString();
   let changed = false;
   const incident = await deps.store.updateIncident(incidentId, (cur) => {
@@ -221,7 +227,7 @@ export async function acknowledgeIncident(deps: WorkflowDeps, incidentId: string
   return { ok: true, message: `${incident.id} acknowledged.` };
 }
 
-export async function resolveIncident(deps: WorkflowDeps, incidentId: string, actor: string, reason?: string): Promise<{ ok: boolean; message: string }> {
+export async function resolveIncident(deps: Ports, incidentId: string, actor: string, reason?: string): Promise<{ ok: boolean; message: string }> {
   const nowIso = deps.clock.now().toISOString();
   let changed = false;
   const incident = await deps.store.updateIncident(incidentId, (cur) => {
@@ -234,7 +240,7 @@ export async function resolveIncident(deps: WorkflowDeps, incidentId: string, ac
   const who = actor.startsWith('U') ? `<@${actor}>` : actor;
   await deps.store.appendTimeline(incidentId, event(deps, 'incident.resolved', actor, `Resolved by ${who}${reason ? `: ${reason}` : ''}`), `resolved-${incident.reopenCount}`);
   await scheduleCardRefresh(deps, incidentId);
-  await deps.queue.enqueue('command', { incidentId, op: 'resolved', reopenCount: incident.reopenCount }, { jobId: `resolved-${incidentId}-${incident.reopenCount}` });
+  await deps.queue.enqueue(incidentResolvedJob, { incidentId, reopenCount: incident.reopenCount });
   return { ok: true, message: `${incident.id} resolved.` };
 }
 
@@ -256,13 +262,13 @@ export function nextReminderSlot(sinceMs: number, cadence: number, nowMs: number
  * Schedules the status-update reminder of the next slot: slot 1 right after an update or the opening,
  * a later one after a reopen or a reminder. One delayed job per slot (deterministic id: no doubles).
  */
-export async function scheduleReminder(deps: WorkflowDeps, incident: Incident, minDelayMs = 0): Promise<void> {
+export async function scheduleReminder(deps: Ports, incident: Incident, minDelayMs = 0): Promise<void> {
   if (incident.status === 'resolved') return;
   const cadence = deps.config.status.cadence[incident.severity];
   if (!cadence) return;
   const sinceMs = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
   const nowMs = deps.clock.now().getTime();
   const n = nextReminderSlot(sinceMs, cadence, nowMs);
-  await deps.queue.enqueue('remind', { incidentId: incident.id, since: new Date(sinceMs).toISOString() }, { jobId: reminderJobId(incident.id, sinceMs, n), delayMs: Math.max(minDelayMs, sinceMs + n * cadence - nowMs) });
+  await deps.queue.enqueue(remindJob, { incidentId: incident.id, since: new Date(sinceMs).toISOString(), slot: n }, { delayMs: Math.max(minDelayMs, sinceMs + n * cadence - nowMs) });
 }
 

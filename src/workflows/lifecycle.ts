@@ -2,51 +2,52 @@
  * What follows the big transitions: reopen and resolve messaging, status-update reminders,
  * post-mortem drafts, archiving, and timeline capture from Slack pins and reactions.
  */
-import { z } from 'zod';
 import type { Assessment } from '../domain/diagnostics.js';
 import type { Incident } from '../domain/incident.js';
 import { AppError } from '../errors.js';
-import type { WorkflowDeps } from './context.js';
-import { nextReminderSlot, reminderJobId, scheduleCardRefresh, scheduleReminder } from './incidents.js';
+import type { Ports } from './context.js';
+import { nextReminderSlot, scheduleCardRefresh, scheduleReminder } from './incidents.js';
+import { archiveJob } from './jobs/archive.js';
+import { postmortemDraftJob } from './jobs/postmortem-draft.js';
+import { postmortemReminderJob } from './jobs/postmortem-reminder.js';
+import { remindJob, type RemindData } from './jobs/remind.js';
 import { computeFigures, formatDuration } from './postmortem/figures.js';
 import { flappingOf, renderPostmortem } from './postmortem/render.js';
 import { formatTimelineLine, pageTimeline } from './postmortem/timeline-page.js';
 import type { ChatMessage } from './ports.js';
 import type { CommandOutcome } from './triage.js';
 
-export const LifecycleJob = z.object({ incidentId: z.string().min(1), op: z.enum(['reopened', 'resolved']), reopenCount: z.number().int().nonnegative() });
-export const RemindJob = z.object({ incidentId: z.string().min(1), since: z.string() });
-export const PostmortemJob = z.object({ incidentId: z.string().min(1), reason: z.enum(['resolved', 'command', 'reminder']), userId: z.string().optional() });
-
 export const assessmentDocKey = (incidentId: string) => `assessment-${incidentId}`;
 const TIMELINE_PAGE_SIZE = 15;
 
-async function load(deps: WorkflowDeps, id: string): Promise<Incident> {
+async function load(deps: Ports, id: string): Promise<Incident> {
   const i = await deps.store.getIncident(id);
   if (!i) throw new AppError('not_found', `no incident ${id}`);
   return i;
 }
 
-function routeOf(deps: WorkflowDeps, incident: Incident) {
+function routeOf(deps: Ports, incident: Incident) {
   return deps.config.routes.find((r) => r.name === incident.route);
 }
 
-async function postBoth(deps: WorkflowDeps, incident: Incident, channelMsg: ChatMessage, announceMsg: ChatMessage, onceKey: string): Promise<void> {
+async function postBoth(deps: Ports, incident: Incident, channelMsg: ChatMessage, announceMsg: ChatMessage, onceKey: string): Promise<void> {
   // Each post once, even when the job is retried after a partial failure.
   if (incident.channelId && (await deps.store.claimOnce(`${onceKey}-channel`, 0))) await deps.chat.post(incident.channelId, channelMsg);
   const announce = routeOf(deps, incident)?.announce;
   if (announce && (await deps.store.claimOnce(`${onceKey}-announce`, 0))) await deps.chat.post(announce, announceMsg);
 }
 
-export async function onLifecycle(deps: WorkflowDeps, job: z.infer<typeof LifecycleJob>): Promise<void> {
-  const incident = await load(deps, job.incidentId);
-  if (job.op === 'reopened') {
-    await postBoth(deps, incident, deps.render.text(`:repeat: *${incident.id} reopened*: the alert fired again within the reopen window (flapping, ${job.reopenCount}×).`), deps.render.announcement(incident, 'reopened'), `reopen-${incident.id}-${job.reopenCount}`);
-    await scheduleCardRefresh(deps, incident.id);
-    await scheduleReminder(deps, incident);
-    return;
-  }
-  // resolved
+/** A re-fire reopened the incident: said once here and in the announcement channel; card and reminder follow. */
+export async function announceReopened(deps: Ports, incidentId: string, reopenCount: number): Promise<void> {
+  const incident = await load(deps, incidentId);
+  await postBoth(deps, incident, deps.render.text(`:repeat: *${incident.id} reopened*: the alert fired again within the reopen window (flapping, ${reopenCount}×).`), deps.render.announcement(incident, 'reopened'), `reopen-${incident.id}-${reopenCount}`);
+  await scheduleCardRefresh(deps, incident.id);
+  await scheduleReminder(deps, incident);
+}
+
+/** After the resolve numbered `reopenCount`: the summary, reminders cancelled, post-mortem and archive scheduled. */
+export async function afterResolve(deps: Ports, incidentId: string, reopenCount: number): Promise<void> {
+  const incident = await load(deps, incidentId);
   const [alerts, timeline, assessment] = await Promise.all([deps.store.listAlerts(incident.id), deps.store.timeline(incident.id), deps.store.getDoc<Assessment>(assessmentDocKey(incident.id))]);
   const f = computeFigures({ incident, alerts, timeline, now: deps.clock.now(), ...flappingOf(assessment) });
   const figures = [
@@ -55,27 +56,27 @@ export async function onLifecycle(deps: WorkflowDeps, job: z.infer<typeof Lifecy
     f.timeToResolveMs !== undefined ? `resolved after ${formatDuration(f.timeToResolveMs)}` : undefined,
   ].filter(Boolean).join(' · ');
   const summary = `:white_check_mark: *${incident.id} resolved* (${incident.severity}) — ${figures}. The post-mortem draft follows.`;
-  await postBoth(deps, incident, deps.render.text(summary), deps.render.announcement(incident, 'resolved', figures), `resolve-${incident.id}-${job.reopenCount}`);
+  await postBoth(deps, incident, deps.render.text(summary), deps.render.announcement(incident, 'resolved', figures), `resolve-${incident.id}-${reopenCount}`);
   await cancelReminders(deps, incident);
-  await deps.queue.enqueue('postmortem', { incidentId: incident.id, reason: 'resolved' }, { jobId: `pm-${incident.id}-resolved-${job.reopenCount}` });
+  await deps.queue.enqueue(postmortemDraftJob, { incidentId: incident.id, after: 'resolved', reopenCount });
   const reminderAfter = deps.config.postmortem.reminderAfter;
-  if (reminderAfter > 0) await deps.queue.enqueue('postmortem', { incidentId: incident.id, reason: 'reminder' }, { jobId: `pm-${incident.id}-reminder-${job.reopenCount}`, delayMs: reminderAfter });
+  if (reminderAfter > 0) await deps.queue.enqueue(postmortemReminderJob, { incidentId: incident.id, reopenCount }, { delayMs: reminderAfter });
   const days = deps.config.archive.afterDays;
-  if (days > 0) await deps.queue.enqueue('archive', { incidentId: incident.id }, { jobId: `archive-${incident.id}-${job.reopenCount}`, delayMs: days * 86_400_000 });
+  if (days > 0) await deps.queue.enqueue(archiveJob, { incidentId: incident.id, reopenCount }, { delayMs: days * 86_400_000 });
 }
 
 /** Resolved: the pending reminder is removed from the queue (were it to run, it would skip anyway). */
-async function cancelReminders(deps: WorkflowDeps, incident: Incident): Promise<void> {
+async function cancelReminders(deps: Ports, incident: Incident): Promise<void> {
   const cadence = deps.config.status.cadence[incident.severity];
   if (!cadence) return;
   const sinceMs = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
   const n = nextReminderSlot(sinceMs, cadence, deps.clock.now().getTime());
-  const ids = new Set([reminderJobId(incident.id, sinceMs, 1), reminderJobId(incident.id, sinceMs, n - 1), reminderJobId(incident.id, sinceMs, n)]);
-  for (const id of ids) await deps.queue.cancel('remind', id);
+  const since = new Date(sinceMs).toISOString();
+  for (const slot of new Set([1, Math.max(1, n - 1), n])) await deps.queue.cancel(remindJob, { incidentId: incident.id, since, slot });
 }
 
 /** A status-update reminder: nudges the commander (or the channel) when no update came within the cadence. */
-export async function remind(deps: WorkflowDeps, job: z.infer<typeof RemindJob>): Promise<'sent' | 'skipped'> {
+export async function remind(deps: Ports, job: RemindData): Promise<'sent' | 'skipped'> {
   const incident = await deps.store.getIncident(job.incidentId);
   if (!incident || incident.status === 'resolved' || !incident.channelId) return 'skipped';
   // A newer update (or a severity change) scheduled a newer reminder: this one is stale.
@@ -98,7 +99,7 @@ export async function remind(deps: WorkflowDeps, job: z.infer<typeof RemindJob>)
   return claimed ? 'sent' : 'skipped';
 }
 
-export async function buildPostmortem(deps: WorkflowDeps, incidentId: string): Promise<{ incident: Incident; markdown: string }> {
+export async function buildPostmortem(deps: Ports, incidentId: string): Promise<{ incident: Incident; markdown: string }> {
   const incident = await load(deps, incidentId);
   const [alerts, timeline, proposals, assessment] = await Promise.all([
     deps.store.listAlerts(incidentId),
@@ -119,30 +120,34 @@ export async function buildPostmortem(deps: WorkflowDeps, incidentId: string): P
   return { incident, markdown };
 }
 
-export async function draftPostmortem(deps: WorkflowDeps, job: z.infer<typeof PostmortemJob>): Promise<void> {
-  const incident = await load(deps, job.incidentId);
+/** The draft uploaded to the channel (`userId`: who asked for it with `/incident postmortem`). */
+export async function draftPostmortem(deps: Ports, incidentId: string, userId?: string): Promise<void> {
+  const incident = await load(deps, incidentId);
   if (!incident.channelId) return;
-  if (job.reason === 'reminder') {
-    await deps.chat.post(incident.channelId, deps.render.text(`:memo: Reminder: the post-mortem of ${incident.id} should be finished within 48 hours of resolution. The draft is in this channel${deps.publicUrl ? ` and at ${deps.publicUrl}/incidents/${incident.id}/postmortem.md` : ''}.`));
-    return;
-  }
   const { markdown } = await buildPostmortem(deps, incident.id);
-  await deps.chat.uploadFile(incident.channelId, { filename: `postmortem-${incident.id.toLowerCase()}.md`, title: `Post-mortem draft ${incident.id}`, content: markdown, initialComment: `:memo: Post-mortem draft for ${incident.id}${job.userId ? ` (requested by <@${job.userId}>)` : ''}. Edit it with the team; it is blameless by design.` });
-  await deps.store.appendTimeline(incident.id, { at: deps.clock.now().toISOString(), kind: 'postmortem.drafted', actor: job.userId ?? 'warroom', text: 'Post-mortem draft written' });
+  await deps.chat.uploadFile(incident.channelId, { filename: `postmortem-${incident.id.toLowerCase()}.md`, title: `Post-mortem draft ${incident.id}`, content: markdown, initialComment: `:memo: Post-mortem draft for ${incident.id}${userId ? ` (requested by <@${userId}>)` : ''}. Edit it with the team; it is blameless by design.` });
+  await deps.store.appendTimeline(incident.id, { at: deps.clock.now().toISOString(), kind: 'postmortem.drafted', actor: userId ?? 'warroom', text: 'Post-mortem draft written' });
 }
 
-export async function archiveChannel(deps: WorkflowDeps, incidentId: string): Promise<void> {
+/** A while after the resolve: finish the post-mortem. */
+export async function remindPostmortem(deps: Ports, incidentId: string): Promise<void> {
+  const incident = await load(deps, incidentId);
+  if (!incident.channelId) return;
+  await deps.chat.post(incident.channelId, deps.render.text(`:memo: Reminder: the post-mortem of ${incident.id} should be finished within 48 hours of resolution. The draft is in this channel${deps.publicUrl ? ` and at ${deps.publicUrl}/incidents/${incident.id}/postmortem.md` : ''}.`));
+}
+
+export async function archiveChannel(deps: Ports, incidentId: string): Promise<void> {
   const incident = await load(deps, incidentId);
   if (incident.status !== 'resolved' || !incident.channelId) return; // reopened since: keep it
   await deps.chat.archive(incident.channelId);
 }
 
-export async function requestPostmortem(deps: WorkflowDeps, incident: Incident, userId: string): Promise<CommandOutcome> {
-  await deps.queue.enqueue('postmortem', { incidentId: incident.id, reason: 'command', userId }, { jobId: `pm-${incident.id}-cmd-${deps.clock.now().getTime()}` });
+export async function requestPostmortem(deps: Ports, incident: Incident, userId: string): Promise<CommandOutcome> {
+  await deps.queue.enqueue(postmortemDraftJob, { incidentId: incident.id, after: 'command', userId, requestedAt: deps.clock.now().getTime() });
   return { ok: true, message: 'Drafting the post-mortem; it will be posted here as a file.' };
 }
 
-export async function timelineView(deps: WorkflowDeps, incident: Incident, page: number): Promise<ChatMessage> {
+export async function timelineView(deps: Ports, incident: Incident, page: number): Promise<ChatMessage> {
   const events = await deps.store.timeline(incident.id);
   const p = pageTimeline(events, page, TIMELINE_PAGE_SIZE);
   const tz = deps.config.postmortem.timezone;
@@ -151,7 +156,7 @@ export async function timelineView(deps: WorkflowDeps, incident: Incident, page:
 
 /** Pins and the configured reaction bring a message into the timeline with its original time and author. */
 export async function captureSlackEvent(
-  deps: WorkflowDeps,
+  deps: Ports,
   e: { type: 'pin_added' | 'pin_removed' | 'reaction_added' | 'reaction_removed'; user: string; channel: string; ts: string; text?: string; reaction?: string; eventTs: string; author?: string },
 ): Promise<void> {
   const incident = await deps.store.findByChannel(e.channel);

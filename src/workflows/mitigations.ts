@@ -7,7 +7,6 @@
  * Then the rollout is watched and the signal that paged re-checked.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { ApprovalRule } from '../config.js';
 import { policySubject, selectRule } from '../domain/approval-policy.js';
 import type { Assessment, Mitigation, ProposedMitigation } from '../domain/diagnostics.js';
@@ -15,12 +14,14 @@ import type { Incident } from '../domain/incident.js';
 import type { DiffLine, Proposal } from '../domain/proposal.js';
 import { rolloutStatus } from '../domain/rollout.js';
 import { AppError, errorMessage, isAppError, toUserReply } from '../errors.js';
-import type { WorkflowDeps } from './context.js';
+import type { Ports } from './context.js';
 import { scheduleCardRefresh } from './incidents.js';
+import { executeMitigationJob } from './jobs/execute-mitigation.js';
+import { expireProposalJob } from './jobs/expire-proposal.js';
+import { verifyMitigationJob } from './jobs/verify-mitigation.js';
 import type { K8sDeployment, K8sHpa, MutationResult } from './ports.js';
 import type { CommandOutcome } from './triage.js';
 
-export const ProposalJob = z.object({ proposalId: z.string().min(1) });
 const BOT = 'warroom';
 export const VERIFY = { pollMs: 1000, rolloutDeadlineMs: 5 * 60_000 };
 
@@ -62,12 +63,12 @@ function describe(m: Mitigation): string {
 }
 
 /** The approval rule that governs `m` in this incident (domain/approval-policy.ts explains the order). */
-export function ruleFor(deps: WorkflowDeps, incident: Incident, m: Mitigation): ApprovalRule | undefined {
+export function ruleFor(deps: Ports, incident: Incident, m: Mitigation): ApprovalRule | undefined {
   const env = deps.config.routes.find((r) => r.name === incident.route)?.environment;
   return selectRule(deps.config.approvals, policySubject(m, incident.route, env));
 }
 
-async function isApprover(deps: WorkflowDeps, rule: ApprovalRule, userId: string): Promise<boolean> {
+async function isApprover(deps: Ports, rule: ApprovalRule, userId: string): Promise<boolean> {
   if (rule.approvers.users.includes(userId)) return true;
   for (const g of rule.approvers.usergroups) {
     const members = await deps.chat.usergroupMembers(g).catch(() => [] as string[]);
@@ -82,7 +83,7 @@ interface DryRun {
   revert?: Mitigation;
 }
 
-async function dryRun(deps: WorkflowDeps, m: Mitigation): Promise<DryRun> {
+async function dryRun(deps: Ports, m: Mitigation): Promise<DryRun> {
   if (m.kind === 'silence') {
     if (!deps.alertmanager) throw new AppError('bad_request', 'silences need ALERTMANAGER_URL to be configured');
     const diff: DiffLine[] = [
@@ -121,13 +122,15 @@ async function dryRun(deps: WorkflowDeps, m: Mitigation): Promise<DryRun> {
 
 /** Proposes a mitigation: dry run, policy lookup, the card with Approve/Deny. Idempotent by `idSeed`. */
 export async function propose(
-  deps: WorkflowDeps,
+  deps: Ports,
   incident: Incident,
   m: Mitigation,
   requestedBy: string,
   extra: { because?: string[]; rationale?: string; risk?: string; idSeed?: string } = {},
 ): Promise<CommandOutcome & { proposalId?: string }> {
   if (incident.status === 'resolved') return { ok: false, message: `${incident.id} is resolved; reopen it before proposing a change.` };
+  // Without a cluster or an Alertmanager there is nothing to act on: say so.
+  if (!deps.kubernetes && !deps.alertmanager) return { ok: false, message: 'Mitigations are not enabled in this deployment (no Kubernetes or Alertmanager configured).' };
   const id = `P${hash(`${incident.id}|${extra.idSeed ?? `${requestedBy}|${deps.clock.now().toISOString()}`}|${JSON.stringify(m)}`)}`;
   if (await deps.store.getProposal(id)) return { ok: true, message: 'Already proposed.', proposalId: id };
   const rule = ruleFor(deps, incident, m);
@@ -170,7 +173,7 @@ export async function propose(
     const { ts } = await deps.chat.post(incident.channelId, deps.render.proposalCard(proposal));
     await deps.store.updateProposal(id, (p) => ({ ...p, messageTs: ts }));
   }
-  await deps.queue.enqueue('expire-proposal', { proposalId: id }, { jobId: `expire-${id}`, delayMs: rule.expiry + 500 });
+  await deps.queue.enqueue(expireProposalJob, { proposalId: id }, { delayMs: rule.expiry + 500 });
   return { ok: true, message: `Proposed ${describe(m)}; it needs ${rule.requiredApprovals} approval(s) under “${rule.name}” within ${Math.round(rule.expiry / 60_000)} min.`, proposalId: id };
 }
 
@@ -189,19 +192,19 @@ function defaultRisk(m: Mitigation): string {
   }
 }
 
-async function refresh(deps: WorkflowDeps, p: Proposal): Promise<void> {
+async function refresh(deps: Ports, p: Proposal): Promise<void> {
   const incident = await deps.store.getIncident(p.incidentId);
   if (incident?.channelId && p.messageTs) await deps.chat.update(incident.channelId, p.messageTs, deps.render.proposalCard(p));
 }
 
-async function record(deps: WorkflowDeps, p: Proposal, kind: 'mitigation.approved' | 'mitigation.denied' | 'mitigation.refused' | 'mitigation.expired' | 'mitigation.executed' | 'mitigation.failed' | 'mitigation.verified', actor: string, text: string, data: Record<string, unknown> = {}): Promise<void> {
+async function record(deps: Ports, p: Proposal, kind: 'mitigation.approved' | 'mitigation.denied' | 'mitigation.refused' | 'mitigation.expired' | 'mitigation.executed' | 'mitigation.failed' | 'mitigation.verified', actor: string, text: string, data: Record<string, unknown> = {}): Promise<void> {
   const at = deps.clock.now().toISOString();
   await deps.store.appendTimeline(p.incidentId, { at, kind, actor, text, data: { proposalId: p.id, ...data } }, kind === 'mitigation.refused' ? undefined : `${kind}-${p.id}-${actor}`);
   deps.log.info({ proposalId: p.id, incidentId: p.incidentId, event: kind, actor, ...data }, text);
 }
 
 /** A click on Approve or Deny, checked against the policy with the clicking user's identity. */
-export async function decide(deps: WorkflowDeps, proposalId: string, userId: string, decision: 'approve' | 'deny', channelId: string): Promise<CommandOutcome> {
+export async function decide(deps: Ports, proposalId: string, userId: string, decision: 'approve' | 'deny', channelId: string): Promise<CommandOutcome> {
   const p = await deps.store.getProposal(proposalId);
   if (!p) return { ok: false, message: 'Unknown proposal.' };
   const incident = await deps.store.getIncident(p.incidentId);
@@ -261,7 +264,7 @@ export async function decide(deps: WorkflowDeps, proposalId: string, userId: str
   await record(deps, next, 'mitigation.approved', userId, `Approved by <@${userId}> (${next.approvals.length}/${next.requiredApprovals}, rule ${rule.name}): ${describe(p.mitigation)}`, { rule: rule.name });
   await refresh(deps, next);
   if (approvedNow) {
-    await deps.queue.enqueue('execute-mitigation', { proposalId: p.id }, { jobId: `exec-${p.id}`, attempts: 3 });
+    await deps.queue.enqueue(executeMitigationJob, { proposalId: p.id });
     return { ok: true, message: 'Approved; executing now.' };
   }
   return { ok: true, message: `Approval recorded (${next.approvals.length}/${next.requiredApprovals}); waiting for another approver.` };
@@ -272,7 +275,7 @@ export async function decide(deps: WorkflowDeps, proposalId: string, userId: str
  * rollbacks, the revision; proposals made before specHash existed compare resourceVersions.
  * Returns the object's current resourceVersion for the write that follows.
  */
-async function checkPinned(deps: WorkflowDeps, p: Proposal): Promise<{ stale?: string; resourceVersion?: string }> {
+async function checkPinned(deps: Ports, p: Proposal): Promise<{ stale?: string; resourceVersion?: string }> {
   const m = p.mitigation;
   const k8s = deps.kubernetes;
   if (!k8s || m.kind === 'silence') return {};
@@ -303,7 +306,7 @@ function staleReplicas(p: Proposal, d: K8sDeployment): string | undefined {
 }
 
 /** Click-time check; a failed read leaves it to the pinned write. */
-async function staleness(deps: WorkflowDeps, p: Proposal): Promise<string | undefined> {
+async function staleness(deps: Ports, p: Proposal): Promise<string | undefined> {
   try {
     return (await checkPinned(deps, p)).stale;
   } catch {
@@ -311,7 +314,7 @@ async function staleness(deps: WorkflowDeps, p: Proposal): Promise<string | unde
   }
 }
 
-async function mutate(deps: WorkflowDeps, p: Proposal): Promise<{ result?: MutationResult; silenceId?: string }> {
+async function mutate(deps: Ports, p: Proposal): Promise<{ result?: MutationResult; silenceId?: string }> {
   const m = p.mitigation;
   if (m.kind === 'silence') {
     if (!deps.alertmanager) throw new AppError('bad_request', 'ALERTMANAGER_URL is not configured');
@@ -339,7 +342,7 @@ async function mutate(deps: WorkflowDeps, p: Proposal): Promise<{ result?: Mutat
 }
 
 /** The execute job: exactly once per proposal (deterministic job id + CAS approved -> executing). */
-export async function execute(deps: WorkflowDeps, proposalId: string): Promise<void> {
+export async function execute(deps: Ports, proposalId: string): Promise<void> {
   let claimed = false;
   const p = await deps.store.updateProposal(proposalId, (cur) => {
     claimed = false; // the change may run again on a CAS retry
@@ -360,7 +363,7 @@ export async function execute(deps: WorkflowDeps, proposalId: string): Promise<v
     if (!done) return;
     await record(deps, done, 'mitigation.executed', BOT, `Executed ${describe(p.mitigation)} (approved by ${approvedBy.map((u) => `<@${u}>`).join(', ')})`, { approvedBy, diff: r.result?.diff ?? p.diff, silenceId: r.silenceId });
     await refresh(deps, done);
-    await deps.queue.enqueue('verify-mitigation', { proposalId: p.id }, { jobId: `verify-${p.id}`, attempts: 2 });
+    await deps.queue.enqueue(verifyMitigationJob, { proposalId: p.id });
   } catch (e) {
     const stale = isAppError(e) && (e.code === 'conflict' || e.code === 'stale');
     const why = stale ? (isAppError(e) && e.code === 'stale' ? e.message : 'the object changed while it was being written; propose again') : errorMessage(e);
@@ -380,7 +383,7 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Watch the rollout (kubectl rollout status semantics), then re-check the signal that paged. */
-export async function verify(deps: WorkflowDeps, proposalId: string, signal?: AbortSignal): Promise<void> {
+export async function verify(deps: Ports, proposalId: string, signal?: AbortSignal): Promise<void> {
   const p = await deps.store.getProposal(proposalId);
   if (!p || p.status !== 'executed') return;
   const m = p.mitigation;
@@ -443,7 +446,7 @@ export async function verify(deps: WorkflowDeps, proposalId: string, signal?: Ab
 }
 
 /** Is the signal that paged still there? CloudWatch alarm state, or the Alertmanager alerts. */
-async function recheckSignal(deps: WorkflowDeps, p: Proposal): Promise<{ cleared: boolean | undefined; text: string }> {
+async function recheckSignal(deps: Ports, p: Proposal): Promise<{ cleared: boolean | undefined; text: string }> {
   const alerts = await deps.store.listAlerts(p.incidentId);
   const cw = alerts.find((a) => a.cloudwatch);
   if (cw?.cloudwatch && deps.cloudwatch) {
@@ -463,7 +466,7 @@ async function recheckSignal(deps: WorkflowDeps, p: Proposal): Promise<{ cleared
   return { cleared: undefined, text: `paging signal not re-checked live (${stillFiring} alert(s) last seen firing)` };
 }
 
-export async function expire(deps: WorkflowDeps, proposalId: string): Promise<void> {
+export async function expire(deps: Ports, proposalId: string): Promise<void> {
   let changed = false;
   const p = await deps.store.updateProposal(proposalId, (cur) => {
     changed = false; // the change may run again on a CAS retry
@@ -476,7 +479,7 @@ export async function expire(deps: WorkflowDeps, proposalId: string): Promise<vo
   await refresh(deps, p);
 }
 
-export async function proposeRevert(deps: WorkflowDeps, proposalId: string, userId: string, channelId: string): Promise<CommandOutcome> {
+export async function proposeRevert(deps: Ports, proposalId: string, userId: string, channelId: string): Promise<CommandOutcome> {
   const p = await deps.store.getProposal(proposalId);
   if (!p) return { ok: false, message: 'Unknown proposal.' };
   const incident = await deps.store.getIncident(p.incidentId);
@@ -488,7 +491,7 @@ export async function proposeRevert(deps: WorkflowDeps, proposalId: string, user
 }
 
 /** The assessment's proposals become cards (once per run). */
-export async function proposeFromAssessment(deps: WorkflowDeps, incidentId: string, runId: string, assessment: Assessment): Promise<void> {
+export async function proposeFromAssessment(deps: Ports, incidentId: string, runId: string, assessment: Assessment): Promise<void> {
   const incident = await deps.store.getIncident(incidentId);
   if (!incident || incident.status === 'resolved') return;
   for (const pm of assessment.proposals as ProposedMitigation[]) {

@@ -3,12 +3,13 @@
  * and listing only what is used (DESIGN principle 3). Adapters in src/integrations implement them;
  * src/deps.ts alone picks which. No SDK type appears here.
  */
-import type { Alert, IngestBatch, Severity } from '../domain/alert.js';
+import type { Alert, Severity } from '../domain/alert.js';
 import type { Assessment, Finding, Mitigation } from '../domain/diagnostics.js';
 import type { Incident, IncidentAlert, Role } from '../domain/incident.js';
 import type { DiffLine, Proposal } from '../domain/proposal.js';
 import type { TimelineEvent } from '../domain/timeline.js';
 import type { K8sDeployment, K8sEvent, K8sHpa, K8sNode, K8sPod, K8sReplicaSet, K8sService, K8sTargetGroupBinding } from './kubernetes-types.js';
+import type { JobDef, JobOptions, PreparedJob } from './jobs/define.js';
 
 // ---------------------------------------------------------------------------------------------
 // Runtime basics
@@ -24,6 +25,11 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+}
+
+/** What the workflows count (Prometheus behind it). */
+export interface WorkflowMetrics {
+  incidentsOpened(n: number): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,51 +92,25 @@ export interface IncidentStore {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Queues (BullMQ behind it)
+// Queues (BullMQ behind it; jobs are defined in workflows/jobs)
 
-export interface JobOptions {
-  /** Deterministic id: adding the same id twice is a no-op. No ':' allowed. */
-  jobId: string;
+export interface EnqueueOptions extends JobOptions {
+  /** Run no earlier than this many ms from now. */
   delayMs?: number;
-  attempts?: number;
-}
-
-export type JobName =
-  | 'ingest'
-  | 'open-incident'
-  | 'refresh-card'
-  | 'diagnose'
-  | 'diagnose-check'
-  | 'diagnose-assess'
-  | 'diagnose-progress'
-  | 'execute-mitigation'
-  | 'verify-mitigation'
-  | 'expire-proposal'
-  | 'remind'
-  | 'postmortem'
-  | 'archive'
-  | 'command';
-
-export interface FlowJob {
-  name: JobName;
-  data: Record<string, unknown>;
-  jobId: string;
-  attempts?: number;
-}
-
-/** Parent/child jobs (BullMQ flows): the parent runs once every child has finished. */
-export interface FlowQueue {
-  addFlow(parent: FlowJob, children: FlowJob[]): Promise<void>;
-  /** Adds a child to a parent that is still waiting for its children. Same jobId twice: no-op. */
-  addChild(parent: { name: JobName; jobId: string }, child: FlowJob): Promise<void>;
 }
 
 export interface JobQueue {
-  /** Durable enqueue of one delivery: resolves only once Redis has it. Throws AppError('unavailable') when Redis is down. */
-  enqueueIngest(batch: IngestBatch): Promise<void>;
-  enqueue(name: JobName, data: Record<string, unknown>, opts: JobOptions): Promise<void>;
-  /** Removes a delayed/waiting job (cancel a reminder). */
-  cancel(name: JobName, jobId: string): Promise<void>;
+  /**
+   * Durable enqueue: resolves only once the queue has it; the same id twice is a no-op. The payload is
+   * checked by the job's schema (prepareJob). Throws AppError('unavailable') when Redis is down.
+   */
+  enqueue<T>(job: JobDef<T>, data: T, opts?: EnqueueOptions): Promise<void>;
+  /** Removes the delayed or waiting job `job.id(data)` (cancel a reminder). */
+  cancel<T>(job: JobDef<T>, data: T): Promise<void>;
+  /** Parent/child jobs (BullMQ flows): the parent runs once every child has finished. */
+  addFlow(parent: PreparedJob, children: PreparedJob[]): Promise<void>;
+  /** Adds a child to a parent that is still waiting for its children. Same id twice: no-op. */
+  addChild(parent: Pick<PreparedJob, 'queue' | 'id'>, child: PreparedJob): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

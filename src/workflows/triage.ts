@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import type { Alert, Severity } from '../domain/alert.js';
 import type { Incident, Role } from '../domain/incident.js';
 import { AppError } from '../errors.js';
-import type { WorkflowDeps } from './context.js';
+import type { Ports } from './context.js';
 import { scheduleCardRefresh, scheduleReminder } from './incidents.js';
+import { ingestJob } from './jobs/ingest.js';
 
 export interface CommandOutcome {
   ok: boolean;
@@ -14,7 +15,7 @@ export interface CommandOutcome {
 }
 
 /** A manual incident goes the same path as alerts: one manual Alert through the ingest queue. */
-export async function declareIncident(deps: WorkflowDeps, input: { title: string; severity: Severity; userId: string; requestId: string; responders?: string[] }): Promise<CommandOutcome> {
+export async function declareIncident(deps: Ports, input: { title: string; severity: Severity; userId: string; requestId: string; responders?: string[] }): Promise<CommandOutcome> {
   const now = deps.clock.now().toISOString();
   const fingerprint = createHash('sha256').update(`${input.userId}\u0000${input.requestId}`).digest('hex').slice(0, 16);
   const alert: Alert = {
@@ -29,7 +30,7 @@ export async function declareIncident(deps: WorkflowDeps, input: { title: string
     startsAt: now,
     links: [],
   };
-  await deps.queue.enqueueIngest({ deliveryId: `manual-${fingerprint}`, receivedAt: now, source: 'manual', alerts: [alert] });
+  await deps.queue.enqueue(ingestJob, { batch: { deliveryId: `manual-${fingerprint}`, receivedAt: now, source: 'manual', alerts: [alert] } });
   return { ok: true, message: `Declaring *${input.severity}* incident “${escapeSlackText(input.title)}”: a channel is being opened.` };
 }
 
@@ -45,7 +46,7 @@ export function tameBroadcasts(text: string): string {
   return text.replace(/<!(channel|here|everyone)(\|[^>]*)?>/g, '@$1').replace(/<!subteam\^[A-Z0-9]+(\|[^>]*)?>/g, '@group');
 }
 
-export async function postStatusUpdate(deps: WorkflowDeps, incident: Incident, userId: string, text: string): Promise<CommandOutcome> {
+export async function postStatusUpdate(deps: Ports, incident: Incident, userId: string, text: string): Promise<CommandOutcome> {
   const clean = tameBroadcasts(text.trim());
   if (!clean) return { ok: false, message: 'Usage: `/incident update <text>`: what is known, what is being done, when the next update comes.' };
   const long = tooLong(clean, 'update');
@@ -61,7 +62,7 @@ export async function postStatusUpdate(deps: WorkflowDeps, incident: Incident, u
   return { ok: true, message: 'Status update posted.' };
 }
 
-export async function setSeverity(deps: WorkflowDeps, incident: Incident, userId: string, severity: Severity): Promise<CommandOutcome> {
+export async function setSeverity(deps: Ports, incident: Incident, userId: string, severity: Severity): Promise<CommandOutcome> {
   if (incident.severity === severity) return { ok: false, message: `${incident.id} is already ${severity}.` };
   const nowIso = deps.clock.now().toISOString();
   const from = incident.severity;
@@ -73,7 +74,7 @@ export async function setSeverity(deps: WorkflowDeps, incident: Incident, userId
   return { ok: true, message: `Severity set to ${severity}.` };
 }
 
-export async function assignRole(deps: WorkflowDeps, incident: Incident, actor: string, role: Role, userId: string): Promise<CommandOutcome> {
+export async function assignRole(deps: Ports, incident: Incident, actor: string, role: Role, userId: string): Promise<CommandOutcome> {
   const nowIso = deps.clock.now().toISOString();
   await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, roles: { ...cur.roles, [role]: userId }, updatedAt: nowIso }));
   await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'incident.role', actor, text: `<@${userId}> is ${role}`, data: { role, userId } });
@@ -85,7 +86,7 @@ export async function assignRole(deps: WorkflowDeps, incident: Incident, actor: 
   return { ok: true, message: `<@${userId}> is ${role}.` };
 }
 
-export async function addNote(deps: WorkflowDeps, incident: Incident, userId: string, text: string): Promise<CommandOutcome> {
+export async function addNote(deps: Ports, incident: Incident, userId: string, text: string): Promise<CommandOutcome> {
   const m = /^action:\s*(.+)$/is.exec(text.trim());
   const body = tameBroadcasts((m?.[1] ?? text).trim());
   if (!body) return { ok: false, message: 'Usage: `/incident note <text>` or `/incident note action: <text>`.' };
@@ -95,7 +96,7 @@ export async function addNote(deps: WorkflowDeps, incident: Incident, userId: st
   return { ok: true, message: m ? 'Action item recorded for the post-mortem.' : 'Note added to the timeline.' };
 }
 
-export async function requireIncidentForChannel(deps: WorkflowDeps, channelId: string): Promise<Incident> {
+export async function requireIncidentForChannel(deps: Ports, channelId: string): Promise<Incident> {
   const incident = await deps.store.findByChannel(channelId);
   if (!incident) throw new AppError('not_found', 'This is not an incident channel. Run it in the incident’s channel, or `/incident list`.');
   return incident;

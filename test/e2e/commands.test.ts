@@ -21,7 +21,7 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     await slack?.stop();
   });
 
-  const store = () => bot.running.deps.store;
+  const store = () => bot.running.deps.ports.store;
 
   /** Runs a slash command and returns the text of the ephemeral reply sent to its response_url. */
   async function cmd(text: string, channelId: string, userId = 'U0ONCALL1'): Promise<{ text: string; blocks?: unknown[] }> {

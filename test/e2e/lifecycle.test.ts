@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.js';
 import type { SlackEmulator } from '../../src/sandbox/slack/index.js';
 import type { SlackMessage } from '../../src/sandbox/slack/types.js';
+import { remindJob } from '../../src/workflows/jobs/remind.js';
 import { amAuth, amPayload, postJson, startBot, startSlack, type TestBot } from '../support/bot.js';
 import { waitFor } from '../support/procs.js';
 
@@ -44,7 +45,7 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
     await slack?.stop();
   });
 
-  const store = () => bot.running.deps.store;
+  const store = () => bot.running.deps.ports.store;
 
   async function cmd(text: string, channelId: string, userId = 'U0ONCALL1'): Promise<string> {
     const r = await slack.sendSlashCommand({ command: '/incident', text, userId, channelId });
@@ -84,11 +85,11 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
     expect(delayed.id).toBe(`remind-${incident.id}-${createdMs}-2`);
     // A duplicate job for the same slot (another replica, a retry) does not post a second reminder.
     const before = reminders(ch).length;
-    await bot.running.deps.queues.enqueue('remind', { incidentId: incident.id, since: incident.createdAt }, { jobId: `dup-${incident.id}` });
+    await incidentQueue.add('remind', { incidentId: incident.id, since: incident.createdAt }, { jobId: `dup-${incident.id}` });
     await sleep(400);
     expect(reminders(ch).length).toBe(before);
     // Adding the same deterministic id again is a no-op: still one delayed job for the slot.
-    await bot.running.deps.queues.enqueue('remind', { incidentId: incident.id, since: incident.createdAt }, { jobId: delayed.id ?? '' });
+    await bot.running.deps.queues.enqueue(remindJob, { incidentId: incident.id, since: incident.createdAt, slot: 2 });
     expect((await incidentQueue.getDelayed()).filter((j) => j.id === delayed.id)).toHaveLength(1);
 
     // A status update resets the clock: no reminder until one cadence after it.
@@ -106,8 +107,8 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
       return `${since}-${Math.floor((tsMs(m.ts) - since) / CADENCE_MS)}`;
     });
     expect(new Set(slots).size).toBe(slots.length);
-    const recorded = (await store().timeline(incident.id)).filter((e) => e.kind === 'reminder.sent');
-    expect(recorded.length).toBe(reminders(ch).length);
+    // Each reminder is posted, then recorded: the two counts meet once the job that posted last has finished.
+    await waitFor(async () => (await store().timeline(incident.id)).filter((e) => e.kind === 'reminder.sent').length === reminders(ch).length, { what: 'every reminder recorded in the timeline' });
 
     // Resolve: the pending reminder is cancelled and no more reminders come.
     await cmd('resolve', ch, 'U0SRE2');

@@ -146,9 +146,9 @@ describe('intake under concurrency through HTTP (whole bot)', () => {
   async function settle(bot: TestBot, alertname: string, alerts: number): Promise<Incident> {
     return waitFor(
       async () => {
-        const all = (await bot.running.deps.store.listAll(1000)).filter((i) => i.title.startsWith(alertname));
+        const all = (await bot.running.deps.ports.store.listAll(1000)).filter((i) => i.title.startsWith(alertname));
         if (all.length !== 1 || !all[0]?.channelId || !all[0].cardTs) return undefined;
-        return (await bot.running.deps.store.listAlerts(all[0].id)).length === alerts ? all[0] : undefined;
+        return (await bot.running.deps.ports.store.listAlerts(all[0].id)).length === alerts ? all[0] : undefined;
       },
       { what: `${alertname}: one incident with ${alerts} alerts`, timeoutMs: 30_000, intervalMs: 200 },
     );
@@ -164,7 +164,7 @@ describe('intake under concurrency through HTTP (whole bot)', () => {
     expect(created).toHaveLength(1);
     expect(slack.channels().filter((c) => c.name.includes('storm-group'))).toHaveLength(1);
     expect(slack.pins(incident.channelId ?? '')).toHaveLength(1);
-    const opened = (await bot1.running.deps.store.timeline(incident.id)).filter((e) => e.kind === 'incident.opened');
+    const opened = (await bot1.running.deps.ports.store.timeline(incident.id)).filter((e) => e.kind === 'incident.opened');
     expect(opened).toHaveLength(1);
   });
 
@@ -177,6 +177,6 @@ describe('intake under concurrency through HTTP (whole bot)', () => {
     expect(slack.pins(incident.channelId ?? '')).toHaveLength(1);
     expect(slack.messages('C0ANNOUNCE').filter((m) => m.text.includes(incident.id) && m.text.includes('opened'))).toHaveLength(1);
     // Both replicas see the same incident.
-    expect((await bot1.running.deps.store.findByChannel(incident.channelId ?? ''))?.id).toBe(incident.id);
+    expect((await bot1.running.deps.ports.store.findByChannel(incident.channelId ?? ''))?.id).toBe(incident.id);
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Mitigation } from '../../src/domain/diagnostics.js';
 import type { Proposal } from '../../src/domain/proposal.js';
 import { proposalCard } from '../../src/integrations/slack/blocks/proposal.js';
-import type { WorkflowDeps } from '../../src/workflows/context.js';
+import type { Ports } from '../../src/workflows/context.js';
 import { decide, execute, propose, proposeRevert } from '../../src/workflows/mitigations.js';
 import { appObjects, at, driver, startWorld, writeAttempts, writesTo, type Driver, type OpenIncident, type World } from '../support/world-k8s.js';
 
@@ -30,7 +30,7 @@ diagnostics: { enabled: false }
 describe('execute: exactly once, pinned to the proposal’s resourceVersion', () => {
   let w: World;
   let d: Driver;
-  let deps: WorkflowDeps;
+  let deps: Ports;
   let incident: OpenIncident;
 
   beforeAll(async () => {
@@ -43,7 +43,7 @@ describe('execute: exactly once, pinned to the proposal’s resourceVersion', ()
       },
     });
     d = driver(w);
-    deps = w.bot.running.deps.workflow;
+    deps = w.bot.running.deps.ports;
     incident = await d.openIncident('ExecuteJob', 'execute');
   });
   afterAll(async () => {

@@ -217,7 +217,7 @@ export interface Reply {
 
 export function driver(w: { slack: SlackEmulator; bot: TestBot }) {
   const { slack } = w;
-  const store = () => w.bot.running.deps.store;
+  const store = () => w.bot.running.deps.ports.store;
 
   async function replyTo(responseUrl: string | undefined, what: string): Promise<Reply> {
     if (!responseUrl) throw new Error(`no response_url for ${what}`);

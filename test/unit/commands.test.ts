@@ -8,6 +8,7 @@ import { slackRenderer } from '../../src/integrations/slack/blocks/index.js';
 import { viewProblems } from '../../src/sandbox/slack/validate.js';
 import type { IngestBatch } from '../../src/domain/alert.js';
 import type { IncidentStore, JobQueue, ChatPort, Logger } from '../../src/workflows/ports.js';
+import { ingestJob } from '../../src/workflows/jobs/ingest.js';
 import { tameBroadcasts } from '../../src/workflows/triage.js';
 
 function appError(fn: () => unknown): AppError {
@@ -147,13 +148,18 @@ describe('runCommand', () => {
       listOpen: async () => [incident],
       listAlerts: async () => [],
     };
-    const queue: Pick<JobQueue, 'enqueueIngest'> = { enqueueIngest: async (b) => void batches.push(b) };
+    const queue: Pick<JobQueue, 'enqueue'> = {
+      enqueue: async (job, data) => {
+        if (job !== ingestJob) throw new Error(`unexpected job ${job.name}`);
+        batches.push((data as { batch: IngestBatch }).batch);
+      },
+    };
     const chat: Pick<ChatPort, 'openView'> = { openView: async (_t, v) => void views.push(v) };
     const log: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => log };
     const deps = {
       config: parseConfig('routes:\n  - name: default\n'),
       store: store as IncidentStore,
-      queue: queue as JobQueue,
+      queue: queue as unknown as JobQueue,
       chat: chat as ChatPort,
       render: slackRenderer,
       clock: { now: () => new Date('2026-11-21T09:30:00.000Z') },

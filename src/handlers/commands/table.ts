@@ -9,12 +9,15 @@ import type { Incident } from '../../domain/incident.js';
 import { AppError, isAppError, toUserReply } from '../../errors.js';
 import { CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blocks/ids.js';
 import { esc } from '../../integrations/slack/blocks/kit.js';
-import type { WorkflowDeps } from '../../workflows/context.js';
+import type { Ports } from '../../workflows/context.js';
+import { rerunDiagnosis } from '../../workflows/diagnostics/engine.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
+import { requestPostmortem, timelineView } from '../../workflows/lifecycle.js';
+import { propose } from '../../workflows/mitigations.js';
 import { addNote, assignRole, declareIncident, postStatusUpdate, setSeverity, type CommandOutcome } from '../../workflows/triage.js';
 
 export interface CommandContext {
-  deps: WorkflowDeps & CommandHooks;
+  deps: Ports;
   userId: string;
   channelId: string;
   triggerId?: string;
@@ -22,15 +25,6 @@ export interface CommandContext {
   args: string;
   /** Set when the command runs in an incident channel. */
   incident?: Incident;
-}
-
-/** Workflows of the later stages, plugged in by the composition root. */
-export interface CommandHooks {
-  propose?: (deps: WorkflowDeps, incident: Incident, mitigation: Mitigation, requestedBy: string) => Promise<CommandOutcome>;
-  diagnose?: (deps: WorkflowDeps, incident: Incident, userId: string) => Promise<CommandOutcome>;
-  postmortem?: (deps: WorkflowDeps, incident: Incident, userId: string) => Promise<CommandOutcome>;
-  timeline?: (deps: WorkflowDeps, incident: Incident, page: number) => Promise<{ text: string; blocks?: unknown[] }>;
-  openDeclareModal?: (deps: WorkflowDeps, triggerId: string, channelId: string) => Promise<void>;
 }
 
 export interface CommandReply extends CommandOutcome {
@@ -140,10 +134,7 @@ export function declareModal(channelId: string): Record<string, unknown> {
   };
 }
 
-async function propose(ctx: CommandContext, m: Mitigation): Promise<CommandReply> {
-  if (!ctx.deps.propose) return { ok: false, message: 'Mitigations are not enabled in this deployment (no Kubernetes or Alertmanager configured).' };
-  return ctx.deps.propose(ctx.deps, inc(ctx), m, ctx.userId);
-}
+const proposeHere = (ctx: CommandContext, m: Mitigation): Promise<CommandReply> => propose(ctx.deps, inc(ctx), m, ctx.userId);
 
 export const COMMANDS: CommandSpec[] = [
   { name: 'help', usage: 'help', description: 'This help.', where: 'anywhere', run: async () => ({ ok: true, message: helpText() }) },
@@ -158,9 +149,8 @@ export const COMMANDS: CommandSpec[] = [
       const title = (severity ? w.slice(1) : w).join(' ').trim();
       if (!title) {
         if (ctx.triggerId) {
-          // A plugged-in modal wins; otherwise the built-in form (its fields are what the view listener reads).
-          if (ctx.deps.openDeclareModal) await ctx.deps.openDeclareModal(ctx.deps, ctx.triggerId, ctx.channelId);
-          else await ctx.deps.chat.openView(ctx.triggerId, declareModal(ctx.channelId));
+          // The form's fields are what the view_submission listener reads.
+          await ctx.deps.chat.openView(ctx.triggerId, declareModal(ctx.channelId));
           return { ok: true, message: '' };
         }
         throw new AppError('bad_request', 'usage: `/incident declare [sev1-4] <title>`');
@@ -232,8 +222,7 @@ export const COMMANDS: CommandSpec[] = [
     where: 'incident',
     run: async (ctx) => {
       const page = ctx.args.trim() ? intArg(words(ctx.args)[0], 'page', 1, 10_000) : 1;
-      if (!ctx.deps.timeline) return { ok: false, message: 'timeline view is not available' };
-      const m = await ctx.deps.timeline(ctx.deps, inc(ctx), page);
+      const m = await timelineView(ctx.deps, inc(ctx), page);
       return { ok: true, message: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) };
     },
   },
@@ -242,14 +231,14 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'diagnose',
     description: 'Run the diagnostics again.',
     where: 'incident',
-    run: async (ctx) => (ctx.deps.diagnose ? ctx.deps.diagnose(ctx.deps, inc(ctx), ctx.userId) : { ok: false, message: 'Diagnostics are disabled in the config.' }),
+    run: (ctx) => rerunDiagnosis(ctx.deps, inc(ctx).id, ctx.userId),
   },
   {
     name: 'postmortem',
     usage: 'postmortem',
     description: 'Draft the post-mortem now.',
     where: 'incident',
-    run: async (ctx) => (ctx.deps.postmortem ? ctx.deps.postmortem(ctx.deps, inc(ctx), ctx.userId) : { ok: false, message: 'Post-mortem drafting is not available.' }),
+    run: (ctx) => requestPostmortem(ctx.deps, inc(ctx), ctx.userId),
   },
   {
     name: 'rollback',
@@ -259,7 +248,7 @@ export const COMMANDS: CommandSpec[] = [
     run: (ctx) => {
       const [target, rev] = words(ctx.args);
       const t = parseTarget(target, 'deployment');
-      return propose(ctx, { kind: 'rollback', namespace: t.namespace, deployment: t.name, ...(rev !== undefined ? { toRevision: intArg(rev, 'revision', 1, 1_000_000) } : {}) });
+      return proposeHere(ctx, { kind: 'rollback', namespace: t.namespace, deployment: t.name, ...(rev !== undefined ? { toRevision: intArg(rev, 'revision', 1, 1_000_000) } : {}) });
     },
   },
   {
@@ -270,7 +259,7 @@ export const COMMANDS: CommandSpec[] = [
     run: (ctx) => {
       const [target, n] = words(ctx.args);
       const t = parseTarget(target, 'deployment');
-      return propose(ctx, { kind: 'scale', namespace: t.namespace, deployment: t.name, replicas: intArg(n, 'replicas', 0, 500) });
+      return proposeHere(ctx, { kind: 'scale', namespace: t.namespace, deployment: t.name, replicas: intArg(n, 'replicas', 0, 500) });
     },
   },
   {
@@ -280,7 +269,7 @@ export const COMMANDS: CommandSpec[] = [
     where: 'incident',
     run: (ctx) => {
       const t = parseTarget(words(ctx.args)[0], 'deployment');
-      return propose(ctx, { kind: 'restart', namespace: t.namespace, deployment: t.name });
+      return proposeHere(ctx, { kind: 'restart', namespace: t.namespace, deployment: t.name });
     },
   },
   {
@@ -291,7 +280,7 @@ export const COMMANDS: CommandSpec[] = [
     run: (ctx) => {
       const [target, ...rest] = words(ctx.args);
       const t = parseTarget(target, 'hpa');
-      return propose(ctx, { kind: 'hpa', namespace: t.namespace, name: t.name, ...parseHpaArgs(rest) });
+      return proposeHere(ctx, { kind: 'hpa', namespace: t.namespace, name: t.name, ...parseHpaArgs(rest) });
     },
   },
   {
@@ -306,7 +295,7 @@ export const COMMANDS: CommandSpec[] = [
       if (!first) throw new AppError('bad_request', 'this incident has no Alertmanager alerts to silence');
       const common = Object.entries(first.labels).filter(([k, v]) => alerts.every((a) => a.labels[k] === v));
       if (!common.length) throw new AppError('bad_request', 'the alerts share no labels to build matchers from');
-      return propose(ctx, { kind: 'silence', durationMinutes: minutes, matchers: common.map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })) });
+      return proposeHere(ctx, { kind: 'silence', durationMinutes: minutes, matchers: common.map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })) });
     },
   },
 ];

@@ -6,23 +6,13 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { ACTIONS, CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blocks/ids.js';
-import type { WorkflowDeps } from '../../workflows/context.js';
+import type { Ports } from '../../workflows/context.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
+import { captureSlackEvent, timelineView } from '../../workflows/lifecycle.js';
+import { decide, proposeRevert } from '../../workflows/mitigations.js';
 import { declareIncident, tameBroadcasts } from '../../workflows/triage.js';
 import { AppError, toUserReply } from '../../errors.js';
-import { runCommand, parseSeverity, type CommandHooks } from '../commands/table.js';
-
-export interface ActionHooks {
-  decide?: (deps: WorkflowDeps, proposalId: string, userId: string, decision: 'approve' | 'deny', channelId: string) => Promise<{ ok: boolean; message: string }>;
-  revert?: (deps: WorkflowDeps, proposalId: string, userId: string, channelId: string) => Promise<{ ok: boolean; message: string }>;
-  slackEvent?: (deps: WorkflowDeps, event: SlackTimelineEvent) => Promise<void>;
-}
-
-export type SlackTimelineEvent =
-  | { type: 'pin_added' | 'pin_removed'; user: string; channel: string; ts: string; text: string; eventTs: string; author?: string }
-  | { type: 'reaction_added' | 'reaction_removed'; user: string; channel: string; ts: string; reaction: string; eventTs: string; author?: string };
-
-export type SlackDeps = WorkflowDeps & CommandHooks & ActionHooks;
+import { runCommand, parseSeverity } from '../commands/table.js';
 
 // Slack payloads are validated at the boundary like every other input.
 const CommandPayload = z.object({ text: z.string().default(''), user_id: z.string().min(1), channel_id: z.string().min(1), trigger_id: z.string().optional() });
@@ -52,7 +42,7 @@ const PinEvent = z.object({
 });
 const ReactionEvent = z.object({ type: z.enum(['reaction_added', 'reaction_removed']), user: z.string(), reaction: z.string(), event_ts: z.string(), item_user: z.string().optional(), item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }) });
 
-export function registerSlackListeners(app: App, deps: SlackDeps): void {
+export function registerSlackListeners(app: App, deps: Ports): void {
   const log = deps.log.child({ surface: 'slack' });
 
   // A signed request replayed inside Slack's five-minute window carries the same signature: act on
@@ -119,19 +109,19 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
   };
   button(ACTIONS.ack, async (b, value, channelId) => acknowledgeIncident(deps, (await incidentOf(value, channelId)).id, b.user.id));
   button(ACTIONS.resolve, async (b, value, channelId) => resolveIncident(deps, (await incidentOf(value, channelId)).id, b.user.id));
-  button(ACTIONS.approve, async (b, value, channelId) => (deps.decide ? deps.decide(deps, value, b.user.id, 'approve', channelId) : { ok: false, message: 'Approvals are not enabled.' }));
-  button(ACTIONS.deny, async (b, value, channelId) => (deps.decide ? deps.decide(deps, value, b.user.id, 'deny', channelId) : { ok: false, message: 'Approvals are not enabled.' }));
-  button(ACTIONS.revert, async (b, value, channelId) => (deps.revert ? deps.revert(deps, value, b.user.id, channelId) : { ok: false, message: 'Revert is not available.' }));
+  button(ACTIONS.approve, (b, value, channelId) => decide(deps, value, b.user.id, 'approve', channelId));
+  button(ACTIONS.deny, (b, value, channelId) => decide(deps, value, b.user.id, 'deny', channelId));
+  button(ACTIONS.revert, (b, value, channelId) => proposeRevert(deps, value, b.user.id, channelId));
   for (const dir of ['prev', 'next']) {
     app.action(`${ACTIONS.timelinePage}_${dir}`, async ({ ack, body, respond }) => {
       await ack();
       const parsed = ButtonBody.safeParse(body);
-      if (!parsed.success || !deps.timeline) return;
+      if (!parsed.success) return;
       const channelId = parsed.data.channel?.id ?? parsed.data.container?.channel_id ?? '';
       const incident = await deps.store.findByChannel(channelId);
       if (!incident) return;
       const page = Number(parsed.data.actions[0]?.value ?? '1') || 1;
-      const m = await deps.timeline(deps, incident, page);
+      const m = await timelineView(deps, incident, page);
       await respond({ response_type: 'ephemeral', replace_original: true, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}) }).catch(() => undefined);
     });
   }
@@ -162,18 +152,17 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
   app.event('reaction_removed', async ({ event }) => onTimelineEvent(event));
 
   async function onTimelineEvent(raw: unknown): Promise<void> {
-    if (!deps.slackEvent) return;
     const pin = PinEvent.safeParse(raw);
     if (pin.success) {
       const msg = pin.data.item.message;
       if (!msg) return;
       const author = msg.user ?? pin.data.item_user;
-      await deps.slackEvent(deps, { type: pin.data.type, user: pin.data.user, channel: pin.data.channel_id, ts: msg.ts, text: msg.text, eventTs: pin.data.event_ts, ...(author ? { author } : {}) });
+      await captureSlackEvent(deps, { type: pin.data.type, user: pin.data.user, channel: pin.data.channel_id, ts: msg.ts, text: msg.text, eventTs: pin.data.event_ts, ...(author ? { author } : {}) });
       return;
     }
     const r = ReactionEvent.safeParse(raw);
     if (r.success && r.data.item.type === 'message' && r.data.item.channel && r.data.item.ts) {
-      await deps.slackEvent(deps, { type: r.data.type, user: r.data.user, channel: r.data.item.channel, ts: r.data.item.ts, reaction: r.data.reaction, eventTs: r.data.event_ts, ...(r.data.item_user ? { author: r.data.item_user } : {}) });
+      await captureSlackEvent(deps, { type: r.data.type, user: r.data.user, channel: r.data.item.channel, ts: r.data.item.ts, reaction: r.data.reaction, eventTs: r.data.event_ts, ...(r.data.item_user ? { author: r.data.item_user } : {}) });
     }
   }
 

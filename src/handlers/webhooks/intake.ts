@@ -1,5 +1,6 @@
 import type { Alert, IngestBatch } from '../../domain/alert.js';
 import { AppError, isAppError } from '../../errors.js';
+import { ingestJob } from '../../workflows/jobs/ingest.js';
 import type { Clock, JobQueue, Logger } from '../../workflows/ports.js';
 import { errorResponse, type HttpResponse } from '../http/server.js';
 
@@ -9,7 +10,7 @@ export interface IntakeMetrics {
 }
 
 export interface IntakeDeps {
-  queue: Pick<JobQueue, 'enqueueIngest'>;
+  queue: Pick<JobQueue, 'enqueue'>;
   clock: Clock;
   log: Logger;
   metrics?: IntakeMetrics;
@@ -19,7 +20,7 @@ export interface IntakeDeps {
 export async function enqueueBatch(deps: IntakeDeps, route: string, deliveryId: string, source: Alert['source'], alerts: Alert[]): Promise<HttpResponse> {
   const batch: IngestBatch = { deliveryId, receivedAt: deps.clock.now().toISOString(), source, alerts };
   try {
-    await deps.queue.enqueueIngest(batch);
+    await deps.queue.enqueue(ingestJob, { batch });
   } catch (e) {
     deps.log.warn({ err: e, route, deliveryId }, 'enqueue failed; answering 503 so the sender retries');
     const code = isAppError(e) ? e.code : 'unavailable';

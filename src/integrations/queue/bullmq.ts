@@ -1,34 +1,16 @@
 /**
- * JobQueue on BullMQ. Jobs carry ids only; job ids are deterministic so redelivery, double clicks and
- * replicas add a job once (DESIGN principle 7). Producer connections fail fast (so the webhook answers
+ * JobQueue on BullMQ: one BullMQ queue per queue of the job registry (workflows/jobs). Jobs carry ids
+ * only; job ids are deterministic so redelivery, double clicks and replicas add a job once (DESIGN principle 7). Producer connections fail fast (so the webhook answers
  * 503 and the sender retries); worker connections block and retry forever (maxRetriesPerRequest: null).
  */
 import { FlowProducer, Queue, UnrecoverableError, Worker, type ConnectionOptions, type FlowJob as BullFlowJob, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { IngestBatch } from '../../domain/alert.js';
 import { AppError, isAppError, isRetryable } from '../../errors.js';
-import type { FlowJob, FlowQueue, JobName, JobOptions, JobQueue, Logger } from '../../workflows/ports.js';
+import { QUEUES, jobBindings, prepareJob, type JobContext, type JobDef, type PreparedJob, type QueueName } from '../../workflows/jobs/define.js';
+import type { EnqueueOptions, JobQueue, Logger } from '../../workflows/ports.js';
 
-export type QueueFamily = 'ingest' | 'incident' | 'diagnose' | 'mitigation';
-
-export const QUEUE_OF: Record<JobName, QueueFamily> = {
-  ingest: 'ingest',
-  'open-incident': 'incident',
-  'refresh-card': 'incident',
-  remind: 'incident',
-  postmortem: 'incident',
-  archive: 'incident',
-  command: 'incident',
-  diagnose: 'diagnose',
-  'diagnose-check': 'diagnose',
-  'diagnose-assess': 'diagnose',
-  'diagnose-progress': 'diagnose',
-  'execute-mitigation': 'mitigation',
-  'verify-mitigation': 'mitigation',
-  'expire-proposal': 'mitigation',
-};
-
-export const FAMILIES: QueueFamily[] = ['ingest', 'incident', 'diagnose', 'mitigation'];
+const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
+const bullName = (queue: QueueName) => `warroom-${queue}`;
 
 /** BullMQ custom ids may not contain ':' nor be all digits. */
 export function safeJobId(id: string): string {
@@ -74,9 +56,9 @@ export function workerConnectionOptions(url: string): ConnectionOptions {
   };
 }
 
-export interface QueueSet extends JobQueue, FlowQueue {
-  queues: Record<QueueFamily, Queue>;
-  counts(): Promise<Record<QueueFamily, Record<string, number>>>;
+export interface QueueSet extends JobQueue {
+  queues: Record<QueueName, Queue>;
+  counts(): Promise<Record<QueueName, Record<string, number>>>;
   close(): Promise<void>;
 }
 
@@ -98,75 +80,77 @@ export function createQueueSet(opts: QueueSetOptions): QueueSet {
   const connection = producerConnection(opts.redisUrl);
   const prefix = opts.prefix ?? 'bull';
   const timeoutMs = opts.enqueueTimeoutMs ?? 2500;
-  const mk = (family: QueueFamily) =>
-    new Queue(`warroom-${family}`, {
-      connection,
-      prefix,
-      defaultJobOptions: {
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
-        // Completed ids are kept for an hour so a redelivery in that window is a no-op add.
-        removeOnComplete: { age: 3600, count: 20_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    });
-  const queues: Record<QueueFamily, Queue> = { ingest: mk('ingest'), incident: mk('incident'), diagnose: mk('diagnose'), mitigation: mk('mitigation') };
+  const queues = Object.fromEntries(
+    QUEUE_NAMES.map((name) => [
+      name,
+      new Queue(bullName(name), {
+        connection,
+        prefix,
+        defaultJobOptions: {
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
+          // Completed ids are kept for an hour so a redelivery in that window is a no-op add.
+          removeOnComplete: { age: 3600, count: 20_000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      }),
+    ]),
+  ) as Record<QueueName, Queue>;
   for (const q of Object.values(queues)) q.on('error', () => undefined);
   const flows = new FlowProducer({ connection, prefix });
   flows.on('error', () => undefined);
   const CHILD_OPTS = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 }, backoff: { type: 'exponential' as const, delay: 1000, jitter: 0.3 } };
-  const toBull = (j: FlowJob): BullFlowJob => ({
+  const priority = (j: PreparedJob) => (j.options.priority !== undefined ? { priority: j.options.priority } : {});
+  const toBull = (j: PreparedJob): BullFlowJob => ({
     name: j.name,
-    queueName: `warroom-${QUEUE_OF[j.name]}`,
+    queueName: bullName(j.queue),
     data: j.data,
-    opts: { jobId: safeJobId(j.jobId), attempts: j.attempts ?? 1, ...CHILD_OPTS, ignoreDependencyOnFailure: true },
+    opts: { jobId: safeJobId(j.id), attempts: j.options.attempts ?? 1, ...priority(j), ...CHILD_OPTS, ignoreDependencyOnFailure: true },
   });
 
-  const add = async (name: JobName, data: object, o: JobOptions) => {
-    const q = queues[QUEUE_OF[name]];
+  const add = async (j: PreparedJob, delayMs: number | undefined) => {
     try {
       await withTimeout(
-        q.add(name, data, {
-          jobId: safeJobId(o.jobId),
-          ...(o.delayMs ? { delay: o.delayMs } : {}),
-          ...(o.attempts ? { attempts: o.attempts } : {}),
+        queues[j.queue].add(j.name, j.data, {
+          jobId: safeJobId(j.id),
+          ...(delayMs ? { delay: delayMs } : {}),
+          ...(j.options.attempts ? { attempts: j.options.attempts } : {}),
+          ...priority(j),
         }),
         timeoutMs,
-        `enqueue ${name}`,
+        `enqueue ${j.name}`,
       );
     } catch (e) {
       if (isAppError(e)) throw e;
-      throw new AppError('unavailable', `enqueue ${name}: ${(e as Error).message}`, { cause: e });
+      throw new AppError('unavailable', `enqueue ${j.name}: ${(e as Error).message}`, { cause: e });
     }
   };
 
   return {
     queues,
-    enqueueIngest: (batch: IngestBatch) => add('ingest', { batch }, { jobId: batch.deliveryId }),
-    enqueue: (name, data, o) => add(name, data, o),
+    enqueue: <T>(job: JobDef<T>, data: T, o: EnqueueOptions = {}) => {
+      const { delayMs, ...options } = o;
+      return add(prepareJob(job, data, options), delayMs);
+    },
     addFlow: async (parent, children) => {
       await withTimeout(
-        flows.add({ ...toBull(parent), opts: { jobId: safeJobId(parent.jobId), attempts: parent.attempts ?? 3, ...CHILD_OPTS }, children: children.map(toBull) }),
+        flows.add({ ...toBull(parent), opts: { jobId: safeJobId(parent.id), attempts: parent.options.attempts ?? 3, ...priority(parent), ...CHILD_OPTS }, children: children.map(toBull) }),
         timeoutMs,
         'add flow',
       );
     },
     addChild: async (parent, child) => {
       const b = toBull(child);
-      await withTimeout(
-        queues[QUEUE_OF[child.name]].add(child.name, child.data, { ...b.opts, parent: { id: safeJobId(parent.jobId), queue: `${prefix}:warroom-${QUEUE_OF[parent.name]}` } }),
-        timeoutMs,
-        'add child',
-      );
+      await withTimeout(queues[child.queue].add(child.name, child.data, { ...b.opts, parent: { id: safeJobId(parent.id), queue: `${prefix}:${bullName(parent.queue)}` } }), timeoutMs, 'add child');
     },
-    cancel: async (name, jobId) => {
-      const q = queues[QUEUE_OF[name]];
-      const job = await q.getJob(safeJobId(jobId));
-      if (job && (await job.isDelayed() || await job.isWaiting())) await job.remove().catch(() => undefined);
+    cancel: async <T>(job: JobDef<T>, data: T) => {
+      const j = prepareJob(job, data);
+      const found = await queues[j.queue].getJob(safeJobId(j.id));
+      if (found && ((await found.isDelayed()) || (await found.isWaiting()))) await found.remove().catch(() => undefined);
     },
     counts: async () => {
-      const out = {} as Record<QueueFamily, Record<string, number>>;
-      for (const f of FAMILIES) out[f] = await queues[f].getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized');
+      const out = {} as Record<QueueName, Record<string, number>>;
+      for (const q of QUEUE_NAMES) out[q] = await queues[q].getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized');
       return out;
     },
     close: async () => {
@@ -176,61 +160,67 @@ export function createQueueSet(opts: QueueSetOptions): QueueSet {
   };
 }
 
-export type JobHandler = (data: Record<string, unknown>, job: { id: string; attemptsMade: number; attempts: number; signal?: AbortSignal }) => Promise<unknown>;
+/** Runs one job of the registry (workflows/jobs/define.ts runJob, bound to the ports by the composition root). */
+export type JobHandler = (data: unknown, ctx: JobContext) => Promise<unknown>;
 
 export interface WorkerSetOptions {
   redisUrl: string;
   prefix?: string;
   /** Job lock; a dead worker's job is taken up again after about this long. Default 30 s. */
   lockMs?: number;
-  handlers: Partial<Record<JobName, JobHandler>>;
-  concurrency?: Partial<Record<QueueFamily, number>>;
+  /** The registry: which jobs run, on which queue. */
+  jobs: readonly JobDef[];
+  handler(job: JobDef, data: unknown, ctx: JobContext): Promise<unknown>;
+  /** Jobs of one queue run at once per process; default QUEUES[queue].concurrency. */
+  concurrency?: Partial<Record<QueueName, number>>;
   logger: Logger;
-  onFinalFailure?: (name: JobName, data: Record<string, unknown>, err: unknown) => void;
+  /** Every finished attempt: its duration and outcome. */
+  observe?(name: string, outcome: 'completed' | 'retry' | 'failed', seconds: number): void;
+  /** The last attempt failed (or the error is not retryable): the job is given up. */
+  onFinalFailure?(job: JobDef, data: unknown, err: unknown, log: Logger): void;
 }
-
-const DEFAULT_CONCURRENCY: Record<QueueFamily, number> = { ingest: 50, incident: 50, diagnose: 16, mitigation: 4 };
 
 export interface WorkerSet {
   workers: Worker[];
   close(force?: boolean): Promise<void>;
 }
 
-/** Starts one Worker per queue family that has a handler; dispatches by job name. */
+/** Starts one Worker per queue that has jobs in the registry; dispatches by job name. */
 export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
-  const families = new Set(Object.keys(opts.handlers).map((n) => QUEUE_OF[n as JobName]));
+  const byName = new Map(opts.jobs.map((j) => [j.name, j]));
   const workers: Worker[] = [];
-  for (const family of FAMILIES) {
-    if (!families.has(family)) continue;
+  for (const queue of QUEUE_NAMES) {
+    if (!opts.jobs.some((j) => j.queue === queue)) continue;
     const w = new Worker(
-      `warroom-${family}`,
+      bullName(queue),
       async (job: Job, _token?: string, signal?: AbortSignal) => {
-        const name = job.name as JobName;
-        const handler = opts.handlers[name];
-        if (!handler) throw new UnrecoverableError(`no handler for job ${name}`);
-        const log = opts.logger.child({ job: job.id, jobName: name, attempt: job.attemptsMade + 1 });
+        const def = byName.get(job.name);
+        if (!def) throw new UnrecoverableError(`no handler for job ${job.name}`);
+        const ctx: JobContext = { id: job.id ?? '', attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, ...(signal ? { signal } : {}) };
+        const started = performance.now();
         try {
-          return await handler(job.data as Record<string, unknown>, { id: job.id ?? '', attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, signal });
+          const r = await opts.handler(def, job.data, ctx);
+          opts.observe?.(def.name, 'completed', (performance.now() - started) / 1000);
+          return r;
         } catch (e) {
           const final = !isRetryable(e) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-          if (final) {
-            log.error({ err: e }, 'job failed for good');
-            opts.onFinalFailure?.(name, job.data as Record<string, unknown>, e);
-          } else log.warn({ err: e }, 'job failed; will retry');
-          if (isAppError(e) && !e.retryable) throw new UnrecoverableError(`${e.code}: ${e.message}`);
+          opts.observe?.(def.name, final ? 'failed' : 'retry', (performance.now() - started) / 1000);
+          const log = opts.logger.child(jobBindings(def.name, ctx, job.data));
+          if (final) opts.onFinalFailure?.(def, job.data, e, log);
+          else log.warn({ err: e }, 'job failed; will retry');
+          if (!isRetryable(e)) throw new UnrecoverableError(isAppError(e) ? `${e.code}: ${e.message}` : String(e));
           throw e;
         }
       },
       {
         connection: workerConnectionOptions(opts.redisUrl),
         prefix: opts.prefix ?? 'bull',
-        // Jobs wait on Redis and Slack, not the CPU: intake and incident jobs run wide; mitigations stay narrow.
-        concurrency: opts.concurrency?.[family] ?? DEFAULT_CONCURRENCY[family],
+        concurrency: opts.concurrency?.[queue] ?? QUEUES[queue].concurrency,
         lockDuration: opts.lockMs ?? 30_000,
         stalledInterval: opts.lockMs ?? 30_000,
       },
     );
-    w.on('error', (err) => opts.logger.warn({ err, queue: family }, 'worker error'));
+    w.on('error', (err) => opts.logger.warn({ err, queue }, 'worker error'));
     workers.push(w);
   }
   return {

@@ -164,7 +164,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
   const t: PlayTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const stepDelay = opts.stepDelayMs ?? 1000;
   const { scenario, running, slack } = world;
-  const store = running.deps.store;
+  const store = running.deps.ports.store;
   const log: string[] = [];
   const note = (line: string) => {
     const stamped = `[${world.clock.now().toISOString().slice(11, 19)}] ${line}`;
@@ -369,7 +369,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
       if (assessment) result.assessment = assessment;
       result.proposals = await store.listProposals(i.id);
       result.timeline = await store.timeline(i.id);
-      if (result.timeline.some((e) => e.kind === 'postmortem.drafted')) result.postmortem = (await buildPostmortem(running.deps.workflow, i.id)).markdown;
+      if (result.timeline.some((e) => e.kind === 'postmortem.drafted')) result.postmortem = (await buildPostmortem(running.deps.ports, i.id)).markdown;
       if (i.channelId) {
         const names: Record<string, string> = { [slack.botUserId]: 'warroom', ...Object.fromEntries(slack.users().map((u) => [u.id, u.name])) };
         result.transcript = [`#${i.channelName ?? i.channelId}`, ...renderChannel(slack.messages(i.channelId), names)];

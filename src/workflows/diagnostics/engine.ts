@@ -10,30 +10,21 @@ import { z } from 'zod';
 import { Finding, Subject, type Assessment } from '../../domain/diagnostics.js';
 import { IncidentAlert } from '../../domain/incident.js';
 import { AppError, isRetryable } from '../../errors.js';
-import type { WorkflowDeps } from '../context.js';
+import type { Ports } from '../context.js';
 import { assessmentDocKey } from '../lifecycle.js';
-import type { FlowQueue } from '../ports.js';
+import { nextWindow, prepareJob, type JobContext } from '../jobs/define.js';
+import { diagnoseAssessJob } from '../jobs/diagnose-assess.js';
+import { checkJobId, diagnoseCheckJob, type CheckData } from '../jobs/diagnose-check.js';
+import { diagnoseProgressJob } from '../jobs/diagnose-progress.js';
+import { diagnoseJob } from '../jobs/diagnose.js';
+import { proposeFromAssessment } from '../mitigations.js';
 import { assess } from './assessment.js';
 import { checkById } from './catalogue.js';
 import { checksFor, planFor } from './plan.js';
 import { errorFinding, factsFor } from './runner.js';
 import { factsForDiscovered, subjectKey, type CheckResult } from './types.js';
 
-export interface EngineDeps extends WorkflowDeps {
-  flows: FlowQueue;
-  /** Called with the assessment once a run ends (the mitigation stage turns proposals into cards). */
-  onAssessment?: (deps: WorkflowDeps, incidentId: string, runId: string, assessment: Assessment) => Promise<void>;
-}
-
-export const DiagnoseJob = z.object({ incidentId: z.string().min(1), runId: z.string().min(1) });
-export const CheckJob = z.object({
-  incidentId: z.string().min(1),
-  runId: z.string().min(1),
-  subject: Subject,
-  check: z.string().min(1),
-  inherited: z.record(z.string(), z.unknown()).default({}),
-});
-type CheckJob = z.infer<typeof CheckJob>;
+type CheckJob = CheckData;
 
 const StoredResult = z.object({ findings: z.array(Finding), discovered: z.array(Subject), handOn: z.record(z.string(), z.unknown()) });
 type StoredResult = z.infer<typeof StoredResult>;
@@ -46,11 +37,8 @@ const key = {
   done: (i: string, r: string) => `diag-done-${i}-${r}`,
   subjects: (i: string, r: string) => `diag-subjects-${i}-${r}`,
 };
-const assessJobId = (incidentId: string, runId: string) => `assess-${incidentId}-${runId}`;
-const checkJobId = (j: { incidentId: string; runId: string; subject: Subject; check: string }) =>
-  `check-${j.incidentId}-${j.runId}-${j.check}-${Buffer.from(subjectKey(j.subject)).toString('base64url')}`;
 
-async function incidentContext(deps: WorkflowDeps, incidentId: string) {
+async function incidentContext(deps: Ports, incidentId: string) {
   const incident = await deps.store.getIncident(incidentId);
   if (!incident) throw new AppError('not_found', `no incident ${incidentId}`);
   // IncidentAlert keeps the transitions (first flap) that change-correlation falls back on.
@@ -65,23 +53,24 @@ async function incidentContext(deps: WorkflowDeps, incidentId: string) {
  * Schedules one check as a child of the run's parent. The job id is deterministic, so adding it twice
  * is a no-op; the claim only keeps the progress count honest. Never skipped on a retry.
  */
-async function schedule(deps: EngineDeps, job: CheckJob, viaParent: boolean): Promise<void> {
+async function schedule(deps: Ports, job: CheckJob, viaParent: boolean): Promise<void> {
   const id = checkJobId(job);
   if (await deps.store.claimOnce(`sched-${id}`, 24 * 3_600_000)) await deps.store.pushDoc(key.scheduled(job.incidentId, job.runId), { check: job.check, subject: subjectKey(job.subject) });
-  if (viaParent) {
-    await deps.flows.addChild({ name: 'diagnose-assess', jobId: assessJobId(job.incidentId, job.runId) }, { name: 'diagnose-check', data: job, jobId: id, attempts: deps.config.diagnostics.attempts });
-  }
+  if (viaParent) await deps.queue.addChild(assessOf(job), checkOf(deps, job));
 }
 
+const assessOf = (run: { incidentId: string; runId: string }) => prepareJob(diagnoseAssessJob, { incidentId: run.incidentId, runId: run.runId });
+const checkOf = (deps: Ports, job: CheckJob) => prepareJob(diagnoseCheckJob, job, { attempts: deps.config.diagnostics.attempts });
+
 /** Entry: post the progress message, plan the subjects and start the flow. */
-export async function startDiagnosis(deps: EngineDeps, incidentId: string, runId: string): Promise<void> {
+export async function startDiagnosis(deps: Ports, incidentId: string, runId: string, requestedBy?: string): Promise<void> {
   const { incident, alerts } = await incidentContext(deps, incidentId);
   if (!incident.channelId) throw new AppError('unavailable', `incident ${incidentId} has no channel yet`);
   if (!(await deps.store.getDoc<string>(key.progressTs(incidentId, runId)))) {
     if (await deps.store.claimOnce(`progress-post-${incidentId}-${runId}`, 0)) {
       const { ts } = await deps.chat.post(incident.channelId, deps.render.progress({ incidentId, runId, total: 0, done: [], finished: false }));
       await deps.store.setDoc(key.progressTs(incidentId, runId), ts);
-      await deps.store.appendTimeline(incidentId, { at: deps.clock.now().toISOString(), kind: 'diagnosis.started', actor: 'warroom', text: `Diagnosis ${runId} started`, data: { runId } }, `diag-start-${runId}`);
+      await deps.store.appendTimeline(incidentId, { at: deps.clock.now().toISOString(), kind: 'diagnosis.started', actor: 'warroom', text: `Diagnosis ${runId} started`, data: { runId, ...(requestedBy ? { requestedBy } : {}) } }, `diag-start-${runId}`);
     }
   }
   const roots: CheckJob[] = [];
@@ -93,12 +82,8 @@ export async function startDiagnosis(deps: EngineDeps, incidentId: string, runId
       roots.push({ incidentId, runId, subject, check: check.id, inherited: {} });
     }
   }
-  const children = [];
-  for (const r of roots) {
-    await schedule(deps, r, false);
-    children.push({ name: 'diagnose-check' as const, data: r, jobId: checkJobId(r), attempts: deps.config.diagnostics.attempts });
-  }
-  await deps.flows.addFlow({ name: 'diagnose-assess', data: { incidentId, runId }, jobId: assessJobId(incidentId, runId), attempts: 3 }, children);
+  for (const r of roots) await schedule(deps, r, false);
+  await deps.queue.addFlow(assessOf({ incidentId, runId }), roots.map((r) => checkOf(deps, r)));
 }
 
 function withTimeout(parent: AbortSignal | undefined, ms: number): { signal: AbortSignal; clear: () => void } {
@@ -115,7 +100,7 @@ async function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** One check on one subject: run with a timeout; retry transient errors; a final failure becomes a finding. */
-export async function runCheckJob(deps: EngineDeps, job: CheckJob, attempt: { attemptsMade: number; attempts: number; signal?: AbortSignal }): Promise<void> {
+export async function runCheckJob(deps: Ports, job: CheckJob, attempt: Pick<JobContext, 'attemptsMade' | 'attempts' | 'signal'>): Promise<void> {
   const sKey = subjectKey(job.subject);
   const resultKey = key.result(job.incidentId, job.runId, sKey, job.check);
   const loaded = await deps.store.getDoc<unknown>(resultKey);
@@ -189,13 +174,15 @@ export async function runCheckJob(deps: EngineDeps, job: CheckJob, attempt: { at
   await scheduleProgress(deps, job.incidentId, job.runId);
 }
 
-async function scheduleProgress(deps: EngineDeps, incidentId: string, runId: string): Promise<void> {
-  const now = deps.clock.now().getTime();
-  const slot = Math.floor(now / 1000) + 1;
-  await deps.queue.enqueue('diagnose-progress', { incidentId, runId }, { jobId: `progress-${incidentId}-${runId}-${slot}`, delayMs: slot * 1000 - now });
+/** Progress updates are coalesced: at most one per run per second. */
+const PROGRESS_INTERVAL_MS = 1000;
+
+async function scheduleProgress(deps: Ports, incidentId: string, runId: string): Promise<void> {
+  const { window, delayMs } = nextWindow(deps.clock.now().getTime(), PROGRESS_INTERVAL_MS);
+  await deps.queue.enqueue(diagnoseProgressJob, { incidentId, runId, window }, { delayMs });
 }
 
-async function renderProgress(deps: EngineDeps, incidentId: string, runId: string, finished: boolean) {
+async function renderProgress(deps: Ports, incidentId: string, runId: string, finished: boolean) {
   const [done, scheduled] = await Promise.all([
     deps.store.listDocs<{ check: string; ok: boolean; title: string }>(key.done(incidentId, runId)),
     deps.store.listDocs<unknown>(key.scheduled(incidentId, runId)),
@@ -204,7 +191,7 @@ async function renderProgress(deps: EngineDeps, incidentId: string, runId: strin
 }
 
 /** Coalesced (one per second at most): the progress message updated in place. */
-export async function updateProgress(deps: EngineDeps, incidentId: string, runId: string): Promise<void> {
+export async function updateProgress(deps: Ports, incidentId: string, runId: string): Promise<void> {
   const incident = await deps.store.getIncident(incidentId);
   const ts = await deps.store.getDoc<string>(key.progressTs(incidentId, runId));
   if (!incident?.channelId || !ts) return;
@@ -213,7 +200,7 @@ export async function updateProgress(deps: EngineDeps, incidentId: string, runId
 }
 
 /** The parent: every check has finished; rank the hypotheses and post the assessment. */
-export async function finishDiagnosis(deps: EngineDeps, incidentId: string, runId: string): Promise<Assessment> {
+export async function finishDiagnosis(deps: Ports, incidentId: string, runId: string): Promise<Assessment> {
   const findings = await deps.store.listFindings(incidentId, runId);
   const assessment = assess(incidentId, findings);
   await deps.store.setDoc(assessmentDocKey(incidentId), assessment);
@@ -230,12 +217,14 @@ export async function finishDiagnosis(deps: EngineDeps, incidentId: string, runI
       `assessment-${runId}`,
     );
   }
-  if (deps.onAssessment) await deps.onAssessment(deps, incidentId, runId, assessment);
+  // The assessment's proposals become proposal cards.
+  await proposeFromAssessment(deps, incidentId, runId, assessment);
   return assessment;
 }
 
-export async function rerunDiagnosis(deps: WorkflowDeps, incidentId: string, userId: string): Promise<{ ok: boolean; message: string }> {
+export async function rerunDiagnosis(deps: Ports, incidentId: string, userId: string): Promise<{ ok: boolean; message: string }> {
+  if (!deps.config.diagnostics.enabled) return { ok: false, message: 'Diagnostics are disabled in the config.' };
   const runId = `r${deps.clock.now().getTime()}`;
-  await deps.queue.enqueue('diagnose', { incidentId, runId, requestedBy: userId }, { jobId: `diag-${incidentId}-${runId}` });
+  await deps.queue.enqueue(diagnoseJob, { incidentId, runId, requestedBy: userId });
   return { ok: true, message: `Diagnosis ${runId} started; findings will appear in the channel.` };
 }

@@ -1,0 +1,107 @@
+/**
+ * A job, defined once (DESIGN principle 15, Outline's tasks): its name, the queue it runs on, the zod
+ * schema of its payload, its deterministic id, its options and what it runs. The registry
+ * (jobs/index.ts) lists every job; the queue adapters derive their queues from it, and
+ * `queue.enqueue(job, data)` is typed by the job's schema and checked by it, at enqueue and at run.
+ */
+import type { z } from 'zod';
+import { AppError } from '../../errors.js';
+import type { Ports } from '../context.js';
+import type { Logger } from '../ports.js';
+
+/**
+ * The queues and how many jobs of each run at once per worker process. Jobs wait on Redis, Slack and
+ * the cluster, not the CPU: intake and incident jobs run wide, mitigations narrow.
+ */
+export const QUEUES = {
+  ingest: { concurrency: 50 },
+  incident: { concurrency: 50 },
+  diagnose: { concurrency: 16 },
+  mitigation: { concurrency: 4 },
+} as const satisfies Record<string, { concurrency: number }>;
+export type QueueName = keyof typeof QUEUES;
+
+export interface JobOptions {
+  /** Attempts before the job fails for good (default 5; a flow child 1). Non-retryable errors end it at once. */
+  attempts?: number;
+  /**
+   * BullMQ priority: 1 runs first, larger numbers later, within the job's queue. A job without one is
+   * taken before every prioritised job of its queue (BullMQ's rule), so give the jobs of one queue
+   * priorities together.
+   */
+  priority?: number;
+}
+
+export interface JobContext {
+  /** The job's id (deterministic: `job.id(data)`). */
+  id: string;
+  attemptsMade: number;
+  attempts: number;
+  signal?: AbortSignal;
+}
+
+export interface JobDef<T = unknown> {
+  /** Unique; the name stored with the job in Redis. */
+  readonly name: string;
+  readonly queue: QueueName;
+  /** The payload: ids only (DESIGN principle 7). Unknown fields are refused at enqueue and dropped at run. */
+  readonly schema: z.ZodType<T>;
+  /** Deterministic id: enqueueing the same id twice is a no-op (redelivery, double clicks, replicas). */
+  id(data: T): string;
+  readonly options: JobOptions;
+  /** Runs with ports whose logger is bound to the job and its incident. */
+  run(deps: Ports, data: T, ctx: JobContext): Promise<unknown>;
+}
+
+export function defineJob<T>(def: JobDef<T>): JobDef<T> {
+  return def;
+}
+
+/** What one enqueue writes: the payload as the schema keeps it, the id, the queue and the options. */
+export interface PreparedJob {
+  name: string;
+  queue: QueueName;
+  id: string;
+  data: Record<string, unknown>;
+  options: JobOptions;
+}
+
+/** Validates a payload at enqueue. A field the schema would drop is a bug in the caller: refused, not lost. */
+export function prepareJob<T>(job: JobDef<T>, data: T, override: JobOptions = {}): PreparedJob {
+  const r = job.schema.safeParse(data);
+  if (!r.success) throw new AppError('internal', `enqueue ${job.name}: invalid payload: ${r.error.message}`);
+  const kept = r.data as Record<string, unknown>;
+  const dropped = Object.keys(data as Record<string, unknown>).filter((k) => !(k in kept));
+  if (dropped.length) throw new AppError('internal', `enqueue ${job.name}: ${dropped.join(', ')} not in the job's schema`);
+  return { name: job.name, queue: job.queue, id: job.id(r.data), data: kept, options: { ...job.options, ...override } };
+}
+
+/** Validates a payload at run. A malformed payload never becomes valid: not retried. */
+export function parsePayload<T>(job: JobDef<T>, raw: unknown): T {
+  const r = job.schema.safeParse(raw);
+  if (!r.success) throw new AppError('bad_request', `invalid ${job.name} job payload: ${r.error.message}`);
+  return r.data;
+}
+
+/** The log bindings of a job: its id and name, and the incident, run and proposal it is about. */
+export function jobBindings(name: string, ctx: JobContext, data: unknown): Record<string, unknown> {
+  const d = (data ?? {}) as Record<string, unknown>;
+  const pick = (k: string) => (typeof d[k] === 'string' ? { [k]: d[k] } : {});
+  return { job: ctx.id, jobName: name, attempt: ctx.attemptsMade + 1, ...pick('incidentId'), ...pick('runId'), ...pick('proposalId') };
+}
+
+/** Runs one job: payload checked by its schema, ports with a logger bound to the job and its incident. */
+export async function runJob<T>(job: JobDef<T>, ports: Ports, raw: unknown, ctx: JobContext): Promise<unknown> {
+  const data = parsePayload(job, raw);
+  const log: Logger = ports.log.child(jobBindings(job.name, ctx, data));
+  return job.run({ ...ports, log }, data, ctx);
+}
+
+/**
+ * Coalescing window: every change within one window maps to the same job (the id carries the window
+ * number), due at the window's end. `delayMs` is how long until then.
+ */
+export function nextWindow(nowMs: number, windowMs: number): { window: number; delayMs: number } {
+  const window = Math.floor(nowMs / windowMs) + 1;
+  return { window, delayMs: window * windowMs - nowMs };
+}
