@@ -98,11 +98,11 @@ export async function benchDiagnostics(redisUrl: string): Promise<BenchResult> {
   const queue = new Queue('warroom-diagnose', { connection: conn, prefix: `${world.prefix}-bull` });
   try {
     const delivered = await deliverFirstPage(world);
-    const store = world.running.deps.ports.store;
+    const store = world.running.deps.ports;
     const done = await pollUntil(async () => {
-      const inc = (await store.listAll(5)).find((i) => i.channelId);
+      const inc = (await store.incidents.listAll(5)).find((i) => i.channelId);
       if (!inc) return undefined;
-      const tl = await store.timeline(inc.id);
+      const tl = await store.timeline.list(inc.id);
       const started = tl.find((e) => e.kind === 'diagnosis.started');
       const assessed = tl.find((e) => e.kind === 'diagnosis.assessment');
       return started && assessed ? { started, assessed } : undefined;

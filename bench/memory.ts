@@ -11,7 +11,7 @@ import { alertPayload, pollUntil, rssMb, type BenchResult } from './common.js';
 const LIFECYCLES = 10;
 
 export async function benchMemory(bot: TestBot, slack: SlackEmulator, rss: { startMb: number; afterStormMb: number }): Promise<BenchResult> {
-  const store = bot.running.deps.ports.store;
+  const store = bot.running.deps.ports;
   const problems: string[] = [];
   let completed = 0;
   const t0 = Date.now();
@@ -23,7 +23,7 @@ export async function benchMemory(bot: TestBot, slack: SlackEmulator, rss: { sta
       body: JSON.stringify(alertPayload({ alertname: name, service: 'payments', instance: 'a' })),
     });
     await res.text();
-    const incident = await pollUntil(async () => (await store.listOpen()).find((x) => x.title.includes(name) && x.channelId), 20_000, 100);
+    const incident = await pollUntil(async () => (await store.incidents.listOpen()).find((x) => x.title.includes(name) && x.channelId), 20_000, 100);
     if (!incident?.channelId) {
       problems.push(`${name}: no channel within 20 s (webhook ${res.status})`);
       continue;
@@ -31,13 +31,13 @@ export async function benchMemory(bot: TestBot, slack: SlackEmulator, rss: { sta
     const ch = incident.channelId;
     await slack.sendSlashCommand({ command: '/incident', text: 'ack', userId: 'U0ONCALL1', channelId: ch });
     const acked = await pollUntil(async () => {
-      const x = await store.getIncident(incident.id);
+      const x = await store.incidents.get(incident.id);
       return x && x.status !== 'triggered' ? x : undefined;
     }, 15_000, 100);
     if (!acked) problems.push(`${name}: ack not recorded within 15 s`);
     await slack.sendSlashCommand({ command: '/incident', text: 'resolve', userId: 'U0ONCALL1', channelId: ch });
     const resolved = await pollUntil(async () => {
-      const x = await store.getIncident(incident.id);
+      const x = await store.incidents.get(incident.id);
       return x?.status === 'resolved' ? x : undefined;
     }, 15_000, 100);
     if (!resolved) problems.push(`${name}: resolve not recorded within 15 s`);

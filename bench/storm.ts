@@ -92,10 +92,10 @@ export async function benchStorm(redis: RedisServer): Promise<StormOutcome> {
   const drainMs = drainedAt !== undefined ? Math.max(0, drainedAt - lastDelivery) : undefined;
   const rssAfterStormMb = rssMb();
 
-  const store = bot.running.deps.ports.store;
-  const incidents = (await store.listAll(10_000)).filter((i) => /Storm\d+/.test(JSON.stringify(i)));
+  const store = bot.running.deps.ports;
+  const incidents = (await store.incidents.listAll(10_000)).filter((i) => /Storm\d+/.test(JSON.stringify(i)));
   let recorded = 0;
-  for (const inc of incidents) recorded += new Set((await store.listAlerts(inc.id)).map((a) => a.fingerprint)).size;
+  for (const inc of incidents) recorded += new Set((await store.incidents.listAlerts(inc.id)).map((a) => a.fingerprint)).size;
   const created = slack.callsTo('conversations.create').filter((c) => c.ok).length;
   const channels = slack.channels().filter((c) => c.id !== 'C0ANNOUNCE').length;
 

@@ -20,7 +20,7 @@ import { createKubernetesAdapter, loadKubeConfig } from './integrations/kubernet
 import { createMetrics, type Metrics } from './integrations/metrics.js';
 import { createPrometheusAdapter } from './integrations/prometheus/adapter.js';
 import { createQueueSet, createWorkerSet, type QueueSet, type WorkerSet } from './integrations/queue/bullmq.js';
-import { createRedisStore } from './integrations/redis/store.js';
+import { createRedisStores } from './integrations/redis/index.js';
 import { slackRenderer } from './integrations/slack/blocks/index.js';
 import { createSlackChat } from './integrations/slack/client.js';
 import { confirmSubscription, createSnsVerifier, isTopicAllowed } from './integrations/sns/verify.js';
@@ -62,13 +62,13 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
   const metrics = createMetrics();
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 3000 });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
-  const store = createRedisStore(redis, { prefix: overrides.redisPrefix ?? env.WARROOM_REDIS_PREFIX });
+  const stores = createRedisStores(redis, { prefix: overrides.redisPrefix ?? env.WARROOM_REDIS_PREFIX });
   const queues = createQueueSet({ redisUrl: env.REDIS_URL, prefix: overrides.bullPrefix ?? env.WARROOM_QUEUE_PREFIX });
   const clock = overrides.clock ?? { now: () => new Date() };
   const kubernetes = kubernetesFor(env, logger);
   const ports: Ports = {
     config,
-    store,
+    ...stores,
     queue: queues,
     chat: createSlackChat({ token: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), metrics, logger }),
     render: slackRenderer,
@@ -102,10 +102,10 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
     { method: 'POST', path: '/webhooks/cloudwatch', ...cloudwatchWebhook({ ...intake, sns, eventBridgeToken: env.CLOUDWATCH_WEBHOOK_TOKEN }) },
     ...incidentDocRoutes({
       token: env.WARROOM_API_TOKEN,
-      postmortem: async (id) => ((await store.getIncident(id)) ? buildPostmortem(ports, id) : undefined),
+      postmortem: async (id) => ((await stores.incidents.get(id)) ? buildPostmortem(ports, id) : undefined),
       timeline: async (id) => {
-        const incident = await store.getIncident(id);
-        return incident ? { incident, events: await store.timeline(id) } : undefined;
+        const incident = await stores.incidents.get(id);
+        return incident ? { incident, events: await stores.timeline.list(id) } : undefined;
       },
     }),
     ...health,

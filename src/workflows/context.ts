@@ -1,14 +1,13 @@
 import type { Config } from '../config.js';
-import type { AlertmanagerPort, ChatPort, Clock, CloudWatchPort, IncidentStore, JobQueue, KubernetesPort, Logger, MessageRenderer, PrometheusPort, WorkflowMetrics } from './ports.js';
+import type { AlertmanagerPort, ChatPort, Clock, CloudWatchPort, JobQueue, KubernetesPort, Logger, MessageRenderer, PrometheusPort, Stores, WorkflowMetrics } from './ports.js';
 
 /**
  * Everything a workflow (and a handler) may use, passed in: no module singletons. Built once by
  * createDeps (src/deps.ts) from the config, or by createFakeDeps (src/fake-deps.ts) in memory.
  * An optional port is an optional feature: the workflow that needs it checks it and says what is missing.
  */
-export interface Ports {
+export interface Ports extends Stores {
   config: Config;
-  store: IncidentStore;
   queue: JobQueue;
   chat: ChatPort;
   render: MessageRenderer;

@@ -53,7 +53,7 @@ export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<Inge
 
     let incident: Incident | undefined;
     if (opens) {
-      const r = await deps.store.getOrCreateIncident(
+      const r = await deps.incidents.getOrCreate(
         {
           key,
           title: incidentTitle(alert),
@@ -69,15 +69,15 @@ export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<Inge
       incident = r.incident;
       if (r.created) {
         result.opened.push(incident.id);
-        await deps.store.appendTimeline(incident.id, event(deps, 'incident.opened', alert.source, `Incident opened from ${alert.source} alert ${alert.name}`, { key, route: route.name }), 'opened');
+        await deps.timeline.append(incident.id, event(deps, 'incident.opened', alert.source, `Incident opened from ${alert.source} alert ${alert.name}`, { key, route: route.name }), 'opened');
         await deps.queue.enqueue(openIncidentJob, { incidentId: incident.id });
       } else if (r.reopened) {
         result.reopened.push(incident.id);
-        await deps.store.appendTimeline(incident.id, event(deps, 'incident.reopened', alert.source, `Reopened: ${alert.name} fired again within the reopen window`, { reopenCount: incident.reopenCount }), `reopened-${incident.reopenCount}`);
+        await deps.timeline.append(incident.id, event(deps, 'incident.reopened', alert.source, `Reopened: ${alert.name} fired again within the reopen window`, { reopenCount: incident.reopenCount }), `reopened-${incident.reopenCount}`);
         await deps.queue.enqueue(incidentReopenedJob, { incidentId: incident.id, reopenCount: incident.reopenCount });
       }
     } else {
-      incident = await deps.store.findByKey(key);
+      incident = await deps.incidents.findByKey(key);
       if (!incident) {
         const reason = state === 'INSUFFICIENT_DATA' ? 'INSUFFICIENT_DATA recorded; it does not open an incident' : 'resolved alert with no incident';
         result.ignored.push({ fingerprint: alert.fingerprint, reason });
@@ -86,13 +86,13 @@ export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<Inge
       }
     }
 
-    const { changed } = await deps.store.upsertAlert(incident.id, alert, now);
+    const { changed } = await deps.incidents.upsertAlert(incident.id, alert, now);
     if (!changed) continue;
     touched.add(incident.id);
     const status = state ?? alert.status;
     const kind: TimelineEvent['kind'] = state === 'INSUFFICIENT_DATA' ? 'alert.insufficient_data' : alert.status === 'firing' ? 'alert.firing' : 'alert.resolved';
     const at = alert.status === 'resolved' ? (alert.endsAt ?? now.toISOString()) : alert.startsAt;
-    await deps.store.appendTimeline(
+    await deps.timeline.append(
       incident.id,
       event(deps, kind, alert.source, `${alert.name} ${status === 'firing' ? 'firing' : status}`, { fingerprint: alert.fingerprint, labels: alert.labels }, at),
       `alert-${alert.fingerprint}-${status}-${at}`,
@@ -100,7 +100,7 @@ export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<Inge
     if (!result.opened.includes(incident.id)) result.updated.push(incident.id);
 
     if (route.autoResolve && alert.status === 'resolved' && incident.status !== 'resolved') {
-      const alerts = await deps.store.listAlerts(incident.id);
+      const alerts = await deps.incidents.listAlerts(incident.id);
       if (alerts.length > 0 && alerts.every((a) => a.status === 'resolved')) {
         await resolveIncident(deps, incident.id, alert.source, 'all alerts resolved (auto-resolve)');
       }
@@ -120,7 +120,7 @@ export async function scheduleCardRefresh(deps: Ports, incidentId: string): Prom
 }
 
 async function requireIncident(deps: Ports, id: string): Promise<Incident> {
-  const incident = await deps.store.getIncident(id);
+  const incident = await deps.incidents.get(id);
   if (!incident) throw new AppError('not_found', `no incident ${id}`);
   return incident;
 }
@@ -128,7 +128,7 @@ async function requireIncident(deps: Ports, id: string): Promise<Incident> {
 async function createChannel(deps: Ports, incident: Incident): Promise<Incident> {
   if (incident.channelId) return incident;
   const route = deps.config.routes.find((r) => r.name === incident.route);
-  const alerts = await deps.store.listAlerts(incident.id);
+  const alerts = await deps.incidents.listAlerts(incident.id);
   const first = alerts[0];
   const service = first ? alertService(first) : undefined;
   const base = channelName({
@@ -144,8 +144,8 @@ async function createChannel(deps: Ports, incident: Incident): Promise<Incident>
     const name = n === 1 ? base : withSuffix(base, n, incident.id);
     const r = await deps.chat.createChannel(name);
     if (r.ok) {
-      const updated = await deps.store.updateIncident(incident.id, (cur) => (cur.channelId ? undefined : { ...cur, channelId: r.id, channelName: r.name, updatedAt: deps.clock.now().toISOString() }));
-      await deps.store.appendTimeline(incident.id, event(deps, 'channel.created', BOT, `Channel #${r.name} created`, { channelId: r.id }), 'channel-created');
+      const { value: updated } = await deps.incidents.update(incident.id, (cur) => (cur.channelId ? undefined : { ...cur, channelId: r.id, channelName: r.name, updatedAt: deps.clock.now().toISOString() }));
+      await deps.timeline.append(incident.id, event(deps, 'channel.created', BOT, `Channel #${r.name} created`, { channelId: r.id }), 'channel-created');
       return updated;
     }
   }
@@ -171,11 +171,11 @@ export async function openIncident(deps: Ports, incidentId: string): Promise<voi
 
   const postCard = async () => {
     if (incident.cardTs) return;
-    const alerts = await deps.store.listAlerts(incident.id);
+    const alerts = await deps.incidents.listAlerts(incident.id);
     // The first post opens the card's write window, so a refresh within the next second waits.
-    await deps.store.claimOnce(cardWriteSlot(incident.id), CARD_UPDATE_INTERVAL_MS);
+    await deps.claims.claimOnce(cardWriteSlot(incident.id), CARD_UPDATE_INTERVAL_MS);
     const { ts } = await deps.chat.post(channelId, deps.render.incidentCard({ incident, alerts }));
-    incident = await deps.store.updateIncident(incident.id, (cur) => (cur.cardTs ? undefined : { ...cur, cardTs: ts }));
+    incident = (await deps.incidents.update(incident.id, (cur) => (cur.cardTs ? undefined : { ...cur, cardTs: ts }))).value;
     await deps.chat.pin(channelId, incident.cardTs ?? ts);
   };
   const topic = async () => {
@@ -188,7 +188,7 @@ export async function openIncident(deps: Ports, incidentId: string): Promise<voi
   };
   const announce = async () => {
     if (!route?.announce) return;
-    if (!(await deps.store.claimOnce(`announce-open-${incident.id}`, 0))) return;
+    if (!(await deps.claims.claimOnce(`announce-open-${incident.id}`, 0))) return;
     await deps.chat.post(route.announce, deps.render.announcement(incident, 'opened'));
   };
   // Only the card chain is sequential (create -> post -> pin); the rest runs beside it.
@@ -204,41 +204,35 @@ export async function refreshCard(deps: Ports, incidentId: string): Promise<void
   const incident = await requireIncident(deps, incidentId);
   if (!incident.channelId || !incident.cardTs) return; // open-incident posts the latest state and refreshes after
   // At most one card write per incident per second, even when refresh jobs of two slots run late together.
-  if (!(await deps.store.claimOnce(cardWriteSlot(incidentId), CARD_UPDATE_INTERVAL_MS))) {
+  if (!(await deps.claims.claimOnce(cardWriteSlot(incidentId), CARD_UPDATE_INTERVAL_MS))) {
     await scheduleCardRefresh(deps, incidentId);
     return;
   }
-  const alerts = await deps.store.listAlerts(incidentId);
+  const alerts = await deps.incidents.listAlerts(incidentId);
   await deps.chat.update(incident.channelId, incident.cardTs, deps.render.incidentCard({ incident, alerts }));
 }
 
 export async function acknowledgeIncident(deps: Ports, incidentId: string, userId: string): Promise<{ ok: boolean; message: string }> {
   const nowIso = deps.clock.now().toISOString();
-  let changed = false;
-  const incident = await deps.store.updateIncident(incidentId, (cur) => {
-    changed = false; // the change may run again on a CAS retry
+  const { value: incident, changed } = await deps.incidents.update(incidentId, (cur) => {
     if (cur.status !== 'triggered') return undefined;
-    changed = true;
     return { ...cur, status: 'acknowledged', acknowledgedAt: nowIso, acknowledgedBy: userId, updatedAt: nowIso, roles: cur.roles.commander ? cur.roles : { ...cur.roles, commander: userId } };
   });
   if (!changed) return { ok: false, message: `${incident.id} is already ${incident.status}.` };
-  await deps.store.appendTimeline(incidentId, event(deps, 'incident.acknowledged', userId, `Acknowledged by <@${userId}>`), `ack-${nowIso}`);
+  await deps.timeline.append(incidentId, event(deps, 'incident.acknowledged', userId, `Acknowledged by <@${userId}>`), `ack-${nowIso}`);
   await scheduleCardRefresh(deps, incidentId);
   return { ok: true, message: `${incident.id} acknowledged.` };
 }
 
 export async function resolveIncident(deps: Ports, incidentId: string, actor: string, reason?: string): Promise<{ ok: boolean; message: string }> {
   const nowIso = deps.clock.now().toISOString();
-  let changed = false;
-  const incident = await deps.store.updateIncident(incidentId, (cur) => {
-    changed = false; // the change may run again on a CAS retry
+  const { value: incident, changed } = await deps.incidents.update(incidentId, (cur) => {
     if (cur.status === 'resolved') return undefined;
-    changed = true;
     return { ...cur, status: 'resolved', resolvedAt: nowIso, resolvedBy: actor, updatedAt: nowIso };
   });
   if (!changed) return { ok: false, message: `${incident.id} is already resolved.` };
   const who = actor.startsWith('U') ? `<@${actor}>` : actor;
-  await deps.store.appendTimeline(incidentId, event(deps, 'incident.resolved', actor, `Resolved by ${who}${reason ? `: ${reason}` : ''}`), `resolved-${incident.reopenCount}`);
+  await deps.timeline.append(incidentId, event(deps, 'incident.resolved', actor, `Resolved by ${who}${reason ? `: ${reason}` : ''}`), `resolved-${incident.reopenCount}`);
   await scheduleCardRefresh(deps, incidentId);
   await deps.queue.enqueue(incidentResolvedJob, { incidentId, reopenCount: incident.reopenCount });
   return { ok: true, message: `${incident.id} resolved.` };

@@ -2,7 +2,6 @@
  * What follows the big transitions: reopen and resolve messaging, status-update reminders,
  * post-mortem drafts, archiving, and timeline capture from Slack pins and reactions.
  */
-import type { Assessment } from '../domain/diagnostics.js';
 import type { Incident } from '../domain/incident.js';
 import { AppError } from '../errors.js';
 import type { Ports } from './context.js';
@@ -17,11 +16,10 @@ import { formatTimelineLine, pageTimeline } from './postmortem/timeline-page.js'
 import type { ChatMessage } from './ports.js';
 import type { CommandOutcome } from './triage.js';
 
-export const assessmentDocKey = (incidentId: string) => `assessment-${incidentId}`;
 const TIMELINE_PAGE_SIZE = 15;
 
 async function load(deps: Ports, id: string): Promise<Incident> {
-  const i = await deps.store.getIncident(id);
+  const i = await deps.incidents.get(id);
   if (!i) throw new AppError('not_found', `no incident ${id}`);
   return i;
 }
@@ -32,9 +30,9 @@ function routeOf(deps: Ports, incident: Incident) {
 
 async function postBoth(deps: Ports, incident: Incident, channelMsg: ChatMessage, announceMsg: ChatMessage, onceKey: string): Promise<void> {
   // Each post once, even when the job is retried after a partial failure.
-  if (incident.channelId && (await deps.store.claimOnce(`${onceKey}-channel`, 0))) await deps.chat.post(incident.channelId, channelMsg);
+  if (incident.channelId && (await deps.claims.claimOnce(`${onceKey}-channel`, 0))) await deps.chat.post(incident.channelId, channelMsg);
   const announce = routeOf(deps, incident)?.announce;
-  if (announce && (await deps.store.claimOnce(`${onceKey}-announce`, 0))) await deps.chat.post(announce, announceMsg);
+  if (announce && (await deps.claims.claimOnce(`${onceKey}-announce`, 0))) await deps.chat.post(announce, announceMsg);
 }
 
 /** A re-fire reopened the incident: said once here and in the announcement channel; card and reminder follow. */
@@ -48,7 +46,7 @@ export async function announceReopened(deps: Ports, incidentId: string, reopenCo
 /** After the resolve numbered `reopenCount`: the summary, reminders cancelled, post-mortem and archive scheduled. */
 export async function afterResolve(deps: Ports, incidentId: string, reopenCount: number): Promise<void> {
   const incident = await load(deps, incidentId);
-  const [alerts, timeline, assessment] = await Promise.all([deps.store.listAlerts(incident.id), deps.store.timeline(incident.id), deps.store.getDoc<Assessment>(assessmentDocKey(incident.id))]);
+  const [alerts, timeline, assessment] = await Promise.all([deps.incidents.listAlerts(incident.id), deps.timeline.list(incident.id), deps.diagnosis.getAssessment(incident.id)]);
   const f = computeFigures({ incident, alerts, timeline, now: deps.clock.now(), ...flappingOf(assessment) });
   const figures = [
     f.timeToAcknowledgeMs !== undefined ? `acknowledged after ${formatDuration(f.timeToAcknowledgeMs)}` : 'never acknowledged',
@@ -77,7 +75,7 @@ async function cancelReminders(deps: Ports, incident: Incident): Promise<void> {
 
 /** A status-update reminder: nudges the commander (or the channel) when no update came within the cadence. */
 export async function remind(deps: Ports, job: RemindData): Promise<'sent' | 'skipped'> {
-  const incident = await deps.store.getIncident(job.incidentId);
+  const incident = await deps.incidents.get(job.incidentId);
   if (!incident || incident.status === 'resolved' || !incident.channelId) return 'skipped';
   // A newer update (or a severity change) scheduled a newer reminder: this one is stale.
   const since = incident.lastUpdateAt ?? incident.createdAt;
@@ -88,11 +86,11 @@ export async function remind(deps: Ports, job: RemindData): Promise<'sent' | 'sk
   const nowMs = deps.clock.now().getTime();
   // The slot this reminder stands for: at most one post per slot, whatever the number of jobs for it.
   const slot = Math.max(1, Math.floor((nowMs - sinceMs) / cadence));
-  const claimed = await deps.store.claimOnce(`remind-${incident.id}-${sinceMs}-${slot}`, Math.max(2 * cadence, 86_400_000));
+  const claimed = await deps.claims.claimOnce(`remind-${incident.id}-${sinceMs}-${slot}`, Math.max(2 * cadence, 86_400_000));
   if (claimed) {
     const who = incident.roles.commander ? `<@${incident.roles.commander}>` : 'Team';
     await deps.chat.post(incident.channelId, deps.render.text(`:alarm_clock: ${who}, no status update for ${formatDuration(cadence)} (${incident.severity} cadence). Post one with \`/incident update <text>\`.`));
-    await deps.store.appendTimeline(incident.id, { at: new Date(nowMs).toISOString(), kind: 'reminder.sent', actor: 'warroom', text: `Status-update reminder sent to ${incident.roles.commander ? `<@${incident.roles.commander}>` : 'the channel'}`, data: { slot } }, `remind-${sinceMs}-${slot}`);
+    await deps.timeline.append(incident.id, { at: new Date(nowMs).toISOString(), kind: 'reminder.sent', actor: 'warroom', text: `Status-update reminder sent to ${incident.roles.commander ? `<@${incident.roles.commander}>` : 'the channel'}`, data: { slot } }, `remind-${sinceMs}-${slot}`);
   }
   // Next nudge one cadence later, keyed by the same "since" and the slot number so replicas never double it.
   await scheduleReminder(deps, incident, 1000);
@@ -102,10 +100,10 @@ export async function remind(deps: Ports, job: RemindData): Promise<'sent' | 'sk
 export async function buildPostmortem(deps: Ports, incidentId: string): Promise<{ incident: Incident; markdown: string }> {
   const incident = await load(deps, incidentId);
   const [alerts, timeline, proposals, assessment] = await Promise.all([
-    deps.store.listAlerts(incidentId),
-    deps.store.timeline(incidentId),
-    deps.store.listProposals(incidentId),
-    deps.store.getDoc<Assessment>(assessmentDocKey(incidentId)),
+    deps.incidents.listAlerts(incidentId),
+    deps.timeline.list(incidentId),
+    deps.proposals.list(incidentId),
+    deps.diagnosis.getAssessment(incidentId),
   ]);
   const markdown = renderPostmortem({
     incident,
@@ -126,7 +124,7 @@ export async function draftPostmortem(deps: Ports, incidentId: string, userId?: 
   if (!incident.channelId) return;
   const { markdown } = await buildPostmortem(deps, incident.id);
   await deps.chat.uploadFile(incident.channelId, { filename: `postmortem-${incident.id.toLowerCase()}.md`, title: `Post-mortem draft ${incident.id}`, content: markdown, initialComment: `:memo: Post-mortem draft for ${incident.id}${userId ? ` (requested by <@${userId}>)` : ''}. Edit it with the team; it is blameless by design.` });
-  await deps.store.appendTimeline(incident.id, { at: deps.clock.now().toISOString(), kind: 'postmortem.drafted', actor: userId ?? 'warroom', text: 'Post-mortem draft written' });
+  await deps.timeline.append(incident.id, { at: deps.clock.now().toISOString(), kind: 'postmortem.drafted', actor: userId ?? 'warroom', text: 'Post-mortem draft written' });
 }
 
 /** A while after the resolve: finish the post-mortem. */
@@ -148,7 +146,7 @@ export async function requestPostmortem(deps: Ports, incident: Incident, userId:
 }
 
 export async function timelineView(deps: Ports, incident: Incident, page: number): Promise<ChatMessage> {
-  const events = await deps.store.timeline(incident.id);
+  const events = await deps.timeline.list(incident.id);
   const p = pageTimeline(events, page, TIMELINE_PAGE_SIZE);
   const tz = deps.config.postmortem.timezone;
   return deps.render.timelinePage(p.events.map((e) => formatTimelineLine(e, tz)), p.page, p.pageCount);
@@ -159,13 +157,13 @@ export async function captureSlackEvent(
   deps: Ports,
   e: { type: 'pin_added' | 'pin_removed' | 'reaction_added' | 'reaction_removed'; user: string; channel: string; ts: string; text?: string; reaction?: string; eventTs: string; author?: string },
 ): Promise<void> {
-  const incident = await deps.store.findByChannel(e.channel);
+  const incident = await deps.incidents.findByChannel(e.channel);
   if (!incident) return;
   if ((e.type === 'reaction_added' || e.type === 'reaction_removed') && e.reaction !== deps.config.timeline.reaction) return;
   if (e.ts === incident.cardTs) return; // the bot's own card is pinned by the bot
   const dedupe = `slack-${e.type.startsWith('pin') ? 'pin' : 'reaction'}-${e.ts}`;
   if (e.type === 'pin_removed' || e.type === 'reaction_removed') {
-    await deps.store.removeTimeline(incident.id, dedupe);
+    await deps.timeline.remove(incident.id, dedupe);
     return;
   }
   // The message's own time is its ts (seconds.micro since the epoch); its author is the one who wrote it
@@ -174,5 +172,5 @@ export async function captureSlackEvent(
   if (!Number.isFinite(ms) || ms <= 0) return;
   const at = new Date(Math.round(ms)).toISOString();
   const text = e.text ? e.text.slice(0, 2000) : `message ${e.ts} marked with :${e.reaction}:`;
-  await deps.store.appendTimeline(incident.id, { at, kind: e.type === 'pin_added' ? 'slack.pinned' : 'slack.reaction', actor: e.author ?? e.user, text, data: { ts: e.ts, channel: e.channel, by: e.user } }, dedupe);
+  await deps.timeline.append(incident.id, { at, kind: e.type === 'pin_added' ? 'slack.pinned' : 'slack.reaction', actor: e.author ?? e.user, text, data: { ts: e.ts, channel: e.channel, by: e.user } }, dedupe);
 }

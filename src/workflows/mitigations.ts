@@ -132,7 +132,7 @@ export async function propose(
   // Without a cluster or an Alertmanager there is nothing to act on: say so.
   if (!deps.kubernetes && !deps.alertmanager) return { ok: false, message: 'Mitigations are not enabled in this deployment (no Kubernetes or Alertmanager configured).' };
   const id = `P${hash(`${incident.id}|${extra.idSeed ?? `${requestedBy}|${deps.clock.now().toISOString()}`}|${JSON.stringify(m)}`)}`;
-  if (await deps.store.getProposal(id)) return { ok: true, message: 'Already proposed.', proposalId: id };
+  if (await deps.proposals.get(id)) return { ok: true, message: 'Already proposed.', proposalId: id };
   const rule = ruleFor(deps, incident, m);
   if (!rule) return { ok: false, message: `No approval policy covers ${describe(m)}; nothing was proposed. Add an approvals rule to the config.` };
   if (!rule.actions.includes(m.kind)) return { ok: false, message: `The approval policy “${rule.name}” does not allow ${m.kind}.` };
@@ -166,12 +166,12 @@ export async function propose(
     ...(env ? { environment: env } : {}),
     ...(dr.revert ? { revert: dr.revert } : {}),
   };
-  await deps.store.saveProposal(proposal);
-  await deps.store.appendTimeline(incident.id, { at: now.toISOString(), kind: 'mitigation.proposed', actor: requestedBy, text: `Proposed: ${describe(m)}`, data: { proposalId: id, mitigation: m, diff: dr.result.diff, rule: rule.name } }, `proposed-${id}`);
+  await deps.proposals.save(proposal);
+  await deps.timeline.append(incident.id, { at: now.toISOString(), kind: 'mitigation.proposed', actor: requestedBy, text: `Proposed: ${describe(m)}`, data: { proposalId: id, mitigation: m, diff: dr.result.diff, rule: rule.name } }, `proposed-${id}`);
   deps.log.info({ proposalId: id, incidentId: incident.id, mitigation: m.kind, requestedBy, rule: rule.name }, 'mitigation proposed');
   if (incident.channelId) {
     const { ts } = await deps.chat.post(incident.channelId, deps.render.proposalCard(proposal));
-    await deps.store.updateProposal(id, (p) => ({ ...p, messageTs: ts }));
+    await deps.proposals.update(id, (p) => ({ ...p, messageTs: ts }));
   }
   await deps.queue.enqueue(expireProposalJob, { proposalId: id }, { delayMs: rule.expiry + 500 });
   return { ok: true, message: `Proposed ${describe(m)}; it needs ${rule.requiredApprovals} approval(s) under “${rule.name}” within ${Math.round(rule.expiry / 60_000)} min.`, proposalId: id };
@@ -193,21 +193,21 @@ function defaultRisk(m: Mitigation): string {
 }
 
 async function refresh(deps: Ports, p: Proposal): Promise<void> {
-  const incident = await deps.store.getIncident(p.incidentId);
+  const incident = await deps.incidents.get(p.incidentId);
   if (incident?.channelId && p.messageTs) await deps.chat.update(incident.channelId, p.messageTs, deps.render.proposalCard(p));
 }
 
 async function record(deps: Ports, p: Proposal, kind: 'mitigation.approved' | 'mitigation.denied' | 'mitigation.refused' | 'mitigation.expired' | 'mitigation.executed' | 'mitigation.failed' | 'mitigation.verified', actor: string, text: string, data: Record<string, unknown> = {}): Promise<void> {
   const at = deps.clock.now().toISOString();
-  await deps.store.appendTimeline(p.incidentId, { at, kind, actor, text, data: { proposalId: p.id, ...data } }, kind === 'mitigation.refused' ? undefined : `${kind}-${p.id}-${actor}`);
+  await deps.timeline.append(p.incidentId, { at, kind, actor, text, data: { proposalId: p.id, ...data } }, kind === 'mitigation.refused' ? undefined : `${kind}-${p.id}-${actor}`);
   deps.log.info({ proposalId: p.id, incidentId: p.incidentId, event: kind, actor, ...data }, text);
 }
 
 /** A click on Approve or Deny, checked against the policy with the clicking user's identity. */
 export async function decide(deps: Ports, proposalId: string, userId: string, decision: 'approve' | 'deny', channelId: string): Promise<CommandOutcome> {
-  const p = await deps.store.getProposal(proposalId);
+  const p = await deps.proposals.get(proposalId);
   if (!p) return { ok: false, message: 'Unknown proposal.' };
-  const incident = await deps.store.getIncident(p.incidentId);
+  const incident = await deps.incidents.get(p.incidentId);
   if (!incident || incident.channelId !== channelId) return { ok: false, message: 'This proposal does not belong to this channel.' };
   if (incident.status === 'resolved' && decision === 'approve') {
     return { ok: false, message: `Not approved: ${incident.id} is resolved; reopen it before changing anything.` };
@@ -231,8 +231,9 @@ export async function decide(deps: Ports, proposalId: string, userId: string, de
   const approver = await isApprover(deps, rule, userId);
   if (decision === 'deny') {
     if (!approver && userId !== p.requestedBy) return refuse(`you are not an approver under “${rule.name}”`);
-    const denied = await deps.store.updateProposal(p.id, (cur) => (cur.status === 'pending' ? { ...cur, status: 'denied', decidedBy: userId, outcome: `Denied by <@${userId}>` } : undefined));
-    if (!denied || denied.decidedBy !== userId || denied.status !== 'denied') return { ok: false, message: `This proposal is already ${denied?.status ?? 'gone'}.` };
+    const r = await deps.proposals.update(p.id, (cur) => (cur.status === 'pending' ? { ...cur, status: 'denied', decidedBy: userId, outcome: `Denied by <@${userId}>` } : undefined));
+    if (!r?.changed) return { ok: false, message: `This proposal is already ${r?.value.status ?? 'gone'}.` };
+    const denied = r.value;
     await record(deps, denied, 'mitigation.denied', userId, `Denied by <@${userId}>: ${describe(p.mitigation)}`);
     await refresh(deps, denied);
     return { ok: true, message: 'Denied.' };
@@ -243,24 +244,20 @@ export async function decide(deps: Ports, proposalId: string, userId: string, de
   // The object moved on since the dry run: the pinned write would be refused, so say so now.
   const stale = await staleness(deps, p);
   if (stale) {
-    const refused = await deps.store.updateProposal(p.id, (cur) => (cur.status === 'pending' ? { ...cur, status: 'refused', outcome: `Stale: ${stale}` } : undefined));
-    if (refused?.status === 'refused') await refresh(deps, refused);
+    const refused = await deps.proposals.update(p.id, (cur) => (cur.status === 'pending' ? { ...cur, status: 'refused', outcome: `Stale: ${stale}` } : undefined));
+    if (refused?.changed) await refresh(deps, refused.value);
     return refuse(stale);
   }
-  let approvedNow = false;
-  let added = false;
-  const next = await deps.store.updateProposal(p.id, (cur) => {
-    approvedNow = false; // the change may run again on a CAS retry
-    added = false;
+  const r = await deps.proposals.update(p.id, (cur) => {
     if (cur.status !== 'pending' || cur.approvals.some((a) => a.userId === userId)) return undefined;
-    added = true;
     const approvals = [...cur.approvals, { userId, at: deps.clock.now().toISOString(), rule: rule.name }];
-    approvedNow = approvals.length >= cur.requiredApprovals;
-    return { ...cur, approvals, ...(approvedNow ? { status: 'approved' as const, decidedBy: userId } : {}) };
+    return { ...cur, approvals, ...(approvals.length >= cur.requiredApprovals ? { status: 'approved' as const, decidedBy: userId } : {}) };
   });
-  if (!next) return { ok: false, message: 'Unknown proposal.' };
+  if (!r) return { ok: false, message: 'Unknown proposal.' };
+  const next = r.value;
+  const approvedNow = r.changed && next.status === 'approved';
   // A concurrent click (a double click, or the same click on another replica) got there first.
-  if (!added) return { ok: false, message: next.approvals.some((a) => a.userId === userId) ? `You have already approved this proposal; it is ${next.status}.` : `This proposal is already ${next.status}.` };
+  if (!r.changed) return { ok: false, message: next.approvals.some((a) => a.userId === userId) ? `You have already approved this proposal; it is ${next.status}.` : `This proposal is already ${next.status}.` };
   await record(deps, next, 'mitigation.approved', userId, `Approved by <@${userId}> (${next.approvals.length}/${next.requiredApprovals}, rule ${rule.name}): ${describe(p.mitigation)}`, { rule: rule.name });
   await refresh(deps, next);
   if (approvedNow) {
@@ -343,23 +340,18 @@ async function mutate(deps: Ports, p: Proposal): Promise<{ result?: MutationResu
 
 /** The execute job: exactly once per proposal (deterministic job id + CAS approved -> executing). */
 export async function execute(deps: Ports, proposalId: string): Promise<void> {
-  let claimed = false;
-  const p = await deps.store.updateProposal(proposalId, (cur) => {
-    claimed = false; // the change may run again on a CAS retry
-    if (cur.status !== 'approved') return undefined;
-    claimed = true;
-    return { ...cur, status: 'executing' };
-  });
-  if (!p || !claimed) {
+  const claim = await deps.proposals.update(proposalId, (cur) => (cur.status === 'approved' ? { ...cur, status: 'executing' } : undefined));
+  const p = claim?.value;
+  if (!p || !claim.changed) {
     deps.log.info({ proposalId, status: p?.status }, 'execute: not in approved state; nothing to do (already executed or never approved)');
     return;
   }
   const approvedBy = p.approvals.map((a) => a.userId);
   try {
-    const incident = await deps.store.getIncident(p.incidentId);
+    const incident = await deps.incidents.get(p.incidentId);
     if (!incident || incident.status === 'resolved') throw new AppError('stale', `${p.incidentId} was resolved before the change ran; nothing was changed`);
     const r = await mutate(deps, p);
-    const done = await deps.store.updateProposal(p.id, (cur) => ({ ...cur, status: 'executed', outcome: r.result?.noop ?? `Executed at ${deps.clock.now().toISOString()}; verifying…`, ...(r.silenceId ? { silenceId: r.silenceId } : {}) }));
+    const done = (await deps.proposals.update(p.id, (cur) => ({ ...cur, status: 'executed', outcome: r.result?.noop ?? `Executed at ${deps.clock.now().toISOString()}; verifying…`, ...(r.silenceId ? { silenceId: r.silenceId } : {}) })))?.value;
     if (!done) return;
     await record(deps, done, 'mitigation.executed', BOT, `Executed ${describe(p.mitigation)} (approved by ${approvedBy.map((u) => `<@${u}>`).join(', ')})`, { approvedBy, diff: r.result?.diff ?? p.diff, silenceId: r.silenceId });
     await refresh(deps, done);
@@ -367,7 +359,7 @@ export async function execute(deps: Ports, proposalId: string): Promise<void> {
   } catch (e) {
     const stale = isAppError(e) && (e.code === 'conflict' || e.code === 'stale');
     const why = stale ? (isAppError(e) && e.code === 'stale' ? e.message : 'the object changed while it was being written; propose again') : errorMessage(e);
-    const failed = await deps.store.updateProposal(p.id, (cur) => ({ ...cur, status: stale ? 'refused' : 'failed', outcome: stale ? `Stale: ${why}` : `Failed: ${why}` }));
+    const failed = (await deps.proposals.update(p.id, (cur) => ({ ...cur, status: stale ? 'refused' : 'failed', outcome: stale ? `Stale: ${why}` : `Failed: ${why}` })))?.value;
     if (failed) {
       await record(deps, failed, stale ? 'mitigation.refused' : 'mitigation.failed', BOT, `${stale ? 'Refused (stale)' : 'Failed'}: ${describe(p.mitigation)}: ${why}`);
       await refresh(deps, failed);
@@ -384,7 +376,7 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Watch the rollout (kubectl rollout status semantics), then re-check the signal that paged. */
 export async function verify(deps: Ports, proposalId: string, signal?: AbortSignal): Promise<void> {
-  const p = await deps.store.getProposal(proposalId);
+  const p = await deps.proposals.get(proposalId);
   if (!p || p.status !== 'executed') return;
   const m = p.mitigation;
   const lines: string[] = [];
@@ -428,26 +420,26 @@ export async function verify(deps: Ports, proposalId: string, signal?: AbortSign
   }
   const detail = lines.join('; ');
   const status = result === 'failed' ? 'failed' : 'verified';
-  const done = await deps.store.updateProposal(p.id, (cur) => ({ ...cur, status, verification: { result, detail }, outcome: `${result === 'verified' ? 'Verified' : result === 'not-yet' ? 'Executed; not yet verified' : 'Verification failed'}: ${detail}` }));
+  const done = (await deps.proposals.update(p.id, (cur) => ({ ...cur, status, verification: { result, detail }, outcome: `${result === 'verified' ? 'Verified' : result === 'not-yet' ? 'Executed; not yet verified' : 'Verification failed'}: ${detail}` })))?.value;
   if (!done) return;
   await record(deps, done, result === 'failed' ? 'mitigation.failed' : 'mitigation.verified', BOT, `${result === 'verified' ? 'Verified' : result === 'not-yet' ? 'Not yet verified' : 'Verification failed'}: ${describe(m)} — ${detail}`, { result, detail });
   await refresh(deps, done);
-  const incident = await deps.store.getIncident(p.incidentId);
+  const incident = await deps.incidents.get(p.incidentId);
   if (incident?.channelId) {
     const icon = result === 'verified' ? ':white_check_mark:' : result === 'not-yet' ? ':hourglass:' : ':x:';
     await deps.chat.post(incident.channelId, deps.render.text(`${icon} ${describe(m)}: *${result}* — ${detail}${result === 'failed' && p.revert ? '\nUse “Propose revert” on the card to undo it.' : ''}`));
   }
   if (result === 'verified' && incident && incident.status !== 'resolved' && incident.status !== 'mitigated') {
     const at = deps.clock.now().toISOString();
-    await deps.store.updateIncident(incident.id, (cur) => (cur.status === 'resolved' || cur.status === 'mitigated' ? undefined : { ...cur, status: 'mitigated', mitigatedAt: at, updatedAt: at }));
-    await deps.store.appendTimeline(incident.id, { at, kind: 'incident.mitigated', actor: BOT, text: `Mitigated: ${describe(m)} verified`, data: { proposalId: p.id } }, `mitigated-${p.id}`);
+    await deps.incidents.update(incident.id, (cur) => (cur.status === 'resolved' || cur.status === 'mitigated' ? undefined : { ...cur, status: 'mitigated', mitigatedAt: at, updatedAt: at }));
+    await deps.timeline.append(incident.id, { at, kind: 'incident.mitigated', actor: BOT, text: `Mitigated: ${describe(m)} verified`, data: { proposalId: p.id } }, `mitigated-${p.id}`);
     await scheduleCardRefresh(deps, incident.id);
   }
 }
 
 /** Is the signal that paged still there? CloudWatch alarm state, or the Alertmanager alerts. */
 async function recheckSignal(deps: Ports, p: Proposal): Promise<{ cleared: boolean | undefined; text: string }> {
-  const alerts = await deps.store.listAlerts(p.incidentId);
+  const alerts = await deps.incidents.listAlerts(p.incidentId);
   const cw = alerts.find((a) => a.cloudwatch);
   if (cw?.cloudwatch && deps.cloudwatch) {
     const alarm = await deps.cloudwatch.describeAlarm(cw.cloudwatch.region, cw.cloudwatch.alarmName);
@@ -467,22 +459,17 @@ async function recheckSignal(deps: Ports, p: Proposal): Promise<{ cleared: boole
 }
 
 export async function expire(deps: Ports, proposalId: string): Promise<void> {
-  let changed = false;
-  const p = await deps.store.updateProposal(proposalId, (cur) => {
-    changed = false; // the change may run again on a CAS retry
-    if (cur.status !== 'pending' || deps.clock.now().getTime() < Date.parse(cur.expiresAt)) return undefined;
-    changed = true;
-    return { ...cur, status: 'expired', outcome: `Expired at ${cur.expiresAt} without enough approvals` };
-  });
-  if (!p || !changed) return;
+  const r = await deps.proposals.update(proposalId, (cur) => (cur.status !== 'pending' || deps.clock.now().getTime() < Date.parse(cur.expiresAt) ? undefined : { ...cur, status: 'expired', outcome: `Expired at ${cur.expiresAt} without enough approvals` }));
+  if (!r?.changed) return;
+  const p = r.value;
   await record(deps, p, 'mitigation.expired', BOT, `Expired: ${describe(p.mitigation)}`);
   await refresh(deps, p);
 }
 
 export async function proposeRevert(deps: Ports, proposalId: string, userId: string, channelId: string): Promise<CommandOutcome> {
-  const p = await deps.store.getProposal(proposalId);
+  const p = await deps.proposals.get(proposalId);
   if (!p) return { ok: false, message: 'Unknown proposal.' };
-  const incident = await deps.store.getIncident(p.incidentId);
+  const incident = await deps.incidents.get(p.incidentId);
   // The button must come from the card's own incident channel: a crafted click elsewhere proposes nothing.
   if (!incident || incident.channelId !== channelId) return { ok: false, message: 'This proposal does not belong to this channel.' };
   if (incident.status === 'resolved') return { ok: false, message: `${incident.id} is resolved; reopen it before changing anything.` };
@@ -492,7 +479,7 @@ export async function proposeRevert(deps: Ports, proposalId: string, userId: str
 
 /** The assessment's proposals become cards (once per run). */
 export async function proposeFromAssessment(deps: Ports, incidentId: string, runId: string, assessment: Assessment): Promise<void> {
-  const incident = await deps.store.getIncident(incidentId);
+  const incident = await deps.incidents.get(incidentId);
   if (!incident || incident.status === 'resolved') return;
   for (const pm of assessment.proposals as ProposedMitigation[]) {
     await propose(deps, incident, pm.mitigation, BOT, { because: pm.because, rationale: pm.rationale, risk: pm.risk, idSeed: `assessment-${runId}` });

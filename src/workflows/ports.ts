@@ -4,6 +4,7 @@
  * src/deps.ts alone picks which. No SDK type appears here.
  */
 import type { Alert, Severity } from '../domain/alert.js';
+import type { CheckDone, CheckOutcome, RunRef } from '../domain/diagnosis-run.js';
 import type { Assessment, Finding, Mitigation } from '../domain/diagnostics.js';
 import type { Incident, IncidentAlert, Role } from '../domain/incident.js';
 import type { DiffLine, Proposal } from '../domain/proposal.js';
@@ -33,7 +34,7 @@ export interface WorkflowMetrics {
 }
 
 // ---------------------------------------------------------------------------------------------
-// State (Redis)
+// State (Redis behind it; in-memory twins pass the same contract tests)
 
 export interface CreateIncidentInput {
   key: string;
@@ -44,51 +45,99 @@ export interface CreateIncidentInput {
   responders: string[];
 }
 
+/**
+ * The result of a compare-and-set update: the stored value, and whether the change function changed
+ * it (returned a value) in the attempt that settled. The change may run several times on races, so
+ * callers read `changed` instead of setting flags inside it.
+ */
+export interface Updated<T> {
+  value: T;
+  changed: boolean;
+}
+
+/** A change applied by compare-and-set: return the next value, or undefined to leave it as it is. */
+export type Change<T> = (current: T) => T | undefined;
+
 export interface IncidentStore {
   /**
    * Atomic get-or-create of the open incident for `key`: concurrent callers (replicas, redeliveries)
    * all get the same incident; exactly one sees created=true. A resolved incident whose resolvedAt is
    * within `reopenWindowMs` of now is returned (reopened=true, status back to triggered) instead of a new one.
    */
-  getOrCreateIncident(input: CreateIncidentInput, now: Date, reopenWindowMs: number): Promise<{ incident: Incident; created: boolean; reopened: boolean }>;
-  getIncident(id: string): Promise<Incident | undefined>;
+  getOrCreate(input: CreateIncidentInput, now: Date, reopenWindowMs: number): Promise<{ incident: Incident; created: boolean; reopened: boolean }>;
+  get(id: string): Promise<Incident | undefined>;
   /** The incident currently held by a correlation key (open or resolved), without creating one. */
   findByKey(key: string): Promise<Incident | undefined>;
   findByChannel(channelId: string): Promise<Incident | undefined>;
-  /** Apply a change to the stored incident atomically (optimistic; retried on races). Returns the new value. */
-  updateIncident(id: string, change: (incident: Incident) => Incident | undefined): Promise<Incident>;
+  /** Compare-and-set on the stored incident (retried on races). AppError('not_found') when there is none. */
+  update(id: string, change: Change<Incident>): Promise<Updated<Incident>>;
+  /** Open incidents, oldest first. */
   listOpen(): Promise<Incident[]>;
+  /** The newest `limit` incidents, newest first. */
   listAll(limit: number): Promise<Incident[]>;
 
   /** Records the alert's current state; returns whether anything changed (status, or first sight). */
   upsertAlert(incidentId: string, alert: Alert, now: Date): Promise<{ changed: boolean; previous?: IncidentAlert; current: IncidentAlert }>;
   listAlerts(incidentId: string): Promise<IncidentAlert[]>;
+}
 
+export interface TimelineStore {
   /** Append-only. With `dedupeId`, a second append with the same id is a no-op (returns false). */
-  appendTimeline(incidentId: string, event: TimelineEvent, dedupeId?: string): Promise<boolean>;
+  append(incidentId: string, event: TimelineEvent, dedupeId?: string): Promise<boolean>;
   /** Removes an event appended with `dedupeId` (a removed pin or reaction). */
-  removeTimeline(incidentId: string, dedupeId: string): Promise<boolean>;
-  timeline(incidentId: string): Promise<TimelineEvent[]>;
+  remove(incidentId: string, dedupeId: string): Promise<boolean>;
+  /** By time; ties in the order they were appended. */
+  list(incidentId: string): Promise<TimelineEvent[]>;
+}
 
+export interface ProposalStore {
+  save(proposal: Proposal): Promise<void>;
+  get(id: string): Promise<Proposal | undefined>;
+  /** Compare-and-set on the stored proposal; undefined when there is none. */
+  update(id: string, change: Change<Proposal>): Promise<Updated<Proposal> | undefined>;
+  /** An incident's proposals in the order they were requested. */
+  list(incidentId: string): Promise<Proposal[]>;
+}
+
+/** The state of diagnosis runs: findings, per-check outcomes, progress, and each incident's latest assessment. */
+export interface DiagnosisStore {
+  /** Stored once per run and finding id; true the first time. */
+  saveFinding(run: RunRef, finding: Finding): Promise<boolean>;
+  /** The findings of `runId`, else of the incident's latest run. */
+  listFindings(incidentId: string, runId?: string): Promise<Finding[]>;
+  getOutcome(run: RunRef, subject: string, check: string): Promise<CheckOutcome | undefined>;
+  saveOutcome(run: RunRef, subject: string, check: string, outcome: CheckOutcome): Promise<void>;
+  /** Counts a check as scheduled, once per check job id. */
+  markScheduled(run: RunRef, checkJobId: string): Promise<void>;
+  scheduledCount(run: RunRef): Promise<number>;
+  /** Records a finished check once per check job id, in the order they finish. */
+  markDone(run: RunRef, checkJobId: string, done: CheckDone): Promise<void>;
+  listDone(run: RunRef): Promise<CheckDone[]>;
+  /** Adds a subject to the run; true when it was not there yet. */
+  addSubject(run: RunRef, subject: string): Promise<boolean>;
+  listSubjects(run: RunRef): Promise<string[]>;
+  /** The ts of the run's progress message. */
+  getProgressTs(run: RunRef): Promise<string | undefined>;
+  setProgressTs(run: RunRef, ts: string): Promise<void>;
+  markFinished(run: RunRef): Promise<void>;
+  isFinished(run: RunRef): Promise<boolean>;
+  saveAssessment(incidentId: string, assessment: Assessment): Promise<void>;
+  /** The incident's latest assessment. */
+  getAssessment(incidentId: string): Promise<Assessment | undefined>;
+}
+
+export interface ClaimStore {
   /** First writer wins: true only for the first caller with this key (TTL in ms, 0 = forever). */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
-  /** Append to a small JSON list (progress of a diagnosis run). */
-  pushDoc(key: string, value: unknown): Promise<void>;
-  listDocs<T>(key: string): Promise<T[]>;
-  /** Small JSON documents keyed by name (assessment, progress message ts...). */
-  getDoc<T>(key: string): Promise<T | undefined>;
-  setDoc(key: string, value: unknown, ttlMs?: number): Promise<void>;
+}
 
-  saveFinding(incidentId: string, runId: string, finding: Finding): Promise<boolean>;
-  listFindings(incidentId: string, runId?: string): Promise<Finding[]>;
-
-  saveProposal(proposal: Proposal): Promise<void>;
-  getProposal(id: string): Promise<Proposal | undefined>;
-  /** Compare-and-set on the stored proposal (optimistic); the change sees the current value. */
-  updateProposal(id: string, change: (p: Proposal) => Proposal | undefined): Promise<Proposal | undefined>;
-  listProposals(incidentId: string): Promise<Proposal[]>;
-
-  ping(): Promise<boolean>;
+/** The stores, one per concern. */
+export interface Stores {
+  incidents: IncidentStore;
+  timeline: TimelineStore;
+  proposals: ProposalStore;
+  diagnosis: DiagnosisStore;
+  claims: ClaimStore;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -52,8 +52,8 @@ export async function postStatusUpdate(deps: Ports, incident: Incident, userId: 
   const long = tooLong(clean, 'update');
   if (long) return long;
   const nowIso = deps.clock.now().toISOString();
-  const updated = await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, lastUpdateAt: nowIso, updatedAt: nowIso }));
-  await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'incident.update', actor: userId, text: clean });
+  const { value: updated } = await deps.incidents.update(incident.id, (cur) => ({ ...cur, lastUpdateAt: nowIso, updatedAt: nowIso }));
+  await deps.timeline.append(incident.id, { at: nowIso, kind: 'incident.update', actor: userId, text: clean });
   const msg = deps.render.announcement(updated, 'update', `${clean}\n— <@${userId}>`);
   if (updated.channelId) await deps.chat.post(updated.channelId, msg);
   const route = deps.config.routes.find((r) => r.name === updated.route);
@@ -66,8 +66,8 @@ export async function setSeverity(deps: Ports, incident: Incident, userId: strin
   if (incident.severity === severity) return { ok: false, message: `${incident.id} is already ${severity}.` };
   const nowIso = deps.clock.now().toISOString();
   const from = incident.severity;
-  const updated = await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, severity, updatedAt: nowIso }));
-  await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'incident.severity', actor: userId, text: `Severity ${from} → ${severity}`, data: { from, to: severity } });
+  const { value: updated } = await deps.incidents.update(incident.id, (cur) => ({ ...cur, severity, updatedAt: nowIso }));
+  await deps.timeline.append(incident.id, { at: nowIso, kind: 'incident.severity', actor: userId, text: `Severity ${from} → ${severity}`, data: { from, to: severity } });
   if (incident.channelId) await deps.chat.post(incident.channelId, deps.render.text(`:rotating_light: <@${userId}> changed severity ${from} → *${severity}*`));
   await scheduleCardRefresh(deps, incident.id);
   await scheduleReminder(deps, updated);
@@ -76,8 +76,8 @@ export async function setSeverity(deps: Ports, incident: Incident, userId: strin
 
 export async function assignRole(deps: Ports, incident: Incident, actor: string, role: Role, userId: string): Promise<CommandOutcome> {
   const nowIso = deps.clock.now().toISOString();
-  await deps.store.updateIncident(incident.id, (cur) => ({ ...cur, roles: { ...cur.roles, [role]: userId }, updatedAt: nowIso }));
-  await deps.store.appendTimeline(incident.id, { at: nowIso, kind: 'incident.role', actor, text: `<@${userId}> is ${role}`, data: { role, userId } });
+  await deps.incidents.update(incident.id, (cur) => ({ ...cur, roles: { ...cur.roles, [role]: userId }, updatedAt: nowIso }));
+  await deps.timeline.append(incident.id, { at: nowIso, kind: 'incident.role', actor, text: `<@${userId}> is ${role}`, data: { role, userId } });
   if (incident.channelId) {
     await deps.chat.invite(incident.channelId, [userId]).catch(() => undefined);
     await deps.chat.post(incident.channelId, deps.render.text(`:busts_in_silhouette: <@${userId}> is now *${role}* (set by <@${actor}>)`));
@@ -92,12 +92,12 @@ export async function addNote(deps: Ports, incident: Incident, userId: string, t
   if (!body) return { ok: false, message: 'Usage: `/incident note <text>` or `/incident note action: <text>`.' };
   const long = tooLong(body, m ? 'action item' : 'note');
   if (long) return long;
-  await deps.store.appendTimeline(incident.id, { at: deps.clock.now().toISOString(), kind: m ? 'incident.action_item' : 'incident.note', actor: userId, text: body });
+  await deps.timeline.append(incident.id, { at: deps.clock.now().toISOString(), kind: m ? 'incident.action_item' : 'incident.note', actor: userId, text: body });
   return { ok: true, message: m ? 'Action item recorded for the post-mortem.' : 'Note added to the timeline.' };
 }
 
 export async function requireIncidentForChannel(deps: Ports, channelId: string): Promise<Incident> {
-  const incident = await deps.store.findByChannel(channelId);
+  const incident = await deps.incidents.findByChannel(channelId);
   if (!incident) throw new AppError('not_found', 'This is not an incident channel. Run it in the incident’s channel, or `/incident list`.');
   return incident;
 }

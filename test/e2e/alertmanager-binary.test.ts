@@ -31,8 +31,8 @@ describe('the real Alertmanager (Debian prometheus-alertmanager) delivering to t
       () => bot.slack.callsTo('chat.update').some((c) => c.args.channel === channel.id && c.args.ts === cardTs && JSON.stringify(c.args.blocks).includes('white_check_mark')),
       { timeoutMs: 20_000, what: 'card updated with the resolved alert' },
     );
-    const incident = await bot.running.deps.ports.store.findByChannel(channel.id);
-    const alerts = await bot.running.deps.ports.store.listAlerts(incident?.id ?? '');
+    const incident = await bot.running.deps.ports.incidents.findByChannel(channel.id);
+    const alerts = await bot.running.deps.ports.incidents.listAlerts(incident?.id ?? '');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.status).toBe('resolved');
     expect(alerts[0]?.transitions.map((t) => t.status)).toEqual(['firing', 'resolved']);

@@ -14,9 +14,9 @@ describe('archiving resolved incident channels after N days', () => {
   async function openAndResolve(alertname: string) {
     expect((await postJson(`${bot.url}/webhooks/alertmanager`, amPayload({ alertname, service: alertname.toLowerCase() }), amAuth)).status).toBe(202);
     const channel = await waitFor(() => bot.slack.channels().find((c) => c.name.includes(alertname.toLowerCase()) && bot.slack.pins(c.id).length > 0), { what: 'channel' });
-    const incident = await bot.running.deps.ports.store.findByChannel(channel.id);
+    const incident = await bot.running.deps.ports.incidents.findByChannel(channel.id);
     await bot.slack.sendSlashCommand({ command: '/incident', text: 'resolve', userId: 'U0ONCALL1', channelId: channel.id });
-    await waitFor(async () => (await bot.running.deps.ports.store.getIncident(incident?.id ?? ''))?.status === 'resolved', { what: 'resolved' });
+    await waitFor(async () => (await bot.running.deps.ports.incidents.get(incident?.id ?? ''))?.status === 'resolved', { what: 'resolved' });
     return { channel, incidentId: incident?.id as string };
   }
 
@@ -35,7 +35,7 @@ describe('archiving resolved incident channels after N days', () => {
 
   it('a channel whose incident was reopened in the meantime is kept', async () => {
     const { channel, incidentId } = await openAndResolve('KeepMe');
-    await bot.running.deps.ports.store.updateIncident(incidentId, (cur) => ({ ...cur, status: 'triggered', resolvedAt: undefined }));
+    await bot.running.deps.ports.incidents.update(incidentId, (cur) => ({ ...cur, status: 'triggered', resolvedAt: undefined }));
     await archiveChannel(bot.running.deps.ports, incidentId);
     expect(bot.slack.channels().find((c) => c.id === channel.id)?.is_archived).toBe(false);
   });

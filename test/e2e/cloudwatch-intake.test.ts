@@ -36,17 +36,17 @@ describe('CloudWatch alarms through SNS end to end', () => {
     expect(bot.slack.members(channel.id)).toEqual(expect.arrayContaining(['U0ONCALL1', 'U0SRE2', 'U0LEAD']));
 
     expect((await postSns(bot.url, signer.sign(notification(alarmMessage({ name, state: 'OK', at: at(2) })), '2'))).status).toBe(202);
-    const incidentId = (await bot.running.deps.ports.store.findByChannel(channel.id))?.id as string;
-    await waitFor(async () => (await bot.running.deps.ports.store.listAlerts(incidentId))[0]?.status === 'resolved', { what: 'alert resolved' });
+    const incidentId = (await bot.running.deps.ports.incidents.findByChannel(channel.id))?.id as string;
+    await waitFor(async () => (await bot.running.deps.ports.incidents.listAlerts(incidentId))[0]?.status === 'resolved', { what: 'alert resolved' });
     // Resolve the incident by command, then the alarm flaps back: reopened, not a second channel.
     const res = await bot.slack.sendSlashCommand({ command: '/incident', text: 'resolve flapping, watching', userId: 'U0ONCALL1', channelId: channel.id });
     expect(res.status).toBe(200);
-    await waitFor(async () => (await bot.running.deps.ports.store.getIncident(incidentId))?.status === 'resolved', { what: 'resolved' });
+    await waitFor(async () => (await bot.running.deps.ports.incidents.get(incidentId))?.status === 'resolved', { what: 'resolved' });
     expect((await postSns(bot.url, signer.sign(notification(alarmMessage({ name, state: 'ALARM', at: at(4) }))))).status).toBe(202);
-    await waitFor(async () => (await bot.running.deps.ports.store.getIncident(incidentId))?.reopenCount === 1, { what: 'reopened' });
+    await waitFor(async () => (await bot.running.deps.ports.incidents.get(incidentId))?.reopenCount === 1, { what: 'reopened' });
     await waitFor(() => bot.slack.messages(channel.id).some((m) => m.text.includes('reopened')), { what: 'reopen message' });
     expect(bot.slack.callsTo('conversations.create')).toHaveLength(1);
-    const kinds = (await bot.running.deps.ports.store.timeline(incidentId)).map((e) => e.kind);
+    const kinds = (await bot.running.deps.ports.timeline.list(incidentId)).map((e) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['incident.opened', 'alert.firing', 'alert.resolved', 'incident.resolved', 'incident.reopened']));
   });
 

@@ -21,7 +21,7 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     await slack?.stop();
   });
 
-  const store = () => bot.running.deps.ports.store;
+  const store = () => bot.running.deps.ports;
 
   /** Runs a slash command and returns the text of the ephemeral reply sent to its response_url. */
   async function cmd(text: string, channelId: string, userId = 'U0ONCALL1'): Promise<{ text: string; blocks?: unknown[] }> {
@@ -38,7 +38,7 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
   async function incidentWithChannel(match: (i: Incident) => boolean, what: string): Promise<Incident & { channelId: string; cardTs: string }> {
     return waitFor(
       async () => {
-        const all = await store().listAll(500);
+        const all = await store().incidents.listAll(500);
         const i = all.find(match);
         return i?.channelId && i.cardTs && slack.pins(i.channelId).some((p) => p.ts === i.cardTs) ? (i as Incident & { channelId: string; cardTs: string }) : undefined;
       },
@@ -77,10 +77,10 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     const card = slack.messages(incident.channelId).find((m) => m.ts === incident.cardTs);
     expect(JSON.stringify(card?.blocks)).toContain('Checkout is down');
     await waitFor(() => posted(ANNOUNCE, incident.id).length > 0, { what: 'announcement' });
-    const alerts = await store().listAlerts(incident.id);
+    const alerts = await store().incidents.listAlerts(incident.id);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.labels['declared_by']).toBe('U0ONCALL1');
-    const timeline = await store().timeline(incident.id);
+    const timeline = await store().timeline.list(incident.id);
     expect(timeline.map((e) => e.kind)).toContain('incident.opened');
 
     // Bad arguments: a title over 140 characters is refused; nothing is opened.
@@ -114,7 +114,7 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     expect(ok.status).toBe(200);
     const incident = await incidentWithChannel((i) => i.title === 'Payments latency high', 'channel from the modal');
     expect(incident.severity).toBe('SEV1');
-    const alerts = await store().listAlerts(incident.id);
+    const alerts = await store().incidents.listAlerts(incident.id);
     expect(alerts[0]?.labels['declared_by']).toBe('U0LEAD');
     // The extra responders chosen in the form travel with the manual alert.
     expect(alerts[0]?.labels['responders']).toBe('U0RANDOM');
@@ -124,7 +124,7 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     const r = await slack.sendSlashCommand({ command: '/incident', text: 'declare', userId: 'U0LEAD', channelId: GENERAL });
     await slack.waitForCall((c) => c.method === 'views.open' && c.args['trigger_id'] === r.triggerId);
     const view = slack.views().find((v) => v.trigger_id === r.triggerId);
-    const declaredBefore = (await store().listAll(500)).length;
+    const declaredBefore = (await store().incidents.listAll(500)).length;
     const submit = (viewPatch: Record<string, unknown>) => {
       const payload = { type: 'view_submission', team: { id: slack.teamId }, user: { id: 'U0LEAD' }, api_app_id: 'A0', trigger_id: 't', view: { id: view?.id, callback_id: 'declare_incident', type: 'modal', ...viewPatch } };
       return slack.deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
@@ -140,19 +140,19 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
       expect(res.body).toMatchObject({ response_action: 'errors', errors: { declare_title: expect.stringContaining('submit it again') } });
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((await store().listAll(500)).length).toBe(declaredBefore);
+    expect((await store().incidents.listAll(500)).length).toBe(declaredBefore);
   });
 
   it('an update or note longer than 3,000 characters is refused with the reason; nothing is stored or posted', async () => {
     const incident = await declare('Oversized updates', 'sev3');
     const ch = incident.channelId;
-    const eventsBefore = (await store().timeline(incident.id)).length;
+    const eventsBefore = (await store().timeline.list(incident.id)).length;
     const postsBefore = slack.callsTo('chat.postMessage').length;
     for (const text of [`update ${'x'.repeat(5000)}`, `note ${'y'.repeat(3001)}`, `note action: ${'z'.repeat(1_000_000)}`]) {
       const r = await cmd(text, ch);
       expect(r.text).toMatch(/keep it to 3,000 \(link to a document for more\)\. Nothing was recorded\.$/);
     }
-    expect((await store().timeline(incident.id)).length).toBe(eventsBefore);
+    expect((await store().timeline.list(incident.id)).length).toBe(eventsBefore);
     expect(slack.callsTo('chat.postMessage').length).toBe(postsBefore);
   });
 
@@ -169,14 +169,14 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     // ack
     const ack = await cmd('ack', ch, 'U0SRE2');
     expect(ack.text).toContain('acknowledged');
-    const acked = await store().getIncident(incident.id);
+    const acked = await store().incidents.get(incident.id);
     expect(acked?.status).toBe('acknowledged');
     expect(acked?.acknowledgedBy).toBe('U0SRE2');
     expect(acked?.roles.commander).toBe('U0SRE2');
-    expect((await store().timeline(incident.id)).filter((e) => e.kind === 'incident.acknowledged' && e.actor === 'U0SRE2')).toHaveLength(1);
+    expect((await store().timeline.list(incident.id)).filter((e) => e.kind === 'incident.acknowledged' && e.actor === 'U0SRE2')).toHaveLength(1);
     await waitFor(() => slack.callsTo('chat.update').some((c) => c.args['channel'] === ch && c.args['ts'] === incident.cardTs && JSON.stringify(c.args['blocks']).includes('acknowledged') && !JSON.stringify(c.args['blocks']).includes('incident_ack')), { what: 'card shows the ack' });
     expect((await cmd('ack', ch, 'U0LEAD')).text).toContain('already acknowledged');
-    expect((await store().getIncident(incident.id))?.acknowledgedBy).toBe('U0SRE2');
+    expect((await store().incidents.get(incident.id))?.acknowledgedBy).toBe('U0SRE2');
 
     // update: to the channel and the announcement channel; <!channel> is defused; lastUpdateAt set
     const emptyUpdate = await cmd('update   ', ch);
@@ -190,21 +190,21 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
       expect(all).not.toContain('<!channel>');
       expect(all).toContain('@channel');
     }
-    const afterUpdate = await store().getIncident(incident.id);
+    const afterUpdate = await store().incidents.get(incident.id);
     expect(afterUpdate?.lastUpdateAt).toBeDefined();
     expect(Date.now() - Date.parse(afterUpdate?.lastUpdateAt ?? '0')).toBeLessThan(60_000);
-    expect((await store().timeline(incident.id)).some((e) => e.kind === 'incident.update' && e.text.includes('@channel rollback'))).toBe(true);
+    expect((await store().timeline.list(incident.id)).some((e) => e.kind === 'incident.update' && e.text.includes('@channel rollback'))).toBe(true);
 
     // sev
     const bad = await cmd('sev 7', ch);
     expect(bad.text).toContain('usage: `/incident sev <1-4>`');
     const sevNone = await cmd('sev', ch);
     expect(sevNone.text).toContain('usage');
-    expect((await store().getIncident(incident.id))?.severity).toBe('SEV3');
+    expect((await store().incidents.get(incident.id))?.severity).toBe('SEV3');
     const sev = await cmd('sev 1', ch);
     expect(sev.text).toContain('SEV1');
-    expect((await store().getIncident(incident.id))?.severity).toBe('SEV1');
-    expect((await store().timeline(incident.id)).find((e) => e.kind === 'incident.severity')?.data).toEqual({ from: 'SEV3', to: 'SEV1' });
+    expect((await store().incidents.get(incident.id))?.severity).toBe('SEV1');
+    expect((await store().timeline.list(incident.id)).find((e) => e.kind === 'incident.severity')?.data).toEqual({ from: 'SEV3', to: 'SEV1' });
     await waitFor(() => posted(ch, 'SEV3 → *SEV1*').length === 1, { what: 'severity message' });
     expect((await cmd('sev sev1', ch)).text).toContain('already SEV1');
 
@@ -217,7 +217,7 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     expect(boss.text).toContain('usage: `/incident role <commander|comms|scribe> @user`');
     const noUser = await cmd('role scribe someone', ch);
     expect(noUser.text).toContain('usage');
-    const stored = await store().getIncident(incident.id);
+    const stored = await store().incidents.get(incident.id);
     expect(stored?.roles).toEqual({ commander: 'U0LEAD', comms: 'U0APPROVER' });
     expect(slack.members(ch)).toEqual(expect.arrayContaining(['U0LEAD', 'U0APPROVER']));
     const roles = await cmd('roles', ch);
@@ -230,7 +230,7 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     expect((await cmd('note the cache was cold', ch)).text).toContain('Note added');
     expect((await cmd('note action: add a cache warm-up step', ch)).text).toContain('Action item');
     expect((await cmd('note   ', ch)).text).toContain('Usage');
-    const tl = await store().timeline(incident.id);
+    const tl = await store().timeline.list(incident.id);
     expect(tl.filter((e) => e.kind === 'incident.note').map((e) => e.text)).toEqual(['the cache was cold']);
     expect(tl.filter((e) => e.kind === 'incident.action_item').map((e) => e.text)).toEqual(['add a cache warm-up step']);
   });
@@ -280,10 +280,10 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
 
     const res = await cmd('resolve rolled back the auth deploy', ch);
     expect(res.text).toContain('resolved');
-    const resolved = await store().getIncident(incident.id);
+    const resolved = await store().incidents.get(incident.id);
     expect(resolved?.status).toBe('resolved');
     expect(resolved?.resolvedBy).toBe('U0ONCALL1');
-    expect((await store().timeline(incident.id)).find((e) => e.kind === 'incident.resolved')?.text).toContain('rolled back the auth deploy');
+    expect((await store().timeline.list(incident.id)).find((e) => e.kind === 'incident.resolved')?.text).toContain('rolled back the auth deploy');
     await waitFor(() => posted(ch, `${incident.id} resolved`).length === 1, { what: 'resolution summary in channel' });
     await waitFor(() => posted(ANNOUNCE, `${incident.id} resolved`).length === 1, { what: 'resolution in announcement channel' });
     expect(posted(ch, `${incident.id} resolved`)[0]?.text).toContain('never acknowledged');
@@ -299,13 +299,13 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     expect(list.text).toContain(open.id);
     expect(list.text).toContain('Image uploads fail');
     expect(list.text).toContain(`<#${open.channelId}>`);
-    const mine = (await store().listAll(500)).filter((i) => i.status === 'resolved');
+    const mine = (await store().incidents.listAll(500)).filter((i) => i.status === 'resolved');
     for (const r of mine) expect(list.text).not.toContain(`*${r.id}*`);
     for (const name of ['status', 'ack', 'resolve', 'update hi', 'sev 1', 'note x', 'timeline', 'postmortem', 'rollback prod/api', 'silence 1h']) {
       const r = await cmd(name, GENERAL);
       expect(r.text).toContain(`\`/incident ${name.split(' ')[0]}\` works in an incident channel`);
     }
-    expect((await store().getIncident(open.id))?.status).toBe('triggered');
+    expect((await store().incidents.get(open.id))?.status).toBe('triggered');
   });
 
   it('mitigation commands validate their arguments; valid ones answer that mitigations are not enabled', async () => {
@@ -360,25 +360,25 @@ describe('/incident commands end to end (slash commands, modal, buttons)', () =>
     const refusal = await waitFor(() => slack.responses().find((p) => p.url === wrong.responseUrl), { what: 'refusal' });
     expect(String(refusal.body['text'])).toContain('does not belong');
     expect(refusal.body['replace_original']).toBe(false);
-    expect((await store().getIncident(a.id))?.status).toBe('triggered');
-    expect((await store().getIncident(b.id))?.status).toBe('triggered');
+    expect((await store().incidents.get(a.id))?.status).toBe('triggered');
+    expect((await store().incidents.get(b.id))?.status).toBe('triggered');
 
     const ack = await slack.clickButton({ actionId: 'incident_ack', userId: 'U0SRE2', channelId: a.channelId, messageTs: a.cardTs });
     expect(ack.status).toBe(200);
-    await waitFor(async () => (await store().getIncident(a.id))?.status === 'acknowledged', { what: 'acked by button' });
-    expect((await store().getIncident(a.id))?.acknowledgedBy).toBe('U0SRE2');
+    await waitFor(async () => (await store().incidents.get(a.id))?.status === 'acknowledged', { what: 'acked by button' });
+    expect((await store().incidents.get(a.id))?.acknowledgedBy).toBe('U0SRE2');
     // The card loses its Acknowledge button once refreshed.
     await waitFor(() => !JSON.stringify(slack.messages(a.channelId).find((m) => m.ts === a.cardTs)?.blocks).includes('incident_ack'), { what: 'card refreshed' });
 
     const wrongResolve = await slack.clickButton({ actionId: 'incident_resolve', value: a.id, userId: 'U0SRE2', channelId: b.channelId, messageTs: b.cardTs });
     await waitFor(() => slack.responses().find((p) => p.url === wrongResolve.responseUrl && String(p.body['text']).includes('does not belong')), { what: 'resolve refusal' });
-    expect((await store().getIncident(a.id))?.status).toBe('acknowledged');
+    expect((await store().incidents.get(a.id))?.status).toBe('acknowledged');
 
     const resolve = await slack.clickButton({ actionId: 'incident_resolve', userId: 'U0LEAD', channelId: a.channelId, messageTs: a.cardTs });
     expect(resolve.status).toBe(200);
-    await waitFor(async () => (await store().getIncident(a.id))?.status === 'resolved', { what: 'resolved by button' });
-    expect((await store().getIncident(a.id))?.resolvedBy).toBe('U0LEAD');
+    await waitFor(async () => (await store().incidents.get(a.id))?.status === 'resolved', { what: 'resolved by button' });
+    expect((await store().incidents.get(a.id))?.resolvedBy).toBe('U0LEAD');
     await waitFor(() => posted(a.channelId, `${a.id} resolved`).length === 1, { what: 'resolution summary' });
-    expect((await store().getIncident(b.id))?.status).toBe('triggered');
+    expect((await store().incidents.get(b.id))?.status).toBe('triggered');
   });
 });

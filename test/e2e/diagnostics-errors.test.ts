@@ -20,7 +20,7 @@ describe('diagnostics when evidence sources fail', () => {
     prepare(world);
     const result = await playScenario(world, { skipScript: true, stepDelayMs: 100, timeouts: { assessment: 90_000 } });
     expect(result.failure).toBeUndefined();
-    const findings = await world.running.deps.ports.store.listFindings(result.incidentId as string);
+    const findings = await world.running.deps.ports.diagnosis.listFindings(result.incidentId as string);
     return { result, findings, calls: world.cloudwatch.calls };
   }
 

@@ -28,7 +28,7 @@ describe('incident documents over HTTP (postmortem.md, timeline.json)', () => {
     plain = await startBot({ redisUrl, slack, prefix: bot.prefix, env: { NO_BOT_URL: '1', SERVICES: 'web' } });
     slack.setBotUrl(`${bot.url}/slack/events`);
     expect((await postJson(`${bot.url}/webhooks/alertmanager`, amPayload({ alertname: 'DocsCheck', service: 'web' }), amAuth)).status).toBe(202);
-    const incident = await waitFor(async () => (await bot.running.deps.ports.store.listAll(10)).find((i) => i.channelId && i.cardTs), { what: 'incident' });
+    const incident = await waitFor(async () => (await bot.running.deps.ports.incidents.listAll(10)).find((i) => i.channelId && i.cardTs), { what: 'incident' });
     incidentId = incident.id;
     const r = await slack.sendSlashCommand({ command: '/incident', text: 'note action: add an SLO alert for the web tier', userId: 'U0ONCALL1', channelId: incident.channelId ?? '' });
     await waitFor(() => slack.responses().some((p) => p.url === r.responseUrl), { what: 'note recorded' });

@@ -56,7 +56,7 @@ describe('a worker killed with SIGKILL mid-diagnosis', () => {
     expect(new Set(titles).size).toBe(titles.length);
     // Every scheduled check reported (stalled jobs were taken up again by the new worker).
     const incidentId = result.incidentId as string;
-    const findings = await world.running.deps.ports.store.listFindings(incidentId);
+    const findings = await world.running.deps.ports.diagnosis.listFindings(incidentId);
     const checks = new Set(findings.map((f) => f.check));
     for (const c of ['alarm-history', 'alarm-statistic', 'lb-breakdown', 'tg-to-workload', 'change-correlation', 'pods', 'cpu-per-pod', 'cpu-throttling', 'hpa', 'nodes']) expect(checks).toContain(c);
     expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
@@ -107,12 +107,12 @@ describe('Redis restarted (AOF on) during a storm', () => {
     await Promise.all(sends);
     expect(statuses).toContain(503);
 
-    const store = bot.running.deps.ports.store;
+    const store = bot.running.deps.ports;
     await waitFor(
       async () => {
-        const open = await store.listOpen();
+        const open = await store.incidents.listOpen();
         if (open.length !== keys) return false;
-        const counts = await Promise.all(open.map(async (i) => (await store.listAlerts(i.id)).length));
+        const counts = await Promise.all(open.map(async (i) => (await store.incidents.listAlerts(i.id)).length));
         return counts.reduce((a, b) => a + b, 0) === total;
       },
       { timeoutMs: 60_000, intervalMs: 250, what: `${total} alerts in ${keys} incidents` },

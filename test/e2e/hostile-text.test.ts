@@ -30,7 +30,7 @@ describe('hostile text stays inert in replies, topics and the post-mortem', () =
     for (const a of payload.alerts) a.annotations.summary = HOSTILE;
     payload.commonAnnotations.summary = HOSTILE;
     expect((await postJson(`${bot.url}/webhooks/alertmanager`, payload, amAuth)).status).toBe(202);
-    const incident = await waitFor(async () => (await bot.running.deps.ports.store.listAll(10)).find((i) => i.channelId && i.cardTs && i.title.includes('evil')), { what: 'incident', timeoutMs: 15_000 });
+    const incident = await waitFor(async () => (await bot.running.deps.ports.incidents.listAll(10)).find((i) => i.channelId && i.cardTs && i.title.includes('evil')), { what: 'incident', timeoutMs: 15_000 });
     incidentId = incident.id;
     channelId = incident.channelId ?? '';
     const r = await slack.sendSlashCommand({ command: '/incident', text: `note ${HOSTILE}`, userId: 'U0ONCALL1', channelId });

@@ -288,7 +288,7 @@ describe('hostile corpus: rejected webhook and SNS inputs', () => {
   let incidentsBefore = 0;
   beforeAll(async () => {
     createsBefore = slack.callsTo('conversations.create').length;
-    incidentsBefore = (await bot.running.deps.ports.store.listAll(1000)).length;
+    incidentsBefore = (await bot.running.deps.ports.incidents.listAll(1000)).length;
   });
 
   it.each(rejected)('$name -> $status', async (c) => {
@@ -301,7 +301,7 @@ describe('hostile corpus: rejected webhook and SNS inputs', () => {
     expect(rejected.length).toBeGreaterThanOrEqual(100);
     await new Promise((r) => setTimeout(r, 1500));
     expect(slack.callsTo('conversations.create').length).toBe(createsBefore);
-    expect((await bot.running.deps.ports.store.listAll(1000)).length).toBe(incidentsBefore);
+    expect((await bot.running.deps.ports.incidents.listAll(1000)).length).toBe(incidentsBefore);
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
   });
 });
@@ -374,7 +374,7 @@ const nasty: Array<{ name: string; alertname: string; extra?: Record<string, str
 
 describe('hostile corpus: valid but nasty alerts render safely', () => {
   it.each(nasty.map((n, i) => ({ ...n, i })))('$name', async (c) => {
-    const known = new Set((await bot.running.deps.ports.store.listAll(1000)).map((i) => i.id));
+    const known = new Set((await bot.running.deps.ports.incidents.listAll(1000)).map((i) => i.id));
     const payload = amPayload({ alertname: c.alertname, service: `nasty${c.i}`, instance: `i${c.i}`, ...(c.extra ? { extraLabels: c.extra } : {}) });
     if (c.extra?.['__proto__'] !== undefined) {
       // JSON.stringify of an object literal drops the own `__proto__`; build it as JSON text.
@@ -389,7 +389,7 @@ describe('hostile corpus: valid but nasty alerts render safely', () => {
     }
     const incident = await waitFor(
       async () => {
-        const fresh = (await bot.running.deps.ports.store.listAll(1000)).find((i) => !known.has(i.id));
+        const fresh = (await bot.running.deps.ports.incidents.listAll(1000)).find((i) => !known.has(i.id));
         return fresh?.channelId && fresh.cardTs && slack.pins(fresh.channelId).some((p) => p.ts === fresh.cardTs) ? (fresh as Incident & { channelId: string; cardTs: string }) : undefined;
       },
       { what: `pinned card for ${c.name}`, timeoutMs: 15_000 },
@@ -412,7 +412,7 @@ describe('hostile corpus: valid but nasty alerts render safely', () => {
   });
 
   it('the card stays valid through an update (acknowledge) of the nastiest incident', async () => {
-    const incident = (await bot.running.deps.ports.store.listAll(1000)).find((i) => i.title.startsWith('EverywhereNasty'));
+    const incident = (await bot.running.deps.ports.incidents.listAll(1000)).find((i) => i.title.startsWith('EverywhereNasty'));
     expect(incident?.channelId).toBeDefined();
     const { channelId, cardTs } = incident as Incident & { channelId: string; cardTs: string };
     const r = await slack.clickButton({ actionId: 'incident_ack', userId: 'U0ONCALL1', channelId, messageTs: cardTs });
@@ -427,7 +427,7 @@ describe('hostile corpus: signed but malformed Slack payloads are acked without 
   let a: Incident & { channelId: string; cardTs: string };
   let b: Incident & { channelId: string; cardTs: string };
   beforeAll(async () => {
-    const all = await bot.running.deps.ports.store.listAll(1000);
+    const all = await bot.running.deps.ports.incidents.listAll(1000);
     const withCard = all.filter((i): i is Incident & { channelId: string; cardTs: string } => Boolean(i.channelId && i.cardTs && i.status === 'triggered'));
     expect(withCard.length).toBeGreaterThanOrEqual(2);
     [a, b] = withCard as [Incident & { channelId: string; cardTs: string }, Incident & { channelId: string; cardTs: string }];
@@ -464,7 +464,7 @@ describe('hostile corpus: signed but malformed Slack payloads are acked without 
   ];
 
   it.each(cases)('$name', async (c) => {
-    const before = { a: await bot.running.deps.ports.store.getIncident(a.id), b: await bot.running.deps.ports.store.getIncident(b.id), creates: slack.callsTo('conversations.create').length, posts: slack.callsTo('chat.postMessage').length };
+    const before = { a: await bot.running.deps.ports.incidents.get(a.id), b: await bot.running.deps.ports.incidents.get(b.id), creates: slack.callsTo('conversations.create').length, posts: slack.callsTo('chat.postMessage').length };
     const responses = slack.responses().length;
     const r = await c.send();
     if (c.boltRejects) expect(r.status).toBe(500);
@@ -475,9 +475,9 @@ describe('hostile corpus: signed but malformed Slack payloads are acked without 
     } else {
       await new Promise((res) => setTimeout(res, 300));
     }
-    expect((await bot.running.deps.ports.store.getIncident(a.id))?.status).toBe(before.a?.status);
-    expect((await bot.running.deps.ports.store.getIncident(b.id))?.status).toBe(before.b?.status);
-    expect((await bot.running.deps.ports.store.getIncident(a.id))?.acknowledgedBy).toBeUndefined();
+    expect((await bot.running.deps.ports.incidents.get(a.id))?.status).toBe(before.a?.status);
+    expect((await bot.running.deps.ports.incidents.get(b.id))?.status).toBe(before.b?.status);
+    expect((await bot.running.deps.ports.incidents.get(a.id))?.acknowledgedBy).toBeUndefined();
     expect(slack.callsTo('conversations.create').length).toBe(before.creates);
     expect(slack.callsTo('chat.postMessage').length).toBe(before.posts);
   });
@@ -503,7 +503,7 @@ describe('hostile corpus: nasty /incident text gets a clear ephemeral answer and
   ];
 
   it.each(cases)('$name', async (c) => {
-    const incident = (await bot.running.deps.ports.store.listAll(1000)).find((i) => i.channelId && i.status !== 'resolved') as Incident & { channelId: string };
+    const incident = (await bot.running.deps.ports.incidents.listAll(1000)).find((i) => i.channelId && i.status !== 'resolved') as Incident & { channelId: string };
     const channelId = c.where === 'incident' ? incident.channelId : GENERAL;
     const r = await slack.sendSlashCommand({ command: '/incident', text: c.text, userId: 'U0ONCALL1', channelId });
     expect(r.status).toBe(200);

@@ -45,7 +45,7 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
     await slack?.stop();
   });
 
-  const store = () => bot.running.deps.ports.store;
+  const store = () => bot.running.deps.ports;
 
   async function cmd(text: string, channelId: string, userId = 'U0ONCALL1'): Promise<string> {
     const r = await slack.sendSlashCommand({ command: '/incident', text, userId, channelId });
@@ -58,7 +58,7 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
     await cmd(`declare ${sev} ${title}`, GENERAL);
     return waitFor(
       async () => {
-        const i = (await store().listAll(100)).find((x) => x.title === title);
+        const i = (await store().incidents.listAll(100)).find((x) => x.title === title);
         return i?.channelId && i.cardTs ? (i as Incident & { channelId: string; cardTs: string }) : undefined;
       },
       { what: `channel for ${title}` },
@@ -94,7 +94,7 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
 
     // A status update resets the clock: no reminder until one cadence after it.
     await cmd('update mitigation under way', ch, 'U0SRE2');
-    const updatedAt = Date.parse((await store().getIncident(incident.id))?.lastUpdateAt ?? '');
+    const updatedAt = Date.parse((await store().incidents.get(incident.id))?.lastUpdateAt ?? '');
     const sinceUpdate = () => reminders(ch).filter((m) => tsMs(m.ts) > updatedAt);
     const afterUpdate = await waitFor(() => sinceUpdate()[0], { what: 'reminder after the update', timeoutMs: 6000 });
     // Nothing in between: the first reminder after the update comes one cadence after it.
@@ -108,7 +108,7 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
     });
     expect(new Set(slots).size).toBe(slots.length);
     // Each reminder is posted, then recorded: the two counts meet once the job that posted last has finished.
-    await waitFor(async () => (await store().timeline(incident.id)).filter((e) => e.kind === 'reminder.sent').length === reminders(ch).length, { what: 'every reminder recorded in the timeline' });
+    await waitFor(async () => (await store().timeline.list(incident.id)).filter((e) => e.kind === 'reminder.sent').length === reminders(ch).length, { what: 'every reminder recorded in the timeline' });
 
     // Resolve: the pending reminder is cancelled and no more reminders come.
     await cmd('resolve', ch, 'U0SRE2');
@@ -122,7 +122,7 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
   it('a reopened incident (re-fire within the reopen window) gets reminders again', async () => {
     const fire = (startsAt: string) => postJson(`${bot.url}/webhooks/alertmanager`, amPayload({ alertname: 'FlappyCheck', service: 'edge', startsAt, extraLabels: { severity: 'warning' } }), amAuth);
     expect((await fire('2026-11-21T08:00:00Z')).status).toBe(202);
-    const incident = await waitFor(async () => (await store().listAll(100)).find((i) => i.title.startsWith('FlappyCheck') && i.channelId && i.cardTs), { what: 'flappy incident' });
+    const incident = await waitFor(async () => (await store().incidents.listAll(100)).find((i) => i.title.startsWith('FlappyCheck') && i.channelId && i.cardTs), { what: 'flappy incident' });
     expect(incident.severity).toBe('SEV3');
     const ch = incident.channelId ?? '';
     await waitFor(() => reminders(ch).length >= 1, { what: 'reminder before resolve', timeoutMs: 8000 });
@@ -132,7 +132,7 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
     const atReopen = reminders(ch).length;
     expect((await fire('2026-11-21T08:30:00Z')).status).toBe(202);
     await waitFor(() => slack.messages(ch).some((m) => m.text.includes(`${incident.id} reopened`)), { what: 'reopened message' });
-    expect((await store().getIncident(incident.id))?.status).toBe('triggered');
+    expect((await store().incidents.get(incident.id))?.status).toBe('triggered');
     const next = await waitFor(() => reminders(ch)[atReopen], { what: 'reminder after reopen', timeoutMs: CADENCE_MS * 3 });
     expect(next.text).toContain('SEV3 cadence');
     await cmd('resolve', ch);
@@ -147,7 +147,7 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
     const pinnedBy = 'U0SRE2';
     const pin = await slack.userPins({ userId: pinnedBy, channelId: ch, ts: posted.ts });
     expect(pin?.status).toBe(200);
-    const pinned = await waitFor(async () => (await store().timeline(incident.id)).find((e) => e.kind === 'slack.pinned'), { what: 'pinned event' });
+    const pinned = await waitFor(async () => (await store().timeline.list(incident.id)).find((e) => e.kind === 'slack.pinned'), { what: 'pinned event' });
     expect(pinned.text).toBe('deploy of api v42 started at 10:02');
     expect(pinned.actor).toBe('U0LEAD');
     expect(pinned.at).toBe(new Date(tsMs(posted.ts)).toISOString());
@@ -157,35 +157,35 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
     const other = await slack.userPosts({ userId: 'U0APPROVER', channelId: ch, text: 'error rate back under 1%' });
     await slack.userReacts({ userId: 'U0ONCALL1', channelId: ch, ts: other.ts, reaction: 'eyes' });
     await slack.userReacts({ userId: 'U0ONCALL1', channelId: ch, ts: other.ts, reaction: 'pushpin' });
-    const reacted = await waitFor(async () => (await store().timeline(incident.id)).find((e) => e.kind === 'slack.reaction'), { what: 'reaction event' });
+    const reacted = await waitFor(async () => (await store().timeline.list(incident.id)).find((e) => e.kind === 'slack.reaction'), { what: 'reaction event' });
     expect(reacted.actor).toBe('U0APPROVER');
     expect(reacted.at).toBe(new Date(tsMs(other.ts)).toISOString());
     expect(reacted.data).toMatchObject({ ts: other.ts, by: 'U0ONCALL1' });
-    const captured = (await store().timeline(incident.id)).filter((e) => e.kind.startsWith('slack.'));
+    const captured = (await store().timeline.list(incident.id)).filter((e) => e.kind.startsWith('slack.'));
     expect(captured).toHaveLength(2);
     // A redelivered reaction_added (Slack retries) is not recorded twice.
     const retry = await slack.sendEvent({ type: 'reaction_added', user: 'U0ONCALL1', reaction: 'pushpin', item_user: 'U0APPROVER', item: { type: 'message', channel: ch, ts: other.ts } }, { retryNum: 1 });
     expect(retry.status).toBe(200);
     await sleep(300);
-    expect((await store().timeline(incident.id)).filter((e) => e.kind === 'slack.reaction')).toHaveLength(1);
+    expect((await store().timeline.list(incident.id)).filter((e) => e.kind === 'slack.reaction')).toHaveLength(1);
     // The timeline view shows both in time order.
     const view = await cmd('timeline', ch);
     expect(view.indexOf('deploy of api v42')).toBeLessThan(view.indexOf(`message ${other.ts}`));
 
     // Unpin and unreact remove them.
     await slack.userUnpins({ userId: pinnedBy, channelId: ch, ts: posted.ts });
-    await waitFor(async () => !(await store().timeline(incident.id)).some((e) => e.kind === 'slack.pinned'), { what: 'pin removed' });
+    await waitFor(async () => !(await store().timeline.list(incident.id)).some((e) => e.kind === 'slack.pinned'), { what: 'pin removed' });
     await slack.userUnreacts({ userId: 'U0ONCALL1', channelId: ch, ts: other.ts, reaction: 'eyes' });
     await sleep(300);
-    expect((await store().timeline(incident.id)).filter((e) => e.kind === 'slack.reaction')).toHaveLength(1);
+    expect((await store().timeline.list(incident.id)).filter((e) => e.kind === 'slack.reaction')).toHaveLength(1);
     await slack.userUnreacts({ userId: 'U0ONCALL1', channelId: ch, ts: other.ts, reaction: 'pushpin' });
-    await waitFor(async () => !(await store().timeline(incident.id)).some((e) => e.kind === 'slack.reaction'), { what: 'reaction removed' });
+    await waitFor(async () => !(await store().timeline.list(incident.id)).some((e) => e.kind === 'slack.reaction'), { what: 'reaction removed' });
 
     // Pins outside an incident channel are ignored.
     const outside = await slack.userPosts({ userId: 'U0LEAD', channelId: GENERAL, text: 'lunch?' });
     await slack.userPins({ userId: 'U0LEAD', channelId: GENERAL, ts: outside.ts });
     await sleep(300);
-    for (const i of await store().listAll(100)) expect((await store().timeline(i.id)).some((e) => e.text === 'lunch?')).toBe(false);
+    for (const i of await store().incidents.listAll(100)) expect((await store().timeline.list(i.id)).some((e) => e.text === 'lunch?')).toBe(false);
   });
 
   it('auto-resolve: an autoResolve route resolves the incident once every alert has resolved', async () => {
@@ -198,31 +198,31 @@ describe('incident lifecycle end to end: reminders, Slack timeline capture, auto
     const fire = (instance: string) => postJson(`${bot.url}/webhooks/alertmanager`, body(instance, 'firing'), amAuth);
     const clear = (instance: string) => postJson(`${bot.url}/webhooks/alertmanager`, body(instance, 'resolved'), amAuth);
     expect((await fire('a')).status).toBe(202);
-    const incident = await waitFor(async () => (await store().listAll(100)).find((i) => i.title.startsWith('QueueStuck') && i.channelId), { what: 'auto-resolve incident' });
+    const incident = await waitFor(async () => (await store().incidents.listAll(100)).find((i) => i.title.startsWith('QueueStuck') && i.channelId), { what: 'auto-resolve incident' });
     expect(incident.route).toBe('auto');
     expect((await fire('b')).status).toBe(202);
-    await waitFor(async () => (await store().listAlerts(incident.id)).length === 2, { what: 'second alert' });
+    await waitFor(async () => (await store().incidents.listAlerts(incident.id)).length === 2, { what: 'second alert' });
 
     expect((await clear('a')).status).toBe(202);
-    await waitFor(async () => (await store().listAlerts(incident.id)).filter((a) => a.status === 'resolved').length === 1, { what: 'first alert resolved' });
+    await waitFor(async () => (await store().incidents.listAlerts(incident.id)).filter((a) => a.status === 'resolved').length === 1, { what: 'first alert resolved' });
     await sleep(300);
-    expect((await store().getIncident(incident.id))?.status).toBe('triggered');
+    expect((await store().incidents.get(incident.id))?.status).toBe('triggered');
 
     expect((await clear('b')).status).toBe(202);
     const resolved = await waitFor(async () => {
-      const i = await store().getIncident(incident.id);
+      const i = await store().incidents.get(incident.id);
       return i?.status === 'resolved' ? i : undefined;
     }, { what: 'auto-resolved' });
     expect(resolved.resolvedBy).toBe('alertmanager');
-    expect((await store().timeline(incident.id)).find((e) => e.kind === 'incident.resolved')?.text).toContain('auto-resolve');
+    expect((await store().timeline.list(incident.id)).find((e) => e.kind === 'incident.resolved')?.text).toContain('auto-resolve');
     await waitFor(() => slack.messages(ANNOUNCE).some((m) => m.text.includes(`${incident.id} resolved`)), { what: 'resolution announced' });
 
     // The default route (autoResolve off) keeps the incident open when its alert resolves.
     expect((await postJson(`${bot.url}/webhooks/alertmanager`, amPayload({ alertname: 'ManualOnly', service: 'x' }), amAuth)).status).toBe(202);
-    const manual = await waitFor(async () => (await store().listAll(100)).find((i) => i.title.startsWith('ManualOnly') && i.channelId), { what: 'default-route incident' });
+    const manual = await waitFor(async () => (await store().incidents.listAll(100)).find((i) => i.title.startsWith('ManualOnly') && i.channelId), { what: 'default-route incident' });
     expect((await postJson(`${bot.url}/webhooks/alertmanager`, amPayload({ alertname: 'ManualOnly', service: 'x', status: 'resolved' }), amAuth)).status).toBe(202);
-    await waitFor(async () => (await store().listAlerts(manual.id)).every((a) => a.status === 'resolved'), { what: 'alert resolved' });
+    await waitFor(async () => (await store().incidents.listAlerts(manual.id)).every((a) => a.status === 'resolved'), { what: 'alert resolved' });
     await sleep(300);
-    expect((await store().getIncident(manual.id))?.status).toBe('triggered');
+    expect((await store().incidents.get(manual.id))?.status).toBe('triggered');
   });
 });

@@ -130,7 +130,7 @@ describe('mitigations behind approval, end to end', () => {
       return k.includes('incident.mitigated') ? k : undefined;
     }, { what: 'incident.mitigated on the timeline' });
     expect(kinds).toEqual(['mitigation.proposed', 'mitigation.approved', 'mitigation.executed', 'mitigation.verified', 'incident.mitigated']);
-    expect((await d.store().getIncident(incident.id))?.status).toBe('mitigated');
+    expect((await d.store().incidents.get(incident.id))?.status).toBe('mitigated');
     const executed = (await d.events(incident.id, proposal.id)).find((e) => e.kind === 'mitigation.executed');
     expect(at(executed?.data, 'approvedBy')).toEqual([APPROVER]);
     await d.cardShows(incident.channelId, proposal.id, 'Executed and verified');
@@ -243,16 +243,16 @@ describe('mitigations behind approval, end to end', () => {
     expect((await d.events(incident.id, proposal.id)).map((e) => e.kind)).toContain('mitigation.failed');
 
     // A crafted Revert click from another channel with this proposal's id proposes nothing, anywhere.
-    const before = new Set((await d.store().listProposals(incident.id)).map((p) => p.id));
+    const before = new Set((await d.store().proposals.list(incident.id)).map((p) => p.id));
     const cardsBefore = w.slack.callsTo('chat.postMessage').length;
     expect((await d.click('proposal_revert', done, 'U0RANDOM', 'C0GENERAL')).text).toBe('This proposal does not belong to this channel.');
-    expect((await d.store().listProposals(incident.id)).length).toBe(before.size);
+    expect((await d.store().proposals.list(incident.id)).length).toBe(before.size);
     expect(w.slack.callsTo('chat.postMessage').length).toBe(cardsBefore);
 
     // Propose revert: a new proposal to go back to the revision it was pinned to.
     const reply = await d.click('proposal_revert', done, REQUESTER, incident.channelId);
     expect(reply.text).toMatch(/^Proposed rollback prod\/broken to revision 2/);
-    const revert = await waitFor(async () => (await d.store().listProposals(incident.id)).find((p) => !before.has(p.id) && p.messageTs), { what: 'the revert proposal' });
+    const revert = await waitFor(async () => (await d.store().proposals.list(incident.id)).find((p) => !before.has(p.id) && p.messageTs), { what: 'the revert proposal' });
     expect(revert.mitigation).toEqual({ kind: 'rollback', namespace: 'prod', deployment: 'broken', toRevision: 2 });
     expect(revert.because).toEqual([proposal.id]);
     expect(revert.status).toBe('pending');
@@ -270,7 +270,7 @@ describe('mitigations behind approval, end to end', () => {
     const { proposal } = await d.propose(other, 'scale prod/cart 3', REQUESTER);
     const writes = writeAttempts(w.kube, 'prod', 'deployments', 'cart');
     await d.command('resolve fixed upstream', REQUESTER, other.channelId);
-    await waitFor(async () => (await d.store().getIncident(other.id))?.status === 'resolved', { what: 'resolved' });
+    await waitFor(async () => (await d.store().incidents.get(other.id))?.status === 'resolved', { what: 'resolved' });
     const r = await d.click('proposal_approve', proposal, APPROVER, other.channelId);
     expect(r.text).toBe(`Not approved: ${other.id} is resolved; reopen it before changing anything.`);
     expect((await d.proposal(proposal.id)).status).toBe('pending');
@@ -279,7 +279,7 @@ describe('mitigations behind approval, end to end', () => {
   });
 
   it('bad arguments get a clear ephemeral error with the usage; nothing is proposed or written', async () => {
-    const proposalsBefore = (await d.store().listProposals(incident.id)).length;
+    const proposalsBefore = (await d.store().proposals.list(incident.id)).length;
     const requestsBefore = w.kube.requests.length;
     const cases: [string, string][] = [
       ['rollback prod', 'expected <namespace>/<deployment>, got “prod”'],
@@ -307,7 +307,7 @@ describe('mitigations behind approval, end to end', () => {
     expect((await d.command('scale prod/nosuch 3', REQUESTER, incident.channelId)).text).toBe('Cannot propose scale prod/nosuch to 3: no Deployment prod/nosuch');
     expect((await d.command('rollback prod/api 9', REQUESTER, incident.channelId)).text).toContain('unable to find specified revision 9 in history');
     expect((await d.command('scale prod/cart 5', REQUESTER, incident.channelId)).text).toBe('Nothing to do: deployment prod/cart already has 5 replicas.');
-    expect((await d.store().listProposals(incident.id)).length).toBe(proposalsBefore);
+    expect((await d.store().proposals.list(incident.id)).length).toBe(proposalsBefore);
     expect(w.kube.requests.slice(requestsBefore).filter((r) => r.verb === 'patch' && !r.dryRun)).toEqual([]);
   });
 
@@ -320,7 +320,7 @@ describe('mitigations behind approval, end to end', () => {
     const narrow = await d.command('restart staging/web', REQUESTER, incident.channelId);
     expect(narrow.text).toBe('The approval policy “prod-silences” does not allow restart.');
     expect(w.kube.requests.slice(requestsBefore)).toEqual([]);
-    expect(await d.store().listProposals(manual.id)).toEqual([]);
+    expect(await d.store().proposals.list(manual.id)).toEqual([]);
   });
 });
 

@@ -28,7 +28,7 @@ describe('sandbox viewer in a real browser (Debian chromium)', () => {
     expect(r.status).toBe(202);
     incident = await waitFor(
       async () => {
-        const i = (await bot.running.deps.ports.store.listOpen()).find((x) => x.title.includes('ViewerDrill'));
+        const i = (await bot.running.deps.ports.incidents.listOpen()).find((x) => x.title.includes('ViewerDrill'));
         return i?.channelId && i.cardTs && slack.pins(i.channelId).length > 0 ? (i as Incident & { channelId: string; cardTs: string }) : undefined;
       },
       { what: 'incident channel with a pinned card' },
@@ -87,7 +87,7 @@ describe('sandbox viewer in a real browser (Debian chromium)', () => {
     await page.selectOption('#user-picker', 'U0SRE2');
     await ackButton.click();
     const stored = await waitFor(async () => {
-      const i = await bot.running.deps.ports.store.getIncident(incident.id);
+      const i = await bot.running.deps.ports.incidents.get(incident.id);
       return i?.status === 'acknowledged' ? i : undefined;
     }, { what: 'incident acknowledged in the store' });
     expect(stored.acknowledgedBy).toBe('U0SRE2');

@@ -55,9 +55,9 @@ describe('execute: exactly once, pinned to the proposal’s resourceVersion', ()
     const r = await propose(deps, incident, m, 'U0ONCALL1');
     expect(r.ok, r.message).toBe(true);
     const id = r.proposalId ?? '';
-    const p = await deps.store.updateProposal(id, (cur) => ({ ...cur, status: 'approved', decidedBy: 'U0APPROVER', approvals: [{ userId: 'U0APPROVER', at: new Date().toISOString(), rule: 'prod' }] }));
+    const p = await deps.proposals.update(id, (cur) => ({ ...cur, status: 'approved', decidedBy: 'U0APPROVER', approvals: [{ userId: 'U0APPROVER', at: new Date().toISOString(), rule: 'prod' }] }));
     if (!p) throw new Error('no proposal');
-    return p;
+    return p.value;
   }
 
   /** A metadata-only change (kubectl label): a new resourceVersion, the same spec. */
@@ -129,7 +129,7 @@ describe('execute: exactly once, pinned to the proposal’s resourceVersion', ()
     const r = await propose(deps, incident, { kind: 'scale', namespace: 'prod', deployment: 'late', replicas: 5 }, 'U0ONCALL1');
     expect(r.ok, r.message).toBe(true);
     const id = r.proposalId ?? '';
-    await deps.store.updateProposal(id, (cur) => ({ ...cur, expiresAt: new Date(Date.now() - 1000).toISOString() }));
+    await deps.proposals.update(id, (cur) => ({ ...cur, expiresAt: new Date(Date.now() - 1000).toISOString() }));
     const out = await decide(deps, id, 'U0APPROVER', 'approve', incident.channelId);
     expect(out).toEqual({ ok: false, message: 'Not approved: the proposal has expired; propose it again' });
     const p = await d.proposal(id);

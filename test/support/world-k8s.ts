@@ -217,7 +217,7 @@ export interface Reply {
 
 export function driver(w: { slack: SlackEmulator; bot: TestBot }) {
   const { slack } = w;
-  const store = () => w.bot.running.deps.ports.store;
+  const store = () => w.bot.running.deps.ports;
 
   async function replyTo(responseUrl: string | undefined, what: string): Promise<Reply> {
     if (!responseUrl) throw new Error(`no response_url for ${what}`);
@@ -235,9 +235,9 @@ export function driver(w: { slack: SlackEmulator; bot: TestBot }) {
       if (res.status >= 300) throw new Error(`webhook refused: ${res.status} ${res.text}`);
       return waitFor(
         async () => {
-          for (const i of await store().listAll(500)) {
+          for (const i of await store().incidents.listAll(500)) {
             if (!i.channelId) continue;
-            const alerts = await store().listAlerts(i.id);
+            const alerts = await store().incidents.listAlerts(i.id);
             if (alerts.some((a) => a.labels['alertname'] === alertname && a.labels['service'] === service)) return i as OpenIncident;
           }
           return undefined;
@@ -249,7 +249,7 @@ export function driver(w: { slack: SlackEmulator; bot: TestBot }) {
     /** `/incident declare` from #general: a manual incident (a route without an environment). */
     async declare(title: string, userId = 'U0ONCALL1'): Promise<OpenIncident> {
       await this.command(`declare sev3 ${title}`, userId, GENERAL);
-      return waitFor(async () => (await store().listAll(500)).find((i) => i.title === title && i.channelId) as OpenIncident | undefined, { what: `the channel of “${title}”`, timeoutMs: 15_000 });
+      return waitFor(async () => (await store().incidents.listAll(500)).find((i) => i.title === title && i.channelId) as OpenIncident | undefined, { what: `the channel of “${title}”`, timeoutMs: 15_000 });
     },
 
     /** A slash command; resolves with the ephemeral reply. */
@@ -261,9 +261,9 @@ export function driver(w: { slack: SlackEmulator; bot: TestBot }) {
 
     /** Proposes through a slash command; resolves with the new proposal and its card in the channel. */
     async propose(incident: OpenIncident, text: string, userId: string): Promise<{ reply: Reply; proposal: Proposal; card: SlackMessage }> {
-      const before = new Set((await store().listProposals(incident.id)).map((p) => p.id));
+      const before = new Set((await store().proposals.list(incident.id)).map((p) => p.id));
       const reply = await this.command(text, userId, incident.channelId);
-      const proposal = await waitFor(async () => (await store().listProposals(incident.id)).find((p) => !before.has(p.id) && p.messageTs), { what: `the proposal of “${text}” (reply: ${reply.text})` });
+      const proposal = await waitFor(async () => (await store().proposals.list(incident.id)).find((p) => !before.has(p.id) && p.messageTs), { what: `the proposal of “${text}” (reply: ${reply.text})` });
       return { reply, proposal, card: this.card(incident.channelId, proposal.id) };
     },
 
@@ -295,21 +295,21 @@ export function driver(w: { slack: SlackEmulator; bot: TestBot }) {
     },
 
     async proposal(id: string): Promise<Proposal> {
-      const p = await store().getProposal(id);
+      const p = await store().proposals.get(id);
       if (!p) throw new Error(`no proposal ${id}`);
       return p;
     },
 
     async waitForStatus(id: string, statuses: ProposalStatus[], timeoutMs = 20_000): Promise<Proposal> {
       return waitFor(async () => {
-        const p = await store().getProposal(id);
+        const p = await store().proposals.get(id);
         return p && statuses.includes(p.status) ? p : undefined;
       }, { what: `proposal ${id} to reach ${statuses.join('/')}`, timeoutMs, intervalMs: 100 });
     },
 
     /** Timeline events of one proposal, in order. */
     async events(incidentId: string, proposalId: string): Promise<TimelineEvent[]> {
-      return (await store().timeline(incidentId)).filter((e) => at(e.data, 'proposalId') === proposalId);
+      return (await store().timeline.list(incidentId)).filter((e) => at(e.data, 'proposalId') === proposalId);
     },
 
     /** Resolves once the card (updated by chat.update after the store) shows `needle`. */

@@ -165,7 +165,7 @@ export const COMMANDS: CommandSpec[] = [
     description: 'Open incidents.',
     where: 'anywhere',
     run: async (ctx) => {
-      const open = await ctx.deps.store.listOpen();
+      const open = await ctx.deps.incidents.listOpen();
       if (!open.length) return { ok: true, message: 'No open incidents. :sunny:' };
       return { ok: true, message: open.map((i) => `• *${i.id}* ${i.severity} ${i.status}: ${esc(i.title)}${i.channelId ? ` <#${i.channelId}>` : ''}`).join('\n') };
     },
@@ -177,7 +177,7 @@ export const COMMANDS: CommandSpec[] = [
     where: 'incident',
     run: async (ctx) => {
       const i = inc(ctx);
-      const alerts = await ctx.deps.store.listAlerts(i.id);
+      const alerts = await ctx.deps.incidents.listAlerts(i.id);
       const firing = alerts.filter((a) => a.status === 'firing').length;
       return { ok: true, message: `*${i.id}* ${i.severity} *${i.status}* — ${esc(i.title)}\n${firing} of ${alerts.length} alerts firing · opened ${i.createdAt}${i.acknowledgedAt ? ` · acknowledged by <@${i.acknowledgedBy}>` : ''}` };
     },
@@ -290,7 +290,7 @@ export const COMMANDS: CommandSpec[] = [
     where: 'incident',
     run: async (ctx) => {
       const minutes = parseMinutes(words(ctx.args)[0]);
-      const alerts = (await ctx.deps.store.listAlerts(inc(ctx).id)).filter((a) => a.source === 'alertmanager');
+      const alerts = (await ctx.deps.incidents.listAlerts(inc(ctx).id)).filter((a) => a.source === 'alertmanager');
       const first = alerts[0];
       if (!first) throw new AppError('bad_request', 'this incident has no Alertmanager alerts to silence');
       const common = Object.entries(first.labels).filter(([k, v]) => alerts.every((a) => a.labels[k] === v));
@@ -319,7 +319,7 @@ export function findCommand(text: string): { spec: CommandSpec | undefined; name
 export async function runCommand(ctx: Omit<CommandContext, 'args' | 'incident'>, text: string): Promise<CommandReply> {
   const { spec, name, args } = findCommand(text);
   if (!spec) return { ok: name === '', message: `${name ? `Unknown subcommand “${name}”.\n` : ''}${helpText()}` };
-  const incident = await ctx.deps.store.findByChannel(ctx.channelId);
+  const incident = await ctx.deps.incidents.findByChannel(ctx.channelId);
   if (spec.where === 'incident' && !incident) return { ok: false, message: `\`/incident ${spec.name}\` works in an incident channel. Open incidents: \`/incident list\`.` };
   try {
     return await spec.run({ ...ctx, args, ...(incident ? { incident } : {}) });

@@ -50,7 +50,7 @@ export function registerSlackListeners(app: App, deps: Ports): void {
   app.use(async (args) => {
     const signature = (args.context as { slackSignature?: unknown }).slackSignature;
     if (typeof signature === 'string') {
-      const first = await deps.store.claimOnce(`slack-request:${signature}`, 10 * 60_000).catch(() => true);
+      const first = await deps.claims.claimOnce(`slack-request:${signature}`, 10 * 60_000).catch(() => true);
       if (!first) {
         log.warn({ type: (args.body as { type?: unknown }).type }, 'replayed Slack request dropped');
         const ack = (args as { ack?: unknown }).ack;
@@ -103,7 +103,7 @@ export function registerSlackListeners(app: App, deps: Ports): void {
   };
 
   const incidentOf = async (value: string, channelId: string) => {
-    const byChannel = await deps.store.findByChannel(channelId);
+    const byChannel = await deps.incidents.findByChannel(channelId);
     if (!byChannel || byChannel.id !== value) throw new AppError('bad_request', 'This button does not belong to this channel’s incident.');
     return byChannel;
   };
@@ -118,7 +118,7 @@ export function registerSlackListeners(app: App, deps: Ports): void {
       const parsed = ButtonBody.safeParse(body);
       if (!parsed.success) return;
       const channelId = parsed.data.channel?.id ?? parsed.data.container?.channel_id ?? '';
-      const incident = await deps.store.findByChannel(channelId);
+      const incident = await deps.incidents.findByChannel(channelId);
       if (!incident) return;
       const page = Number(parsed.data.actions[0]?.value ?? '1') || 1;
       const m = await timelineView(deps, incident, page);

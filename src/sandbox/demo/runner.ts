@@ -20,7 +20,7 @@ import type { Proposal } from '../../domain/proposal.js';
 import type { TimelineEvent } from '../../domain/timeline.js';
 import { AppError, errorMessage } from '../../errors.js';
 import { ACTIONS } from '../../integrations/slack/blocks/ids.js';
-import { assessmentDocKey, buildPostmortem } from '../../workflows/lifecycle.js';
+import { buildPostmortem } from '../../workflows/lifecycle.js';
 import { cloudWatchAlarmNotification } from '../scenario/alarms.js';
 import { alertsInOrder, type TimedAlert } from '../scenario/expand.js';
 import type { ScriptStep } from '../scenario/schema.js';
@@ -164,7 +164,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
   const t: PlayTimeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const stepDelay = opts.stepDelayMs ?? 1000;
   const { scenario, running, slack } = world;
-  const store = running.deps.ports.store;
+  const { incidents, proposals, timeline: timelines, diagnosis } = running.deps.ports;
   const log: string[] = [];
   const note = (line: string) => {
     const stamped = `[${world.clock.now().toISOString().slice(11, 19)}] ${line}`;
@@ -180,10 +180,10 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     return incident;
   };
   const refreshIncident = async (): Promise<Incident | undefined> => {
-    if (incident) incident = (await store.getIncident(incident.id)) ?? incident;
+    if (incident) incident = (await incidents.get(incident.id)) ?? incident;
     return incident;
   };
-  const timeline = async (): Promise<TimelineEvent[]> => (incident ? store.timeline(incident.id) : []);
+  const timeline = async (): Promise<TimelineEvent[]> => (incident ? timelines.list(incident.id) : []);
 
   async function deliver(a: TimedAlert): Promise<void> {
     const offset = a.time.getTime() - world.anchor.getTime();
@@ -215,7 +215,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
 
   async function findProposal(ref: ProposalRef | undefined): Promise<Proposal | undefined> {
     if (!incident) return undefined;
-    const ps = await store.listProposals(incident.id);
+    const ps = await proposals.list(incident.id);
     return ps.filter((p) => p.messageTs && matchesRef(p, ref)).sort((a, b) => a.requestedAt.localeCompare(b.requestedAt))[0];
   }
 
@@ -229,7 +229,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
         return;
       case 'channel': {
         incident = await until('the incident channel to open (an incident with a channel and a pinned card)', t.channel, async () => {
-          const all = await store.listAll(20);
+          const all = await incidents.listAll(20);
           return all.find((i) => i.channelId && i.cardTs);
         });
         note(`channel #${incident.channelName ?? incident.channelId} opened for ${incident.id} (${incident.severity}): ${incident.title}`);
@@ -237,7 +237,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
       }
       case 'assessment': {
         const a = await until('the assessment to be posted', t.assessment, async () => {
-          const doc = await store.getDoc<Assessment>(assessmentDocKey(inc().id));
+          const doc = await diagnosis.getAssessment(inc().id);
           const posted = (await timeline()).some((e) => e.kind === 'diagnosis.assessment');
           return doc && posted ? doc : undefined;
         });
@@ -296,7 +296,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     if (r.status !== 200) throw new PlayFailure(`${step.action} click by ${step.user}: HTTP ${r.status} ${r.text}`);
     note(`${step.user} clicked ${step.action === 'approve' ? 'Approve' : 'Deny'} on ${p.id} (${p.mitigation.kind})`);
     const decided = await until(`the ${step.action} of ${p.id} by ${step.user} to take effect`, t.decision, async () => {
-      const cur = await store.getProposal(p.id);
+      const cur = await proposals.get(p.id);
       const refused = (await timeline()).slice(before).find((e) => e.kind === 'mitigation.refused' && e.data?.['proposalId'] === p.id);
       if (refused) throw new PlayFailure(`the ${step.action} was refused: ${refused.text}`);
       if (step.action === 'approve' ? cur?.approvals.some((a) => a.userId === step.user) : cur?.status === 'denied') return cur;
@@ -365,10 +365,10 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
       result.incidentId = i.id;
       if (i.channelId) result.channelId = i.channelId;
       if (i.channelName) result.channelName = i.channelName;
-      const assessment = await store.getDoc<Assessment>(assessmentDocKey(i.id));
+      const assessment = await diagnosis.getAssessment(i.id);
       if (assessment) result.assessment = assessment;
-      result.proposals = await store.listProposals(i.id);
-      result.timeline = await store.timeline(i.id);
+      result.proposals = await proposals.list(i.id);
+      result.timeline = await timelines.list(i.id);
       if (result.timeline.some((e) => e.kind === 'postmortem.drafted')) result.postmortem = (await buildPostmortem(running.deps.ports, i.id)).markdown;
       if (i.channelId) {
         const names: Record<string, string> = { [slack.botUserId]: 'warroom', ...Object.fromEntries(slack.users().map((u) => [u.id, u.name])) };
