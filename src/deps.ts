@@ -27,6 +27,7 @@ import { confirmSubscription, createSnsVerifier, isTopicAllowed } from './integr
 import type { Ports } from './workflows/context.js';
 import { JOBS, runJob, type JobDef } from './workflows/jobs/index.js';
 import { buildPostmortem } from './workflows/lifecycle.js';
+import type { VerifyOptions } from './workflows/mitigations/index.js';
 import type { Clock, KubernetesPort } from './workflows/ports.js';
 
 export interface Overrides {
@@ -37,6 +38,8 @@ export interface Overrides {
   confirmFetch?: typeof fetch;
   redisPrefix?: string;
   bullPrefix?: string;
+  /** Faster rollout polling in tests. */
+  verify?: Partial<VerifyOptions>;
 }
 
 export interface Deps {
@@ -80,6 +83,7 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
     ...(env.PROMETHEUS_URL ? { prometheus: createPrometheusAdapter({ baseUrl: env.PROMETHEUS_URL }) } : {}),
     ...(env.ALERTMANAGER_URL ? { alertmanager: createAlertmanagerAdapter({ baseUrl: env.ALERTMANAGER_URL }) } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
+    ...(overrides.verify ? { verify: overrides.verify } : {}),
   };
 
   const verifier = createSnsVerifier({ ...(overrides.fetchCertificate ? { fetchCertificate: overrides.fetchCertificate } : {}), now: () => clock.now() });

@@ -80,6 +80,8 @@ export function createFakeDeps(opts: FakeDepsOptions = {}): FakeDeps {
     ...(opts.prometheus ? { prometheus: opts.prometheus } : {}),
     ...(opts.alertmanager ? { alertmanager: opts.alertmanager } : {}),
     ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+    // The clock does not move while a job runs: verification looks once instead of polling.
+    verify: { pollMs: 0, rolloutDeadlineMs: 0 },
   };
   const runDue = () => queue.runDue((job, data, ctx) => runJob(job, ports, data, ctx));
   return {

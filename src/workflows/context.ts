@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { VerifyOptions } from './mitigations/kind.js';
 import type { AlertmanagerPort, ChatPort, Clock, CloudWatchPort, JobQueue, KubernetesPort, Logger, MessageRenderer, PrometheusPort, Stores, WorkflowMetrics } from './ports.js';
 
 /**
@@ -21,4 +22,6 @@ export interface Ports extends Stores {
   alertmanager?: AlertmanagerPort;
   /** Public base URL of this bot, for links (post-mortem). */
   publicUrl?: string;
+  /** How mitigations are verified (rollout polling); defaults in mitigations/kind.ts. */
+  verify?: Partial<VerifyOptions>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Route } from '../config.js';
+import type { Config, Route } from '../config.js';
 import type { Alert, Severity } from '../domain/alert.js';
 
 function labelMatches(value: string | undefined, matcher: string | { regex: string }): boolean {
@@ -18,6 +18,11 @@ export function matchRoute(routes: Route[], alert: Alert): Route | undefined {
     if (r.match.source && r.match.source !== alert.source) return false;
     return Object.entries(r.match.labels).every(([name, m]) => labelMatches(alert.labels[name], m));
   });
+}
+
+/** The route an incident was opened under (it may be gone from a changed config). */
+export function routeOf(config: Pick<Config, 'routes'>, incident: { route: string }): Route | undefined {
+  return config.routes.find((r) => r.name === incident.route);
 }
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 20);

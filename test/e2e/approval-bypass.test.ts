@@ -12,7 +12,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { VERIFY } from '../../src/workflows/mitigations.js';
 import { appObjects, driver, startWorld, writeAttempts, writesTo, type Driver, type World } from '../support/world-k8s.js';
 
 const REG = 'registry.example.com';
@@ -21,7 +20,6 @@ const CONFIG = readFileSync(path.resolve(import.meta.dirname, '../../config/warr
   .replaceAll('C0INCIDENTS', 'C0ANNOUNCE')
   .replace(/diagnostics:\n {2}enabled: true/, 'diagnostics:\n  enabled: false');
 
-VERIFY.pollMs = 150;
 
 describe('the example config’s four-eyes rule holds for every way an action is proposed', () => {
   let w: World;

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { equalIgnoreHash } from '../../src/domain/rollout.js';
 import type { Proposal } from '../../src/domain/proposal.js';
 import { sampleCluster } from '../../src/sandbox/kubernetes/fixtures.js';
-import { VERIFY } from '../../src/workflows/mitigations.js';
 import { ALERTMANAGER_BINARY, ALERTMANAGER_DEBIAN_PACKAGE } from '../support/alertmanager.js';
 import { findBinary, requireBinary } from '../support/binaries.js';
 import { waitFor } from '../support/procs.js';
@@ -45,7 +44,6 @@ diagnostics: { enabled: false }
 
 
 // The verifier polls the rollout; the emulator's rollouts take 300 ms, so poll faster than the default 1 s.
-VERIFY.pollMs = 150;
 
 describe('mitigations behind approval, end to end', () => {
   let w: World;
@@ -80,7 +78,7 @@ describe('mitigations behind approval, end to end', () => {
   /** Proposes, checks the card, approves as APPROVER; resolves with the proposal once it settled. */
   async function proposeAndApprove(text: string, settled: Proposal['status'][] = ['verified', 'failed', 'refused']): Promise<{ proposal: Proposal; cardBefore: string; approveReply: string; done: Proposal }> {
     const { reply, proposal } = await d.propose(incident, text, REQUESTER);
-    expect(reply.text).toMatch(/^Proposed /);
+    expect(reply.text).toMatch(/^Proposed: /);
     expect(proposal.status).toBe('pending');
     expect(proposal.requestedBy).toBe(REQUESTER);
     const cardBefore = d.cardText(incident.channelId, proposal.id);
@@ -135,7 +133,7 @@ describe('mitigations behind approval, end to end', () => {
     expect(at(executed?.data, 'approvedBy')).toEqual([APPROVER]);
     await d.cardShows(incident.channelId, proposal.id, 'Executed and verified');
     expect(d.buttons(incident.channelId, proposal.id)).toEqual([]);
-    await waitFor(() => w.slack.messages(incident.channelId).some((m) => m.text.includes(':white_check_mark: rollback prod/web: *verified*')), { what: 'the verification message' });
+    await waitFor(() => w.slack.messages(incident.channelId).some((m) => m.text.includes(':white_check_mark: Roll back deployment prod/web to the previous revision: *verified*')), { what: 'the verification message' });
   });
 
   it('rollback to a named revision (3 -> 1, skipping the previous one)', async () => {
@@ -239,7 +237,7 @@ describe('mitigations behind approval, end to end', () => {
     expect(done.revert).toEqual({ kind: 'rollback', namespace: 'prod', deployment: 'broken', toRevision: 2 });
     await d.cardShows(incident.channelId, proposal.id, ':x: Failed');
     expect(d.buttons(incident.channelId, proposal.id)).toEqual([{ actionId: 'proposal_revert', value: proposal.id }]);
-    await waitFor(() => w.slack.messages(incident.channelId).some((m) => m.text.includes('rollback prod/broken: *failed*') && m.text.includes('Propose revert')), { what: 'the failure message' });
+    await waitFor(() => w.slack.messages(incident.channelId).some((m) => m.text.includes('Roll back deployment prod/broken to the previous revision: *failed*') && m.text.includes('Propose revert')), { what: 'the failure message' });
     expect((await d.events(incident.id, proposal.id)).map((e) => e.kind)).toContain('mitigation.failed');
 
     // A crafted Revert click from another channel with this proposal's id proposes nothing, anywhere.
@@ -251,7 +249,7 @@ describe('mitigations behind approval, end to end', () => {
 
     // Propose revert: a new proposal to go back to the revision it was pinned to.
     const reply = await d.click('proposal_revert', done, REQUESTER, incident.channelId);
-    expect(reply.text).toMatch(/^Proposed rollback prod\/broken to revision 2/);
+    expect(reply.text).toMatch(/^Proposed: Roll back deployment prod\/broken to revision 2/);
     const revert = await waitFor(async () => (await d.store().proposals.list(incident.id)).find((p) => !before.has(p.id) && p.messageTs), { what: 'the revert proposal' });
     expect(revert.mitigation).toEqual({ kind: 'rollback', namespace: 'prod', deployment: 'broken', toRevision: 2 });
     expect(revert.because).toEqual([proposal.id]);
@@ -304,7 +302,7 @@ describe('mitigations behind approval, end to end', () => {
     expect(w.kube.requests.length).toBe(requestsBefore);
 
     // Well-formed but impossible: explained from the dry run, nothing proposed or written.
-    expect((await d.command('scale prod/nosuch 3', REQUESTER, incident.channelId)).text).toBe('Cannot propose scale prod/nosuch to 3: no Deployment prod/nosuch');
+    expect((await d.command('scale prod/nosuch 3', REQUESTER, incident.channelId)).text).toBe('Cannot propose Scale deployment prod/nosuch to 3 replicas: no Deployment prod/nosuch');
     expect((await d.command('rollback prod/api 9', REQUESTER, incident.channelId)).text).toContain('unable to find specified revision 9 in history');
     expect((await d.command('scale prod/cart 5', REQUESTER, incident.channelId)).text).toBe('Nothing to do: deployment prod/cart already has 5 replicas.');
     expect((await d.store().proposals.list(incident.id)).length).toBe(proposalsBefore);
@@ -315,7 +313,7 @@ describe('mitigations behind approval, end to end', () => {
     const manual = await d.declare('Queue backlog in the batch cluster');
     const requestsBefore = w.kube.requests.length;
     const none = await d.command('scale nowhere/web 3', REQUESTER, manual.channelId);
-    expect(none.text).toBe('No approval policy covers scale nowhere/web to 3; nothing was proposed. Add an approvals rule to the config.');
+    expect(none.text).toBe('No approval policy covers Scale deployment nowhere/web to 3 replicas; nothing was proposed. Add an approvals rule to the config.');
     // In the prod incident the environment rule matches first, and it allows only silences.
     const narrow = await d.command('restart staging/web', REQUESTER, incident.channelId);
     expect(narrow.text).toBe('The approval policy “prod-silences” does not allow restart.');

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Proposal } from '../../src/domain/proposal.js';
 import type { TimelineEvent } from '../../src/domain/timeline.js';
-import { VERIFY } from '../../src/workflows/mitigations.js';
 import { startBot, type TestBot } from '../support/bot.js';
 import { appObjects, at, driver, startWorld, writeAttempts, writesTo, type Driver, type OpenIncident, type World } from '../support/world-k8s.js';
 
@@ -41,7 +40,6 @@ approvals:
 diagnostics: { enabled: false }
 `;
 
-VERIFY.pollMs = 150;
 
 // One deployment per scenario, so each starts from a settled object with its own resourceVersion.
 const APPS = ['unauth', 'foureyes', 'stale', 'denied', 'double', 'replicas'].map((name) => appObjects({ namespace: 'prod', name, images: [`${REG}/${name}:v1`, `${REG}/${name}:v2`] }));
@@ -226,6 +224,7 @@ describe('approval policy at click time', () => {
         prefix: w.bot.prefix,
         config: CONFIG,
         env: { KUBERNETES: 'kubeconfig', KUBECONFIG: w.kubeconfigPath },
+        overrides: { verify: { pollMs: 150 } },
       });
       // Deliveries below name their target explicitly.
       w.slack.setBotUrl(`${w.bot.url}/slack/events`);

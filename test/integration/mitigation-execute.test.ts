@@ -10,7 +10,7 @@ import type { Mitigation } from '../../src/domain/diagnostics.js';
 import type { Proposal } from '../../src/domain/proposal.js';
 import { proposalCard } from '../../src/integrations/slack/blocks/proposal.js';
 import type { Ports } from '../../src/workflows/context.js';
-import { decide, execute, propose, proposeRevert } from '../../src/workflows/mitigations.js';
+import { decide, execute, propose, proposeRevert } from '../../src/workflows/mitigations/index.js';
 import { appObjects, at, driver, startWorld, writeAttempts, writesTo, type Driver, type OpenIncident, type World } from '../support/world-k8s.js';
 
 const REG = 'registry.example.com';

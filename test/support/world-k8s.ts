@@ -164,6 +164,8 @@ export async function startWorld(opts: {
   prefix?: string;
   /** Extra bot environment (e.g. SERVICES=web to run no worker). */
   env?: Record<string, string>;
+  /** Rollout polling of verification (default every 150 ms). */
+  verify?: { pollMs?: number; rolloutDeadlineMs?: number };
 }): Promise<World> {
   const ownSlack = !opts.slack;
   const slack = opts.slack ?? (await startSlack({ channels: [{ id: ANNOUNCE, name: 'incidents' }, { id: GENERAL, name: 'general' }] }));
@@ -181,6 +183,7 @@ export async function startWorld(opts: {
       config: opts.config,
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
       env: { KUBERNETES: 'kubeconfig', KUBECONFIG: kubeconfigPath, ...(am ? { ALERTMANAGER_URL: am.url } : {}), ...opts.env },
+      overrides: { verify: { pollMs: 150, ...opts.verify } },
     });
     return {
       slack,

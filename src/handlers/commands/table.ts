@@ -13,7 +13,7 @@ import type { Ports } from '../../workflows/context.js';
 import { rerunDiagnosis } from '../../workflows/diagnostics/engine.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
 import { requestPostmortem, timelineView } from '../../workflows/lifecycle.js';
-import { propose } from '../../workflows/mitigations.js';
+import { propose } from '../../workflows/mitigations/index.js';
 import { addNote, assignRole, declareIncident, postStatusUpdate, setSeverity, type CommandOutcome } from '../../workflows/triage.js';
 
 export interface CommandContext {

@@ -9,7 +9,7 @@ import { ACTIONS, CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blo
 import type { Ports } from '../../workflows/context.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
 import { captureSlackEvent, timelineView } from '../../workflows/lifecycle.js';
-import { decide, proposeRevert } from '../../workflows/mitigations.js';
+import { decide, proposeRevert } from '../../workflows/mitigations/index.js';
 import { declareIncident, tameBroadcasts } from '../../workflows/triage.js';
 import { AppError, toUserReply } from '../../errors.js';
 import { runCommand, parseSeverity } from '../commands/table.js';

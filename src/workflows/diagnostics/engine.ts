@@ -16,7 +16,7 @@ import { diagnoseAssessJob } from '../jobs/diagnose-assess.js';
 import { checkJobId, diagnoseCheckJob, type CheckData } from '../jobs/diagnose-check.js';
 import { diagnoseProgressJob } from '../jobs/diagnose-progress.js';
 import { diagnoseJob } from '../jobs/diagnose.js';
-import { proposeFromAssessment } from '../mitigations.js';
+import { proposeFromAssessment } from '../mitigations/index.js';
 import { assess } from './assessment.js';
 import { checkById } from './catalogue.js';
 import { checksFor, planFor } from './plan.js';

@@ -1,6 +1,6 @@
 /** An approved proposal carried out, exactly once (deterministic id + compare-and-set approved -> executing). */
 import { z } from 'zod';
-import { execute } from '../mitigations.js';
+import { execute } from '../mitigations/index.js';
 import { defineJob } from './define.js';
 
 export const executeMitigationJob = defineJob({

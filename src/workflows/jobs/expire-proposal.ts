@@ -1,6 +1,6 @@
 /** A pending proposal past its expiry: marked expired, its card updated. */
 import { z } from 'zod';
-import { expire } from '../mitigations.js';
+import { expire } from '../mitigations/index.js';
 import { defineJob } from './define.js';
 
 export const expireProposalJob = defineJob({

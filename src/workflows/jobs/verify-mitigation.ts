@@ -1,6 +1,6 @@
 /** After execution: watch the rollout, then re-check the signal that paged. */
 import { z } from 'zod';
-import { verify } from '../mitigations.js';
+import { verify } from '../mitigations/index.js';
 import { defineJob } from './define.js';
 
 export const verifyMitigationJob = defineJob({

@@ -23,6 +23,7 @@
 import { z } from 'zod';
 import { AlertSource } from '../../domain/alert.js';
 import type { Assessment, Evidence, Finding, Hypothesis, Mitigation } from '../../domain/diagnostics.js';
+import { describeMitigation as describeOnce } from '../mitigations/catalogue.js';
 import type { Incident, IncidentAlert, Role } from '../../domain/incident.js';
 import type { Proposal } from '../../domain/proposal.js';
 import type { TimelineEvent } from '../../domain/timeline.js';
@@ -113,27 +114,9 @@ function person(id: string): string {
   return isSlackUserId(id) ? `<@${id}>` : code(id);
 }
 
+/** The mitigation's one description, its object names and matchers as code spans. */
 function describeMitigation(m: Mitigation): string {
-  switch (m.kind) {
-    case 'rollback':
-      return `Roll back deployment ${code(`${m.namespace}/${m.deployment}`)} to ${m.toRevision ? `revision ${m.toRevision}` : 'the previous revision'}`;
-    case 'scale':
-      return `Scale deployment ${code(`${m.namespace}/${m.deployment}`)} to ${plural(m.replicas, 'replica')}`;
-    case 'restart':
-      return `Restart deployment ${code(`${m.namespace}/${m.deployment}`)} (rolling)`;
-    case 'hpa': {
-      const parts: string[] = [];
-      if (m.targetCPUUtilizationPercentage !== undefined) parts.push(`CPU target to ${m.targetCPUUtilizationPercentage}%`);
-      if (m.minReplicas !== undefined) parts.push(`min replicas to ${m.minReplicas}`);
-      if (m.maxReplicas !== undefined) parts.push(`max replicas to ${m.maxReplicas}`);
-      return `Change HPA ${code(`${m.namespace}/${m.name}`)}: ${parts.length > 0 ? parts.join(', ') : 'no field named'}`;
-    }
-    case 'silence': {
-      const op = (x: { isRegex: boolean; isEqual: boolean }): string => (x.isRegex ? (x.isEqual ? '=~' : '!~') : x.isEqual ? '=' : '!=');
-      const matchers = m.matchers.map((x) => code(`${x.name}${op(x)}"${x.value}"`)).join(', ');
-      return `Silence alerts matching ${matchers} for ${formatDuration(m.durationMinutes * 60_000)}`;
-    }
-  }
+  return describeOnce(m, code);
 }
 
 function evidenceLines(ev: Evidence, indent: string): string[] {

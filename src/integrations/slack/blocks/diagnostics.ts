@@ -1,4 +1,5 @@
 import type { Assessment, Evidence, Finding, Hypothesis } from '../../../domain/diagnostics.js';
+import { describeMitigation } from '../../../workflows/mitigations/catalogue.js';
 import type { ChatMessage } from '../../../workflows/ports.js';
 import { clampBlocks, context, cut, divider, esc, header, section, type Block } from './kit.js';
 
@@ -44,19 +45,4 @@ export function assessment(a: Assessment): ChatMessage {
     for (const p of a.proposals.slice(0, 6)) blocks.push(section(`• ${esc(describeMitigation(p.mitigation))} — ${esc(p.rationale)}`));
   }
   return { text: cut(`Assessment ${a.incidentId}: ${a.summary}`, 3000), blocks: clampBlocks(blocks) };
-}
-
-export function describeMitigation(m: Assessment['proposals'][number]['mitigation']): string {
-  switch (m.kind) {
-    case 'rollback':
-      return `Roll back deployment ${m.namespace}/${m.deployment} to ${m.toRevision ? `revision ${m.toRevision}` : 'the previous revision'}`;
-    case 'scale':
-      return `Scale deployment ${m.namespace}/${m.deployment} to ${m.replicas} replicas`;
-    case 'hpa':
-      return `Change HPA ${m.namespace}/${m.name}: ${[m.minReplicas !== undefined ? `min=${m.minReplicas}` : '', m.maxReplicas !== undefined ? `max=${m.maxReplicas}` : '', m.targetCPUUtilizationPercentage !== undefined ? `target=${m.targetCPUUtilizationPercentage}%` : ''].filter(Boolean).join(' ')}`;
-    case 'restart':
-      return `Restart deployment ${m.namespace}/${m.deployment}`;
-    case 'silence':
-      return `Silence ${m.matchers.map((x) => `${x.name}${x.isEqual ? (x.isRegex ? '=~' : '=') : x.isRegex ? '!~' : '!='}${x.value}`).join(',')} for ${m.durationMinutes} min`;
-  }
 }

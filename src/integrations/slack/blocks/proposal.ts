@@ -1,6 +1,6 @@
 import type { Proposal } from '../../../domain/proposal.js';
+import { describeMitigation } from '../../../workflows/mitigations/catalogue.js';
 import type { ChatMessage } from '../../../workflows/ports.js';
-import { describeMitigation } from './diagnostics.js';
 import { ACTIONS } from './ids.js';
 import { actions, button, clampBlocks, context, cut, esc, fields, fmtTime, header, section, type Block } from './kit.js';
 
