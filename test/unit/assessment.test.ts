@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding, Subject } from '../../src/domain/diagnostics.js';
 import { assess } from '../../src/workflows/diagnostics/assessment.js';
-import { runPlan } from '../../src/workflows/diagnostics/runner.js';
 import { HYPOTHESES, makeFinding, type FindingInput } from '../../src/workflows/diagnostics/types.js';
+import { diagnose } from '../support/diagnose-fake.js';
 import { oomAfterDeployWorld, seedWorld } from '../support/fake-ports.js';
 
 const wl: Subject = { kind: 'workload', namespace: 'default', deployment: 'api' };
@@ -12,15 +12,14 @@ const f = (discriminator: string, over: Partial<FindingInput>): Finding =>
 
 async function seedFindings(): Promise<Finding[]> {
   const w = seedWorld();
-  const out = await runPlan({ incident: w.incident, now: w.now, ports: { cloudwatch: w.cloudwatch!, kubernetes: w.kubernetes!, prometheus: w.prometheus! } });
-  return out.findings;
+  return (await diagnose(w)).findings;
 }
 
 describe('assess: determinism', () => {
   it('shuffled findings (and duplicates) give the identical assessment', async () => {
     const findings = [...(await seedFindings()), ...(await (async () => {
-      const w = oomAfterDeployWorld();
-      return (await runPlan({ incident: w.incident, now: w.now, ports: { kubernetes: w.kubernetes! } })).findings;
+      const { cloudwatch: _cw, prometheus: _prom, ...kubernetesOnly } = oomAfterDeployWorld();
+      return (await diagnose(kubernetesOnly)).findings;
     })())];
     const reference = assess('INC-7', findings);
     await fc.assert(

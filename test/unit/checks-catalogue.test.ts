@@ -6,16 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import { Assessment, Finding } from '../../src/domain/diagnostics.js';
 import { AppError } from '../../src/errors.js';
-import { assess } from '../../src/workflows/diagnostics/assessment.js';
 import { checksFor, planFor } from '../../src/workflows/diagnostics/plan.js';
-import { factsFor, runPlan } from '../../src/workflows/diagnostics/runner.js';
+import { factsFor } from '../../src/workflows/diagnostics/engine.js';
 import { factsForDiscovered, type CheckResult } from '../../src/workflows/diagnostics/types.js';
 import type { K8sHpa } from '../../src/workflows/ports.js';
+import { diagnose } from '../support/diagnose-fake.js';
 import { FakeKubernetes, SEED, hpaAtMaxWorld, oomAfterDeployWorld, seedWorld, throttledSidecarWorld, type World } from '../support/fake-ports.js';
 
+/** The real engine (jobs, flow, stored outcomes) on fakes; `ran` in the order the checks finished. */
 async function run(w: World): Promise<{ findings: Finding[]; ran: string[]; assessment: Assessment }> {
-  const out = await runPlan({ incident: w.incident, now: w.now, ports: { ...(w.cloudwatch ? { cloudwatch: w.cloudwatch } : {}), ...(w.kubernetes ? { kubernetes: w.kubernetes } : {}), ...(w.prometheus ? { prometheus: w.prometheus } : {}) } });
-  return { findings: out.findings, ran: out.ran, assessment: assess(w.incident.id, out.findings) };
+  const d = await diagnose(w);
+  return { findings: d.findings, ran: d.ran, assessment: d.assessment };
 }
 
 function find(findings: Finding[], idSuffix: string): Finding {
@@ -31,7 +32,7 @@ describe('the seed investigation, end to end through the catalogue', () => {
     for (const f of findings) expect(Finding.safeParse(f).success).toBe(true);
     expect(Assessment.safeParse(assessment).success).toBe(true);
 
-    // Plan order with discovery: alarm -> target group -> workload.
+    // Plan order with discovery: alarm -> target group -> workload; on a subject, a check after the ones it depends on.
     const alarmKey = `cw/${SEED.region}/${SEED.alarmName}`;
     expect(ran).toEqual([
       `alarm-history@${alarmKey}`,
@@ -42,8 +43,8 @@ describe('the seed investigation, end to end through the catalogue', () => {
       'pods@wl/default/data-service',
       'cpu-per-pod@wl/default/data-service',
       'cpu-throttling@wl/default/data-service',
-      'hpa@wl/default/data-service',
       'nodes@wl/default/data-service',
+      'hpa@wl/default/data-service',
     ]);
 
     // 9 flaps.

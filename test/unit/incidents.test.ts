@@ -1,0 +1,137 @@
+/**
+ * The incident lifecycle on createFakeDeps: ingest -> channel, card, pin, topic, responders,
+ * announcement; acknowledge, resolve, reopen; reminders; coalesced card refreshes; the post-mortem
+ * and the archive after a resolve. No Redis, no Slack: the e2e suites run the same through the emulators.
+ */
+import { describe, expect, it } from 'vitest';
+import { createFakeDeps } from '../../src/fake-deps.js';
+import { acknowledgeIncident, resolveIncident } from '../../src/workflows/incidents.js';
+import { postStatusUpdate } from '../../src/workflows/triage.js';
+import { amAlert, deliver, openIncident, texts } from '../support/fake-world.js';
+
+const CONFIG = `
+routes:
+  - name: default
+    key: { by: labels, labels: [alertname, service] }
+    responders: { users: [U0ONCALL], usergroups: [S0SRE] }
+    announce: C0ANNOUNCE
+    reopenWindow: 30m
+    autoResolve: true
+status:
+  cadence: { SEV1: 15m, SEV2: 30m, SEV3: 60m }
+archive: { afterDays: 2 }
+diagnostics: { enabled: false }
+`;
+
+const fakeWith = () => createFakeDeps({ config: CONFIG, usergroups: { S0SRE: ['U0SRE2', 'U0LEAD'] } });
+
+describe('incidents on fakes', () => {
+  it('an alert opens one channel: card posted and pinned, topic, responders and group members invited, announced', async () => {
+    const fake = fakeWith();
+    const incident = await openIncident(fake, amAlert({ alertname: 'HighErrorRate', service: 'checkout' }));
+    const ch = fake.chat.channels.get(incident.channelId);
+    expect(ch?.name).toMatch(/^inc-1-/);
+    expect(ch?.pins).toEqual([incident.cardTs]);
+    expect(ch?.topic).toContain(`SEV1 · ${incident.id}`);
+    expect([...(ch?.members ?? [])].sort()).toEqual(['U0LEAD', 'U0ONCALL', 'U0SRE2']);
+    expect(texts(fake, 'C0ANNOUNCE')).toHaveLength(1);
+    const kinds = (await fake.ports.timeline.list(incident.id)).map((e) => e.kind);
+    expect(kinds).toEqual(['alert.firing', 'incident.opened', 'channel.created']);
+    // The same alert again (a redelivery, Alertmanager's group_interval): nothing new.
+    const calls = fake.chat.calls.length;
+    await deliver(fake, [amAlert({ alertname: 'HighErrorRate', service: 'checkout' })]);
+    await fake.runFor(5_000);
+    expect(fake.chat.channels.size).toBe(2);
+    expect(fake.chat.calls.slice(calls).filter((c) => c !== 'chat.update')).toEqual([]);
+  });
+
+  it('a taken channel name gets the next suffix', async () => {
+    // The name INC-1 gets in a workspace of its own...
+    const alone = fakeWith();
+    const name = alone.chat.channels.get((await openIncident(alone, amAlert({ alertname: 'DiskFull', service: 'db' }))).channelId)?.name ?? '';
+    expect(name).toMatch(/^inc-1-/);
+    // ...is already taken by another channel here.
+    const fake = fakeWith();
+    await fake.chat.createChannel(name);
+    const incident = await openIncident(fake, amAlert({ alertname: 'DiskFull', service: 'db' }));
+    expect(fake.chat.channels.get(incident.channelId)?.name).toBe(`${name}-2`);
+  });
+
+  it('card refreshes are coalesced: many changes within a second are one update, rendered from the latest state', async () => {
+    const fake = fakeWith();
+    const incident = await openIncident(fake, amAlert({ alertname: 'Flappy', service: 'edge', labels: { instance: 'a' } }));
+    await fake.runFor(2_000);
+    const before = fake.chat.calls.filter((c) => c === 'chat.update').length;
+    for (const instance of ['b', 'c', 'd', 'e']) await deliver(fake, [amAlert({ alertname: 'Flappy', service: 'edge', labels: { instance } })]);
+    await fake.runFor(2_000);
+    expect(fake.chat.calls.filter((c) => c === 'chat.update').length - before).toBe(1);
+    const cardMsg = fake.chat.channels.get(incident.channelId)?.messages.find((m) => m.ts === incident.cardTs);
+    expect(cardMsg?.edits).toBeGreaterThanOrEqual(1);
+  });
+
+  it('acknowledge once; resolve posts the summary to both channels, then the post-mortem draft and the archive', async () => {
+    const fake = fakeWith();
+    const incident = await openIncident(fake);
+    expect(await acknowledgeIncident(fake.ports, incident.id, 'U0LEAD')).toEqual({ ok: true, message: `${incident.id} acknowledged.` });
+    expect(await acknowledgeIncident(fake.ports, incident.id, 'U0SRE2')).toEqual({ ok: false, message: `${incident.id} is already acknowledged.` });
+    expect((await fake.ports.incidents.get(incident.id))?.roles.commander).toBe('U0LEAD');
+    fake.clock.advance(10 * 60_000);
+    expect(await resolveIncident(fake.ports, incident.id, 'U0LEAD')).toEqual({ ok: true, message: `${incident.id} resolved.` });
+    await fake.runDue();
+    expect(texts(fake, incident.channelId).some((t) => t.includes(`*${incident.id} resolved* (SEV1) — acknowledged after`))).toBe(true);
+    expect(texts(fake, 'C0ANNOUNCE')).toHaveLength(2);
+    expect(fake.chat.files.map((f) => f.filename)).toEqual([`postmortem-${incident.id.toLowerCase()}.md`]);
+    // 48 hours later the post-mortem reminder; two days after the resolve the channel is archived.
+    await fake.runFor(2 * 86_400_000 + 1000);
+    expect(texts(fake, incident.channelId).some((t) => t.startsWith(':memo: Reminder: the post-mortem'))).toBe(true);
+    expect(fake.chat.channels.get(incident.channelId)?.archived).toBe(true);
+  });
+
+  it('a re-fire within the reopen window reopens the same channel and says so', async () => {
+    const fake = fakeWith();
+    const incident = await openIncident(fake, amAlert({ alertname: 'Flap', service: 'edge' }));
+    await resolveIncident(fake.ports, incident.id, 'U0ONCALL');
+    await fake.runDue();
+    fake.clock.advance(5 * 60_000);
+    await deliver(fake, [amAlert({ alertname: 'Flap', service: 'edge', startsAt: '2026-11-21T09:04:00.000Z' })]);
+    const again = await fake.ports.incidents.get(incident.id);
+    expect(again).toMatchObject({ status: 'triggered', reopenCount: 1 });
+    expect(fake.chat.channels.size).toBe(2);
+    expect(texts(fake, incident.channelId).some((t) => t.includes(`*${incident.id} reopened*`))).toBe(true);
+  });
+
+  it('auto-resolve: the route resolves the incident once every alert has resolved', async () => {
+    const fake = fakeWith();
+    const incident = await openIncident(fake, amAlert({ alertname: 'Auto', service: 'x' }));
+    await deliver(fake, [amAlert({ alertname: 'Auto', service: 'x', status: 'resolved' })]);
+    expect((await fake.ports.incidents.get(incident.id))?.status).toBe('resolved');
+  });
+
+  it('reminders nudge on the cadence; a status update resets the clock; none after the resolve', async () => {
+    const fake = fakeWith();
+    const incident = await openIncident(fake, amAlert({ alertname: 'Slow', service: 'api' }));
+    const reminders = () => texts(fake, incident.channelId).filter((t) => t.startsWith(':alarm_clock:'));
+    await fake.runFor(15 * 60_000 - 1000);
+    expect(reminders()).toHaveLength(0);
+    await fake.runFor(2000);
+    expect(reminders()).toHaveLength(1);
+    expect(reminders()[0]).toContain('no status update for 15m (SEV1 cadence)');
+    await postStatusUpdate(fake.ports, incident, 'U0LEAD', 'rolling back');
+    await fake.runFor(14 * 60_000);
+    expect(reminders()).toHaveLength(1);
+    await fake.runFor(2 * 60_000);
+    expect(reminders()).toHaveLength(2);
+    await resolveIncident(fake.ports, incident.id, 'U0LEAD');
+    await fake.runFor(60 * 60_000);
+    expect(reminders()).toHaveLength(2);
+    expect((await fake.ports.timeline.list(incident.id)).filter((e) => e.kind === 'reminder.sent')).toHaveLength(2);
+  });
+
+  it('a job logs with the job bound: a resolved alert with no incident is logged by its ingest job', async () => {
+    const fake = fakeWith();
+    await deliver(fake, [amAlert({ alertname: 'Ghost', service: 'x', status: 'resolved' })]);
+    const line = fake.log.lines.find((l) => l.msg === 'resolved alert with no incident');
+    expect(line?.fields).toMatchObject({ jobName: 'ingest', job: expect.stringMatching(/^d-\d+$/), attempt: 1, alert: 'Ghost' });
+    expect(await fake.ports.incidents.listAll(10)).toEqual([]);
+  });
+});
