@@ -26,7 +26,6 @@ import { createSlackChat } from './integrations/slack/client.js';
 import { confirmSubscription, createSnsVerifier, isTopicAllowed } from './integrations/sns/verify.js';
 import type { Ports } from './workflows/context.js';
 import { JOBS, runJob, type JobDef } from './workflows/jobs/index.js';
-import { buildPostmortem } from './workflows/lifecycle.js';
 import type { VerifyOptions } from './workflows/mitigations/index.js';
 import type { Clock, KubernetesPort } from './workflows/ports.js';
 
@@ -104,14 +103,7 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
   const routes: Route[] = [
     { method: 'POST', path: '/webhooks/alertmanager', ...alertmanagerWebhook({ ...intake, token: env.ALERTMANAGER_WEBHOOK_TOKEN }) },
     { method: 'POST', path: '/webhooks/cloudwatch', ...cloudwatchWebhook({ ...intake, sns, eventBridgeToken: env.CLOUDWATCH_WEBHOOK_TOKEN }) },
-    ...incidentDocRoutes({
-      token: env.WARROOM_API_TOKEN,
-      postmortem: async (id) => ((await stores.incidents.get(id)) ? buildPostmortem(ports, id) : undefined),
-      timeline: async (id) => {
-        const incident = await stores.incidents.get(id);
-        return incident ? { incident, events: await stores.timeline.list(id) } : undefined;
-      },
-    }),
+    ...incidentDocRoutes(ports, env.WARROOM_API_TOKEN),
     ...health,
   ];
   return { env, config, logger, metrics, ports, jobs: JOBS, routes, healthRoutes: health, queues, redis, overrides };

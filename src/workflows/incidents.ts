@@ -15,7 +15,7 @@ import { incidentResolvedJob } from './jobs/incident-resolved.js';
 import { openIncidentJob } from './jobs/open-incident.js';
 import { refreshCardJob } from './jobs/refresh-card.js';
 import { remindJob } from './jobs/remind.js';
-import { incidentKey, matchRoute, severityFor } from './routing.js';
+import { incidentKey, matchRoute, routeOf, severityFor } from './routing.js';
 import { alertService, alertSymptom, incidentTitle } from '../domain/naming.js';
 
 const BOT = 'warroom';
@@ -119,7 +119,8 @@ export async function scheduleCardRefresh(deps: Ports, incidentId: string): Prom
   await deps.queue.enqueue(refreshCardJob, { incidentId, window }, { delayMs });
 }
 
-async function requireIncident(deps: Ports, id: string): Promise<Incident> {
+/** The incident, or AppError('not_found'). */
+export async function requireIncident(deps: Pick<Ports, 'incidents'>, id: string): Promise<Incident> {
   const incident = await deps.incidents.get(id);
   if (!incident) throw new AppError('not_found', `no incident ${id}`);
   return incident;
@@ -127,7 +128,7 @@ async function requireIncident(deps: Ports, id: string): Promise<Incident> {
 
 async function createChannel(deps: Ports, incident: Incident): Promise<Incident> {
   if (incident.channelId) return incident;
-  const route = deps.config.routes.find((r) => r.name === incident.route);
+  const route = routeOf(deps.config, incident);
   const alerts = await deps.incidents.listAlerts(incident.id);
   const first = alerts[0];
   const service = first ? alertService(first) : undefined;
@@ -153,7 +154,7 @@ async function createChannel(deps: Ports, incident: Incident): Promise<Incident>
 }
 
 async function responderIds(deps: Ports, incident: Incident): Promise<string[]> {
-  const route = deps.config.routes.find((r) => r.name === incident.route);
+  const route = routeOf(deps.config, incident);
   const users = new Set<string>([...incident.responders, ...(route?.responders.users ?? [])]);
   const groups = await Promise.all((route?.responders.usergroups ?? []).map((g) => deps.chat.usergroupMembers(g).catch((e: unknown) => {
     deps.log.warn({ err: e, usergroup: g }, 'could not expand user group');
@@ -167,7 +168,7 @@ async function responderIds(deps: Ports, incident: Incident): Promise<string[]> 
 export async function openIncident(deps: Ports, incidentId: string): Promise<void> {
   let incident = await createChannel(deps, await requireIncident(deps, incidentId));
   const channelId = incident.channelId as string;
-  const route = deps.config.routes.find((r) => r.name === incident.route);
+  const route = routeOf(deps.config, incident);
 
   const postCard = async () => {
     if (incident.cardTs) return;
@@ -247,9 +248,18 @@ export function reminderJobId(incidentId: string, sinceMs: number, slot: number)
   return slot <= 1 ? `remind-${incidentId}-${sinceMs}` : `remind-${incidentId}-${sinceMs}-${slot}`;
 }
 
-/** The next reminder slot after now (at least 1). */
-export function nextReminderSlot(sinceMs: number, cadence: number, nowMs: number): number {
-  return Math.max(1, Math.floor((nowMs - sinceMs) / cadence) + 1);
+/**
+ * Where an incident stands in its reminder cadence: slot n is due at since + n * cadence. `current`
+ * is the slot whose time has come (at least 1), `next` the first one still ahead (at least 1).
+ * Undefined when the incident gets no reminders (resolved, or no cadence for its severity).
+ */
+export function reminderSlots(deps: Pick<Ports, 'config' | 'clock'>, incident: Incident): { cadence: number; since: string; sinceMs: number; nowMs: number; current: number; next: number } | undefined {
+  const cadence = deps.config.status.cadence[incident.severity];
+  if (!cadence || incident.status === 'resolved') return undefined;
+  const sinceMs = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
+  const nowMs = deps.clock.now().getTime();
+  const elapsed = Math.floor((nowMs - sinceMs) / cadence);
+  return { cadence, since: new Date(sinceMs).toISOString(), sinceMs, nowMs, current: Math.max(1, elapsed), next: Math.max(1, elapsed + 1) };
 }
 
 /**
@@ -257,12 +267,8 @@ export function nextReminderSlot(sinceMs: number, cadence: number, nowMs: number
  * a later one after a reopen or a reminder. One delayed job per slot (deterministic id: no doubles).
  */
 export async function scheduleReminder(deps: Ports, incident: Incident, minDelayMs = 0): Promise<void> {
-  if (incident.status === 'resolved') return;
-  const cadence = deps.config.status.cadence[incident.severity];
-  if (!cadence) return;
-  const sinceMs = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
-  const nowMs = deps.clock.now().getTime();
-  const n = nextReminderSlot(sinceMs, cadence, nowMs);
-  await deps.queue.enqueue(remindJob, { incidentId: incident.id, since: new Date(sinceMs).toISOString(), slot: n }, { delayMs: Math.max(minDelayMs, sinceMs + n * cadence - nowMs) });
+  const r = reminderSlots(deps, incident);
+  if (!r) return;
+  await deps.queue.enqueue(remindJob, { incidentId: incident.id, since: r.since, slot: r.next }, { delayMs: Math.max(minDelayMs, r.sinceMs + r.next * r.cadence - r.nowMs) });
 }
 

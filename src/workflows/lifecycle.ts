@@ -3,9 +3,8 @@
  * post-mortem drafts, archiving, and timeline capture from Slack pins and reactions.
  */
 import type { Incident } from '../domain/incident.js';
-import { AppError } from '../errors.js';
 import type { Ports } from './context.js';
-import { nextReminderSlot, scheduleCardRefresh, scheduleReminder } from './incidents.js';
+import { reminderSlots, requireIncident, scheduleCardRefresh, scheduleReminder } from './incidents.js';
 import { archiveJob } from './jobs/archive.js';
 import { postmortemDraftJob } from './jobs/postmortem-draft.js';
 import { postmortemReminderJob } from './jobs/postmortem-reminder.js';
@@ -14,30 +13,22 @@ import { computeFigures, formatDuration } from './postmortem/figures.js';
 import { flappingOf, renderPostmortem } from './postmortem/render.js';
 import { formatTimelineLine, pageTimeline } from './postmortem/timeline-page.js';
 import type { ChatMessage } from './ports.js';
+import { routeOf } from './routing.js';
 import type { CommandOutcome } from './triage.js';
 
 const TIMELINE_PAGE_SIZE = 15;
 
-async function load(deps: Ports, id: string): Promise<Incident> {
-  const i = await deps.incidents.get(id);
-  if (!i) throw new AppError('not_found', `no incident ${id}`);
-  return i;
-}
-
-function routeOf(deps: Ports, incident: Incident) {
-  return deps.config.routes.find((r) => r.name === incident.route);
-}
 
 async function postBoth(deps: Ports, incident: Incident, channelMsg: ChatMessage, announceMsg: ChatMessage, onceKey: string): Promise<void> {
   // Each post once, even when the job is retried after a partial failure.
   if (incident.channelId && (await deps.claims.claimOnce(`${onceKey}-channel`, 0))) await deps.chat.post(incident.channelId, channelMsg);
-  const announce = routeOf(deps, incident)?.announce;
+  const announce = routeOf(deps.config, incident)?.announce;
   if (announce && (await deps.claims.claimOnce(`${onceKey}-announce`, 0))) await deps.chat.post(announce, announceMsg);
 }
 
 /** A re-fire reopened the incident: said once here and in the announcement channel; card and reminder follow. */
 export async function announceReopened(deps: Ports, incidentId: string, reopenCount: number): Promise<void> {
-  const incident = await load(deps, incidentId);
+  const incident = await requireIncident(deps, incidentId);
   await postBoth(deps, incident, deps.render.text(`:repeat: *${incident.id} reopened*: the alert fired again within the reopen window (flapping, ${reopenCount}×).`), deps.render.announcement(incident, 'reopened'), `reopen-${incident.id}-${reopenCount}`);
   await scheduleCardRefresh(deps, incident.id);
   await scheduleReminder(deps, incident);
@@ -45,7 +36,7 @@ export async function announceReopened(deps: Ports, incidentId: string, reopenCo
 
 /** After the resolve numbered `reopenCount`: the summary, reminders cancelled, post-mortem and archive scheduled. */
 export async function afterResolve(deps: Ports, incidentId: string, reopenCount: number): Promise<void> {
-  const incident = await load(deps, incidentId);
+  const incident = await requireIncident(deps, incidentId);
   const [alerts, timeline, assessment] = await Promise.all([deps.incidents.listAlerts(incident.id), deps.timeline.list(incident.id), deps.diagnosis.getAssessment(incident.id)]);
   const f = computeFigures({ incident, alerts, timeline, now: deps.clock.now(), ...flappingOf(assessment) });
   const figures = [
@@ -65,12 +56,10 @@ export async function afterResolve(deps: Ports, incidentId: string, reopenCount:
 
 /** Resolved: the pending reminder is removed from the queue (were it to run, it would skip anyway). */
 async function cancelReminders(deps: Ports, incident: Incident): Promise<void> {
-  const cadence = deps.config.status.cadence[incident.severity];
-  if (!cadence) return;
-  const sinceMs = Date.parse(incident.lastUpdateAt ?? incident.createdAt);
-  const n = nextReminderSlot(sinceMs, cadence, deps.clock.now().getTime());
-  const since = new Date(sinceMs).toISOString();
-  for (const slot of new Set([1, Math.max(1, n - 1), n])) await deps.queue.cancel(remindJob, { incidentId: incident.id, since, slot });
+  // Judged as if still open: the slots that may have a job waiting.
+  const r = reminderSlots(deps, { ...incident, status: 'acknowledged' });
+  if (!r) return;
+  for (const slot of new Set([1, r.current, r.next])) await deps.queue.cancel(remindJob, { incidentId: incident.id, since: r.since, slot });
 }
 
 /** A status-update reminder: nudges the commander (or the channel) when no update came within the cadence. */
@@ -78,14 +67,11 @@ export async function remind(deps: Ports, job: RemindData): Promise<'sent' | 'sk
   const incident = await deps.incidents.get(job.incidentId);
   if (!incident || incident.status === 'resolved' || !incident.channelId) return 'skipped';
   // A newer update (or a severity change) scheduled a newer reminder: this one is stale.
-  const since = incident.lastUpdateAt ?? incident.createdAt;
-  if (Date.parse(since) !== Date.parse(job.since)) return 'skipped';
-  const cadence = deps.config.status.cadence[incident.severity];
-  if (!cadence) return 'skipped';
-  const sinceMs = Date.parse(since);
-  const nowMs = deps.clock.now().getTime();
+  const r = reminderSlots(deps, incident);
+  if (!r || r.sinceMs !== Date.parse(job.since)) return 'skipped';
+  const { cadence, sinceMs, nowMs } = r;
   // The slot this reminder stands for: at most one post per slot, whatever the number of jobs for it.
-  const slot = Math.max(1, Math.floor((nowMs - sinceMs) / cadence));
+  const slot = r.current;
   const claimed = await deps.claims.claimOnce(`remind-${incident.id}-${sinceMs}-${slot}`, Math.max(2 * cadence, 86_400_000));
   if (claimed) {
     const who = incident.roles.commander ? `<@${incident.roles.commander}>` : 'Team';
@@ -98,7 +84,7 @@ export async function remind(deps: Ports, job: RemindData): Promise<'sent' | 'sk
 }
 
 export async function buildPostmortem(deps: Ports, incidentId: string): Promise<{ incident: Incident; markdown: string }> {
-  const incident = await load(deps, incidentId);
+  const incident = await requireIncident(deps, incidentId);
   const [alerts, timeline, proposals, assessment] = await Promise.all([
     deps.incidents.listAlerts(incidentId),
     deps.timeline.list(incidentId),
@@ -120,7 +106,7 @@ export async function buildPostmortem(deps: Ports, incidentId: string): Promise<
 
 /** The draft uploaded to the channel (`userId`: who asked for it with `/incident postmortem`). */
 export async function draftPostmortem(deps: Ports, incidentId: string, userId?: string): Promise<void> {
-  const incident = await load(deps, incidentId);
+  const incident = await requireIncident(deps, incidentId);
   if (!incident.channelId) return;
   const { markdown } = await buildPostmortem(deps, incident.id);
   await deps.chat.uploadFile(incident.channelId, { filename: `postmortem-${incident.id.toLowerCase()}.md`, title: `Post-mortem draft ${incident.id}`, content: markdown, initialComment: `:memo: Post-mortem draft for ${incident.id}${userId ? ` (requested by <@${userId}>)` : ''}. Edit it with the team; it is blameless by design.` });
@@ -129,13 +115,13 @@ export async function draftPostmortem(deps: Ports, incidentId: string, userId?: 
 
 /** A while after the resolve: finish the post-mortem. */
 export async function remindPostmortem(deps: Ports, incidentId: string): Promise<void> {
-  const incident = await load(deps, incidentId);
+  const incident = await requireIncident(deps, incidentId);
   if (!incident.channelId) return;
   await deps.chat.post(incident.channelId, deps.render.text(`:memo: Reminder: the post-mortem of ${incident.id} should be finished within 48 hours of resolution. The draft is in this channel${deps.publicUrl ? ` and at ${deps.publicUrl}/incidents/${incident.id}/postmortem.md` : ''}.`));
 }
 
 export async function archiveChannel(deps: Ports, incidentId: string): Promise<void> {
-  const incident = await load(deps, incidentId);
+  const incident = await requireIncident(deps, incidentId);
   if (incident.status !== 'resolved' || !incident.channelId) return; // reopened since: keep it
   await deps.chat.archive(incident.channelId);
 }

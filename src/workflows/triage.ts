@@ -3,10 +3,10 @@ import { escapeSlackText } from '../domain/text.js';
 import { createHash } from 'node:crypto';
 import type { Alert, Severity } from '../domain/alert.js';
 import type { Incident, Role } from '../domain/incident.js';
-import { AppError } from '../errors.js';
 import type { Ports } from './context.js';
 import { scheduleCardRefresh, scheduleReminder } from './incidents.js';
 import { ingestJob } from './jobs/ingest.js';
+import { routeOf } from './routing.js';
 
 export interface CommandOutcome {
   ok: boolean;
@@ -56,7 +56,7 @@ export async function postStatusUpdate(deps: Ports, incident: Incident, userId: 
   await deps.timeline.append(incident.id, { at: nowIso, kind: 'incident.update', actor: userId, text: clean });
   const msg = deps.render.announcement(updated, 'update', `${clean}\n— <@${userId}>`);
   if (updated.channelId) await deps.chat.post(updated.channelId, msg);
-  const route = deps.config.routes.find((r) => r.name === updated.route);
+  const route = routeOf(deps.config, updated);
   if (route?.announce) await deps.chat.post(route.announce, msg);
   await scheduleReminder(deps, updated);
   return { ok: true, message: 'Status update posted.' };
@@ -94,10 +94,4 @@ export async function addNote(deps: Ports, incident: Incident, userId: string, t
   if (long) return long;
   await deps.timeline.append(incident.id, { at: deps.clock.now().toISOString(), kind: m ? 'incident.action_item' : 'incident.note', actor: userId, text: body });
   return { ok: true, message: m ? 'Action item recorded for the post-mortem.' : 'Note added to the timeline.' };
-}
-
-export async function requireIncidentForChannel(deps: Ports, channelId: string): Promise<Incident> {
-  const incident = await deps.incidents.findByChannel(channelId);
-  if (!incident) throw new AppError('not_found', 'This is not an incident channel. Run it in the incident’s channel, or `/incident list`.');
-  return incident;
 }

@@ -11,6 +11,7 @@ import type { Assessment, Finding, Subject } from '../../domain/diagnostics.js';
 import { IncidentAlert } from '../../domain/incident.js';
 import { AppError, errorMessage, isAppError, isRetryable } from '../../errors.js';
 import type { Ports } from '../context.js';
+import { requireIncident } from '../incidents.js';
 import { nextWindow, prepareJob, type JobContext } from '../jobs/define.js';
 import { diagnoseAssessJob } from '../jobs/diagnose-assess.js';
 import { checkJobId, diagnoseCheckJob, type CheckData } from '../jobs/diagnose-check.js';
@@ -57,8 +58,7 @@ function rootChecks(subject: Subject, alerts: IncidentAlert[]) {
 }
 
 async function incidentContext(deps: Ports, incidentId: string) {
-  const incident = await deps.incidents.get(incidentId);
-  if (!incident) throw new AppError('not_found', `no incident ${incidentId}`);
+  const incident = await requireIncident(deps, incidentId);
   // IncidentAlert keeps the transitions (first flap) that change-correlation falls back on.
   const alerts = (await deps.incidents.listAlerts(incidentId)).map((a) => IncidentAlert.parse(a));
   const firing = alerts.filter((a) => a.status === 'firing');
