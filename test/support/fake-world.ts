@@ -1,6 +1,7 @@
 /** Driving the workflows on createFakeDeps: alerts in, jobs run, the incident as Slack would show it. */
 import type { Alert } from '../../src/domain/alert.js';
 import type { Incident } from '../../src/domain/incident.js';
+import type { Proposal } from '../../src/domain/proposal.js';
 import type { FakeDeps } from '../../src/fake-deps.js';
 import { ingestJob } from '../../src/workflows/jobs/index.js';
 
@@ -46,4 +47,26 @@ export async function openIncident(fake: FakeDeps, alert: Alert = amAlert()): Pr
 /** The texts of the messages in a channel (thread replies included), in order. */
 export function texts(fake: FakeDeps, channelId: string): string[] {
   return fake.chat.channels.get(channelId)?.messages.map((m) => m.text) ?? [];
+}
+
+/** A pending scale proposal, for tests of stores and of the approval decision. */
+export function sampleProposal(over: Partial<Proposal> = {}): Proposal {
+  return {
+    id: 'P1',
+    incidentId: 'INC-1',
+    mitigation: { kind: 'scale', namespace: 'prod', deployment: 'api', replicas: 4 },
+    status: 'pending',
+    requestedBy: 'U0ONCALL1',
+    requestedAt: '2026-11-21T09:00:00.000Z',
+    expiresAt: '2026-11-21T10:00:00.000Z',
+    rationale: 'r',
+    risk: 'k',
+    because: [],
+    pinned: { resourceVersion: '7' },
+    diff: [],
+    approvals: [],
+    requiredApprovals: 1,
+    protectedEnvironment: false,
+    ...over,
+  };
 }

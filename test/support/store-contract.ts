@@ -12,6 +12,7 @@ import type { Proposal } from '../../src/domain/proposal.js';
 import type { TimelineEvent } from '../../src/domain/timeline.js';
 import { AppError } from '../../src/errors.js';
 import type { CreateIncidentInput, Stores } from '../../src/workflows/ports.js';
+import { sampleProposal } from './fake-world.js';
 
 export interface StoreHarness {
   /** The i-th client of one backend: with Redis a connection of its own, so commands really interleave. */
@@ -52,25 +53,7 @@ function alert(fingerprint: string, status: 'firing' | 'resolved', startsAt = '2
   };
 }
 
-function proposal(id: string, incidentId: string, requestedAt: string): Proposal {
-  return {
-    id,
-    incidentId,
-    mitigation: { kind: 'scale', namespace: 'prod', deployment: 'api', replicas: 4 },
-    status: 'pending',
-    requestedBy: 'U0ONCALL1',
-    requestedAt,
-    expiresAt: '2026-11-21T10:00:00.000Z',
-    rationale: 'r',
-    risk: 'k',
-    because: [],
-    pinned: { resourceVersion: '7' },
-    diff: [],
-    approvals: [],
-    requiredApprovals: 1,
-    protectedEnvironment: false,
-  };
-}
+const proposal = (id: string, incidentId: string, requestedAt: string): Proposal => sampleProposal({ id, incidentId, requestedAt });
 
 function finding(id: string): Finding {
   return { id, check: 'pods', severity: 'warning', title: `finding ${id}`, summary: 's', evidence: [], signals: {}, mitigations: [], facts: {} };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApprovalRule } from '../../src/config.js';
 import type { Proposal } from '../../src/domain/proposal.js';
 import { approvalDecision, type ApprovalDecision } from '../../src/workflows/mitigations/index.js';
+import { sampleProposal } from '../support/fake-world.js';
 
 const NOW = new Date('2026-11-21T09:10:00.000Z');
 
@@ -17,24 +18,7 @@ const RULE: ApprovalRule = {
   actions: ['rollback', 'scale', 'hpa', 'restart', 'silence'],
 };
 
-const PROPOSAL: Proposal = {
-  id: 'P1',
-  incidentId: 'INC-1',
-  mitigation: { kind: 'scale', namespace: 'prod', deployment: 'api', replicas: 3 },
-  status: 'pending',
-  requestedBy: 'U0REQ',
-  requestedAt: '2026-11-21T09:00:00.000Z',
-  expiresAt: '2026-11-21T09:15:00.000Z',
-  rationale: 'r',
-  risk: 'k',
-  because: [],
-  pinned: { resourceVersion: '7' },
-  diff: [],
-  approvals: [],
-  requiredApprovals: 2,
-  protectedEnvironment: true,
-  rule: 'prod',
-};
+const PROPOSAL: Proposal = sampleProposal({ mitigation: { kind: 'scale', namespace: 'prod', deployment: 'api', replicas: 3 }, requestedBy: 'U0REQ', expiresAt: '2026-11-21T09:15:00.000Z', requiredApprovals: 2, protectedEnvironment: true, rule: 'prod' });
 
 interface Row {
   name: string;
