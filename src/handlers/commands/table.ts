@@ -322,7 +322,9 @@ export async function runCommand(ctx: Omit<CommandContext, 'args' | 'incident'>,
   const incident = await ctx.deps.incidents.findByChannel(ctx.channelId);
   if (spec.where === 'incident' && !incident) return { ok: false, message: `\`/incident ${spec.name}\` works in an incident channel. Open incidents: \`/incident list\`.` };
   try {
-    return await spec.run({ ...ctx, args, ...(incident ? { incident } : {}) });
+    // The workflows log with the command, the person and the incident bound.
+    const log = ctx.deps.log.child({ command: spec.name, userId: ctx.userId, ...(incident ? { incidentId: incident.id } : {}) });
+    return await spec.run({ ...ctx, deps: { ...ctx.deps, log }, args, ...(incident ? { incident } : {}) });
   } catch (e) {
     if (isAppError(e) && e.userFacing) return { ok: false, message: `${toUserReply(e)}\nUsage: \`/incident ${spec.usage}\`` };
     throw e;

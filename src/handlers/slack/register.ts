@@ -81,7 +81,7 @@ export function registerSlackListeners(app: App, deps: Ports): void {
     }
   });
 
-  const button = (actionId: string, fn: (b: z.infer<typeof ButtonBody>, value: string, channelId: string) => Promise<{ ok: boolean; message: string }>) => {
+  const button = (actionId: string, fn: (d: Ports, b: z.infer<typeof ButtonBody>, value: string, channelId: string) => Promise<{ ok: boolean; message: string }>) => {
     app.action(actionId, async ({ ack, body, respond }) => {
       await ack();
       const parsed = ButtonBody.safeParse(body);
@@ -93,7 +93,8 @@ export function registerSlackListeners(app: App, deps: Ports): void {
       const value = b.actions[0]?.value ?? '';
       const channelId = b.channel?.id ?? b.container?.channel_id ?? '';
       try {
-        const r = await fn(b, value, channelId);
+        // The workflows log with the action, the person and what was clicked bound.
+        const r = await fn({ ...deps, log: log.child({ actionId, userId: b.user.id, channelId, value }) }, b, value, channelId);
         if (!r.ok || r.message) await respond({ response_type: 'ephemeral', replace_original: false, text: r.message }).catch(() => undefined);
       } catch (e) {
         log.error({ err: e, actionId }, 'action failed');
@@ -107,11 +108,11 @@ export function registerSlackListeners(app: App, deps: Ports): void {
     if (!byChannel || byChannel.id !== value) throw new AppError('bad_request', 'This button does not belong to this channel’s incident.');
     return byChannel;
   };
-  button(ACTIONS.ack, async (b, value, channelId) => acknowledgeIncident(deps, (await incidentOf(value, channelId)).id, b.user.id));
-  button(ACTIONS.resolve, async (b, value, channelId) => resolveIncident(deps, (await incidentOf(value, channelId)).id, b.user.id));
-  button(ACTIONS.approve, (b, value, channelId) => decide(deps, value, b.user.id, 'approve', channelId));
-  button(ACTIONS.deny, (b, value, channelId) => decide(deps, value, b.user.id, 'deny', channelId));
-  button(ACTIONS.revert, (b, value, channelId) => proposeRevert(deps, value, b.user.id, channelId));
+  button(ACTIONS.ack, async (d, b, value, channelId) => acknowledgeIncident(d, (await incidentOf(value, channelId)).id, b.user.id));
+  button(ACTIONS.resolve, async (d, b, value, channelId) => resolveIncident(d, (await incidentOf(value, channelId)).id, b.user.id));
+  button(ACTIONS.approve, (d, b, value, channelId) => decide(d, value, b.user.id, 'approve', channelId));
+  button(ACTIONS.deny, (d, b, value, channelId) => decide(d, value, b.user.id, 'deny', channelId));
+  button(ACTIONS.revert, (d, b, value, channelId) => proposeRevert(d, value, b.user.id, channelId));
   for (const dir of ['prev', 'next']) {
     app.action(`${ACTIONS.timelinePage}_${dir}`, async ({ ack, body, respond }) => {
       await ack();
