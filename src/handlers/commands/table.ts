@@ -2,19 +2,19 @@
  * The /incident command table: one entry per subcommand; help is generated from it.
  * Handlers parse and authorise; the work is in the workflows.
  */
-import type { Severity } from '../../domain/alert.js';
 import type { Mitigation } from '../../domain/diagnostics.js';
 import { Role } from '../../domain/incident.js';
 import type { Incident } from '../../domain/incident.js';
 import { AppError, isAppError, toUserReply } from '../../errors.js';
-import { CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blocks/ids.js';
-import { esc } from '../../integrations/slack/blocks/kit.js';
+import { declareModal } from '../../integrations/slack/blocks/declare.js';
 import type { Ports } from '../../workflows/context.js';
 import { rerunDiagnosis } from '../../workflows/diagnostics/engine.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
 import { requestPostmortem, timelineView } from '../../workflows/lifecycle.js';
-import { propose } from '../../workflows/mitigations/index.js';
+import { propose, silenceOf } from '../../workflows/mitigations/index.js';
 import { addNote, assignRole, declareIncident, postStatusUpdate, setSeverity, type CommandOutcome } from '../../workflows/triage.js';
+import { openIncidentsText, statusText } from './format.js';
+import { intArg, need, parseHpaArgs, parseMinutes, parseSeverity, parseTarget, parseUser, words } from './parse.js';
 
 export interface CommandContext {
   deps: Ports;
@@ -40,99 +40,7 @@ export interface CommandSpec {
   run(ctx: CommandContext): Promise<CommandReply>;
 }
 
-const SEV = /^(?:sev)?([1-4])$/i;
-export function parseSeverity(s: string | undefined): Severity | undefined {
-  const m = SEV.exec((s ?? '').trim());
-  return m ? (`SEV${m[1]}` as Severity) : undefined;
-}
-
-const USER = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
-export function parseUser(s: string | undefined): string | undefined {
-  const t = (s ?? '').trim();
-  const m = USER.exec(t);
-  if (m) return m[1];
-  return /^[UW][A-Z0-9]{2,}$/.test(t) ? t : undefined;
-}
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-
-export function parseTarget(s: string | undefined, what: string): { namespace: string; name: string } {
-  const t = (s ?? '').trim();
-  const m = /^([^/\s]+)\/([^/\s]+)$/.exec(t);
-  if (!m) throw new AppError('bad_request', `expected <namespace>/<${what}>, got “${t || '(nothing)'}”`);
-  const [, namespace = '', name = ''] = m;
-  if (namespace.length > 63 || !DNS_LABEL.test(namespace)) throw new AppError('bad_request', `namespace “${namespace}” is not a valid DNS-1123 label (lowercase letters, digits and '-', at most 63)`);
-  if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) throw new AppError('bad_request', `${what} name “${name}” is not a valid DNS-1123 name`);
-  return { namespace, name };
-}
-
-function intArg(s: string | undefined, what: string, min: number, max: number): number {
-  if (s === undefined || !/^\d+$/.test(s)) throw new AppError('bad_request', `${what} must be a whole number between ${min} and ${max}`);
-  const n = Number(s);
-  if (n < min || n > max) throw new AppError('bad_request', `${what} must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-export function parseMinutes(s: string | undefined): number {
-  const m = /^(\d+)\s*(m|min|h|d)?$/i.exec((s ?? '').trim());
-  if (!m) throw new AppError('bad_request', 'duration must look like 30m, 2h or 1d');
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 'm').toLowerCase();
-  const minutes = unit === 'h' ? n * 60 : unit === 'd' ? n * 1440 : n;
-  if (minutes < 1 || minutes > 7 * 1440) throw new AppError('bad_request', 'silence duration must be between 1 minute and 7 days');
-  return minutes;
-}
-
-export function parseHpaArgs(args: string[]): { minReplicas?: number; maxReplicas?: number; targetCPUUtilizationPercentage?: number } {
-  const out: { minReplicas?: number; maxReplicas?: number; targetCPUUtilizationPercentage?: number } = {};
-  for (const a of args) {
-    const m = /^(min|max|target)=(\S+)$/.exec(a);
-    if (!m) throw new AppError('bad_request', `unexpected “${a}”; use min=<n> max=<n> target=<pct>`);
-    const [, key, value] = m;
-    if (key === 'min') out.minReplicas = intArg(value, 'min', 1, 1000);
-    if (key === 'max') out.maxReplicas = intArg(value, 'max', 1, 1000);
-    if (key === 'target') out.targetCPUUtilizationPercentage = intArg(value?.replace(/%$/, ''), 'target', 1, 100);
-  }
-  if (Object.keys(out).length === 0) throw new AppError('bad_request', 'give at least one of min=<n> max=<n> target=<pct>');
-  if (out.minReplicas !== undefined && out.maxReplicas !== undefined && out.minReplicas > out.maxReplicas) throw new AppError('bad_request', `min (${out.minReplicas}) must not exceed max (${out.maxReplicas})`);
-  return out;
-}
-
-function words(s: string): string[] {
-  return s.trim().split(/\s+/).filter(Boolean);
-}
-
-function need<T>(v: T | undefined, usage: string): T {
-  if (v === undefined) throw new AppError('bad_request', `usage: \`/incident ${usage}\``);
-  return v;
-}
-
 const inc = (ctx: CommandContext) => ctx.incident as Incident;
-
-/** The declare form: title, severity and extra responders, read back by the view_submission listener. */
-export function declareModal(channelId: string): Record<string, unknown> {
-  const plain = (text: string) => ({ type: 'plain_text', text });
-  const sevOption = (n: number) => ({ text: plain(`SEV${n}`), value: `SEV${n}` });
-  return {
-    type: 'modal',
-    callback_id: CALLBACKS.declare,
-    private_metadata: JSON.stringify({ channelId }),
-    title: plain('Declare an incident'),
-    submit: plain('Declare'),
-    close: plain('Cancel'),
-    blocks: [
-      { type: 'input', block_id: DECLARE_FIELDS.title.block, label: plain('Title'), element: { type: 'plain_text_input', action_id: DECLARE_FIELDS.title.action, max_length: 140, placeholder: plain('Checkout is failing for EU customers') } },
-      {
-        type: 'input',
-        block_id: DECLARE_FIELDS.severity.block,
-        label: plain('Severity'),
-        element: { type: 'static_select', action_id: DECLARE_FIELDS.severity.action, initial_option: sevOption(3), options: [1, 2, 3, 4].map(sevOption) },
-      },
-      { type: 'input', optional: true, block_id: DECLARE_FIELDS.responders.block, label: plain('Responders to invite'), element: { type: 'multi_users_select', action_id: DECLARE_FIELDS.responders.action } },
-    ],
-  };
-}
 
 const proposeHere = (ctx: CommandContext, m: Mitigation): Promise<CommandReply> => propose(ctx.deps, inc(ctx), m, ctx.userId);
 
@@ -165,9 +73,7 @@ export const COMMANDS: CommandSpec[] = [
     description: 'Open incidents.',
     where: 'anywhere',
     run: async (ctx) => {
-      const open = await ctx.deps.incidents.listOpen();
-      if (!open.length) return { ok: true, message: 'No open incidents. :sunny:' };
-      return { ok: true, message: open.map((i) => `• *${i.id}* ${i.severity} ${i.status}: ${esc(i.title)}${i.channelId ? ` <#${i.channelId}>` : ''}`).join('\n') };
+      return { ok: true, message: openIncidentsText(await ctx.deps.incidents.listOpen()) };
     },
   },
   {
@@ -176,10 +82,7 @@ export const COMMANDS: CommandSpec[] = [
     description: 'Where this incident stands.',
     where: 'incident',
     run: async (ctx) => {
-      const i = inc(ctx);
-      const alerts = await ctx.deps.incidents.listAlerts(i.id);
-      const firing = alerts.filter((a) => a.status === 'firing').length;
-      return { ok: true, message: `*${i.id}* ${i.severity} *${i.status}* — ${esc(i.title)}\n${firing} of ${alerts.length} alerts firing · opened ${i.createdAt}${i.acknowledgedAt ? ` · acknowledged by <@${i.acknowledgedBy}>` : ''}` };
+      return { ok: true, message: statusText(inc(ctx), await ctx.deps.incidents.listAlerts(inc(ctx).id)) };
     },
   },
   { name: 'ack', usage: 'ack', description: 'Acknowledge: you are on it.', where: 'incident', run: (ctx) => acknowledgeIncident(ctx.deps, inc(ctx).id, ctx.userId) },
@@ -290,12 +193,7 @@ export const COMMANDS: CommandSpec[] = [
     where: 'incident',
     run: async (ctx) => {
       const minutes = parseMinutes(words(ctx.args)[0]);
-      const alerts = (await ctx.deps.incidents.listAlerts(inc(ctx).id)).filter((a) => a.source === 'alertmanager');
-      const first = alerts[0];
-      if (!first) throw new AppError('bad_request', 'this incident has no Alertmanager alerts to silence');
-      const common = Object.entries(first.labels).filter(([k, v]) => alerts.every((a) => a.labels[k] === v));
-      if (!common.length) throw new AppError('bad_request', 'the alerts share no labels to build matchers from');
-      return proposeHere(ctx, { kind: 'silence', durationMinutes: minutes, matchers: common.map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })) });
+      return proposeHere(ctx, silenceOf(await ctx.deps.incidents.listAlerts(inc(ctx).id), minutes));
     },
   },
 ];

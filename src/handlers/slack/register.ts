@@ -12,7 +12,8 @@ import { captureSlackEvent, timelineView } from '../../workflows/lifecycle.js';
 import { decide, proposeRevert } from '../../workflows/mitigations/index.js';
 import { declareIncident, tameBroadcasts } from '../../workflows/triage.js';
 import { AppError, toUserReply } from '../../errors.js';
-import { runCommand, parseSeverity } from '../commands/table.js';
+import { parseSeverity } from '../commands/parse.js';
+import { runCommand } from '../commands/table.js';
 
 // Slack payloads are validated at the boundary like every other input.
 const CommandPayload = z.object({ text: z.string().default(''), user_id: z.string().min(1), channel_id: z.string().min(1), trigger_id: z.string().optional() });

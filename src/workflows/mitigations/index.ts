@@ -10,6 +10,7 @@ export { execute } from './execute.js';
 export { DEFAULT_VERIFY, type DescriptionPart, type MitigationKind, type VerifyOptions } from './kind.js';
 export { deploymentSpecHash } from './kinds/deployment.js';
 export { hpaSpecHash } from './kinds/hpa.js';
+export { silenceOf } from './kinds/silence.js';
 export { checkPinned } from './pin.js';
 export { isApprover, ruleFor } from './policy.js';
 export { propose, proposeFromAssessment, proposeRevert, type ProposeExtra } from './propose.js';

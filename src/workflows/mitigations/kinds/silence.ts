@@ -1,5 +1,7 @@
 /** An Alertmanager silence of the incident's alerts, created by the approver. */
 import type { Mitigation } from '../../../domain/diagnostics.js';
+import type { IncidentAlert } from '../../../domain/incident.js';
+import { AppError } from '../../../errors.js';
 import type { DiffLine } from '../../../domain/proposal.js';
 import { formatDuration } from '../../postmortem/figures.js';
 import { needAlertmanager, type MitigationKind } from '../kind.js';
@@ -32,3 +34,13 @@ export const silence: MitigationKind<Silence, undefined> = {
   // Nothing to watch: the paging signal is re-checked for every kind.
   verify: async () => ({ result: 'verified', lines: [] }),
 };
+
+/** A silence of an incident's Alertmanager alerts: exact matchers on the labels they all share. */
+export function silenceOf(alerts: IncidentAlert[], durationMinutes: number): Silence {
+  const am = alerts.filter((a) => a.source === 'alertmanager');
+  const first = am[0];
+  if (!first) throw new AppError('bad_request', 'this incident has no Alertmanager alerts to silence');
+  const common = Object.entries(first.labels).filter(([k, v]) => am.every((a) => a.labels[k] === v));
+  if (!common.length) throw new AppError('bad_request', 'the alerts share no labels to build matchers from');
+  return { kind: 'silence', durationMinutes, matchers: common.map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })) };
+}
