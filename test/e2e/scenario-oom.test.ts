@@ -82,7 +82,7 @@ describe('scenario oom-crashloop-after-deploy: rollback approved, executed once,
     expect(result.timeline.filter((e) => e.kind === 'mitigation.verified' && e.data?.['proposalId'] === p.id)).toHaveLength(1);
     expect(realDeploymentWrites(world)).toHaveLength(1);
     expect(deploymentImage(world)).toBe('registry.example.com/payments/checkout-api:v2.7.4');
-    expect(result.transcript.join('\n')).toMatch(/rollback payments\/checkout-api to revision 11: \*verified\*/);
+    expect(result.transcript.join('\n')).toMatch(/Roll back deployment payments\/checkout-api to revision 11: \*verified\*/);
   });
 
   it('transcript.json holds the proposal card with Approve and Deny buttons carrying the proposal id', () => {
