@@ -27,7 +27,8 @@ import type {
   StoredFile,
 } from './types.js';
 import { blocksProblems } from './validate.js';
-import { KNOWN_METHODS, Workspace, type MethodResult } from './workspace.js';
+import { KNOWN_METHODS } from './methods/index.js';
+import { Workspace, type MethodResult } from './workspace.js';
 
 export interface SlackEmulatorOptions {
   /** 0 or absent: a free port. */
