@@ -20,7 +20,7 @@ export type {
   SlackEmulatorOptions,
   SlashCommandInput,
   SubmitViewInput,
-} from './server.js';
+} from './emulator-types.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export { slackSignature, signedHeaders } from './signing.js';
 export { channelNameError, blocksProblems, viewProblems, BLOCK_LIMITS, POST_TEXT_MAX, UPDATE_TEXT_MAX } from './validate.js';
