@@ -12,13 +12,14 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** The whole body, refused with AppError('payload_too_large') past `limit` bytes. */
+export async function readBody(req: http.IncomingMessage, limit = BODY_LIMIT): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += b.length;
-    if (size > BODY_LIMIT) throw new AppError('payload_too_large', `body over ${BODY_LIMIT} bytes`);
+    if (size > limit) throw new AppError('payload_too_large', `body over ${limit} bytes`);
     chunks.push(b);
   }
   return Buffer.concat(chunks);

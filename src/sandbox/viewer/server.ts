@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { DeliveryResult, SandboxState, SlackEmulator } from '../slack/index.js';
+import { readBody } from '../slack/http-util.js';
 
 export interface ViewerOptions {
   slack: SlackEmulator;
@@ -83,16 +84,9 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const ct = String(req.headers['content-type'] ?? '');
   // A JSON content type cannot be sent cross-origin without a preflight: no CSRF from other pages.
   if (!ct.toLowerCase().startsWith('application/json')) throw new AppError('bad_request', 'content-type must be application/json');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += b.length;
-    if (size > BODY_LIMIT) throw new AppError('payload_too_large', `body over ${BODY_LIMIT} bytes`);
-    chunks.push(b);
-  }
+  const body = await readBody(req, BODY_LIMIT);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new AppError('bad_request', 'invalid JSON');
   }
