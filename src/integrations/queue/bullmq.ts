@@ -171,8 +171,6 @@ export interface WorkerSetOptions {
   /** The registry: which jobs run, on which queue. */
   jobs: readonly JobDef[];
   handler(job: JobDef, data: unknown, ctx: JobContext): Promise<unknown>;
-  /** Jobs of one queue run at once per process; default QUEUES[queue].concurrency. */
-  concurrency?: Partial<Record<QueueName, number>>;
   logger: Logger;
   /** Every finished attempt: its duration and outcome. */
   observe?(name: string, outcome: 'completed' | 'retry' | 'failed', seconds: number): void;
@@ -215,7 +213,8 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
       {
         connection: workerConnectionOptions(opts.redisUrl),
         prefix: opts.prefix ?? 'bull',
-        concurrency: opts.concurrency?.[queue] ?? QUEUES[queue].concurrency,
+        // How wide each queue runs is part of the registry (workflows/jobs/define.ts QUEUES).
+        concurrency: QUEUES[queue].concurrency,
         lockDuration: opts.lockMs ?? 30_000,
         stalledInterval: opts.lockMs ?? 30_000,
       },
