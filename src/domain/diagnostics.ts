@@ -32,6 +32,13 @@ export type Evidence = z.infer<typeof Evidence>;
 export const FindingSeverity = z.enum(['info', 'warning', 'critical', 'error']);
 export type FindingSeverity = z.infer<typeof FindingSeverity>;
 
+/**
+ * What a finding observed, in the words of the causal model (src/workflows/diagnostics/causes.ts):
+ * a symptom id, where it is confined (the new revision, one pod...) and how it showed.
+ */
+export const Symptom = z.object({ id: z.string(), scope: z.string().optional(), text: z.string() });
+export type Symptom = z.infer<typeof Symptom>;
+
 /** Tags name what a finding is about; hypotheses are scored from them. */
 export const Finding = z.object({
   /** Deterministic id: check id + subject + a stable discriminator. */
@@ -44,6 +51,8 @@ export const Finding = z.object({
   /** e.g. { 'hypothesis:low-traffic-artifact': 'refutes' } */
   signals: z.record(z.string(), z.enum(['supports', 'refutes', 'neutral'])).default({}),
   mitigations: z.array(z.lazy(() => Mitigation)).default([]),
+  /** The symptoms it observed (the assessment counts which cause explains them). */
+  symptoms: z.array(Symptom).optional(),
   /** Facts other checks and the assessment use (numbers keyed by name). */
   facts: z.record(z.string(), z.unknown()).default({}),
 });
@@ -104,12 +113,20 @@ export const Hypothesis = z.object({
   id: z.string(),
   title: z.string(),
   verdict: Verdict,
-  /** Higher ranks first. Deterministic. */
+  /**
+   * Higher ranks first (deterministic). The net weight of the evidence (support - refutation, by
+   * severity); for a supported cause nothing refutes, 100 x the observed symptoms it explains plus
+   * that weight (up to 99): what explains more ranks first.
+   */
   score: z.number(),
   supportedBy: z.array(z.string()).default([]),
   refutedBy: z.array(z.string()).default([]),
   /** One line: why this verdict, naming the evidence. */
   explanation: z.string(),
+  /** The observed symptoms this cause explains ("3 of 3 new pods OOMKilled"). */
+  explains: z.array(z.string()).optional(),
+  /** Set when everything this hypothesis accounts for is explained by a higher-ranked one: it is how that cause shows. */
+  causedBy: z.string().optional(),
 });
 export type Hypothesis = z.infer<typeof Hypothesis>;
 
@@ -119,5 +136,11 @@ export const Assessment = z.object({
   findings: z.array(Finding),
   proposals: z.array(ProposedMitigation),
   summary: z.string(),
+  /** Ids of the hypotheses tied for first place (two or more), when no single cause stands out. */
+  ties: z.array(z.string()).optional(),
+  /** Observed symptoms no supported hypothesis explains. */
+  unexplained: z.array(z.string()).optional(),
+  /** What the diagnosis could not see (checks not configured or failed, sources outside its reach). */
+  notChecked: z.array(z.string()).optional(),
 });
 export type Assessment = z.infer<typeof Assessment>;

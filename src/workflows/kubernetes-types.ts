@@ -98,10 +98,24 @@ export interface K8sHpa {
   lastScaleTime?: string;
 }
 
+export interface K8sTaint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
 export interface K8sNode {
   metadata: K8sMeta;
   status: { allocatable?: Record<string, string>; capacity?: Record<string, string>; conditions?: K8sCondition[] };
-  spec?: { unschedulable?: boolean };
+  spec?: { unschedulable?: boolean; taints?: K8sTaint[] };
+}
+
+/** A ConfigMap: its data and, from managedFields, when it was last written. */
+export interface K8sConfigMap {
+  metadata: K8sMeta;
+  data: Record<string, string>;
+  /** The latest managedFields time (the last write), when the server records one. */
+  updatedAt?: string;
 }
 
 export interface K8sService {

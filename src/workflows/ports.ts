@@ -9,7 +9,7 @@ import type { Assessment, Finding, Mitigation } from '../domain/diagnostics.js';
 import type { Incident, IncidentAlert, Role } from '../domain/incident.js';
 import type { DiffLine, Proposal } from '../domain/proposal.js';
 import type { TimelineEvent } from '../domain/timeline.js';
-import type { K8sDeployment, K8sEvent, K8sHpa, K8sNode, K8sPod, K8sReplicaSet, K8sService, K8sTargetGroupBinding } from './kubernetes-types.js';
+import type { K8sConfigMap, K8sDeployment, K8sEvent, K8sHpa, K8sNode, K8sPod, K8sReplicaSet, K8sService, K8sTargetGroupBinding } from './kubernetes-types.js';
 import type { JobDef, JobOptions, PreparedJob } from './jobs/define.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ export interface PrometheusPort {
 }
 
 // Kubernetes: the object shapes live in kubernetes-types.ts (re-exported here for the checks and mitigations).
-export type { K8sMeta, K8sContainer, K8sPodTemplate, K8sCondition, K8sDeployment, K8sReplicaSet, K8sContainerState, K8sPod, K8sEvent, K8sHpa, K8sNode, K8sService, K8sTargetGroupBinding } from './kubernetes-types.js';
+export type { K8sMeta, K8sContainer, K8sPodTemplate, K8sCondition, K8sConfigMap, K8sDeployment, K8sReplicaSet, K8sContainerState, K8sPod, K8sEvent, K8sHpa, K8sNode, K8sService, K8sTaint, K8sTargetGroupBinding } from './kubernetes-types.js';
 
 /** The result of a mutation or its server-side dry run. */
 export interface MutationResult {
@@ -306,6 +306,8 @@ export interface KubernetesPort {
   /** Namespace undefined: all namespaces. */
   listTargetGroupBindings(namespace?: string, signal?: AbortSignal): Promise<K8sTargetGroupBinding[]>;
   listNamespaces(signal?: AbortSignal): Promise<string[]>;
+  /** A ConfigMap a pod template references (change correlation), or the cluster autoscaler's status. Undefined when absent. */
+  getConfigMap(namespace: string, name: string, signal?: AbortSignal): Promise<K8sConfigMap | undefined>;
 
   // Mitigations. dryRun=true sends ?dryRun=All. `expect` pins the write to a resourceVersion (409 -> AppError 'conflict').
   rollbackDeployment(namespace: string, name: string, toRevision: number, opts: { dryRun: boolean; expectResourceVersion?: string }): Promise<MutationResult>;

@@ -21,6 +21,7 @@ import type {
   AlarmDescription,
   AlarmHistoryItem,
   CloudWatchPort,
+  K8sConfigMap,
   K8sDeployment,
   K8sEvent,
   K8sHpa,
@@ -68,9 +69,34 @@ function regionOfArn(arn: string): string | undefined {
   return arn.split(':')[3];
 }
 
+/**
+ * Datapoints combined into the requested period, as CloudWatch does: Sum and SampleCount added,
+ * Maximum/Minimum of the parts, Average as the mean of the parts (the fixtures carry no counts);
+ * a percentile of several stored points is not computable and its bucket is left out.
+ */
+function aggregate(points: [number, number][], stat: string, periodSec: number): [number, number][] {
+  const p = periodSec * 1000;
+  const buckets = new Map<number, number[]>();
+  for (const [t, v] of points) {
+    const b = Math.floor(t / p) * p;
+    buckets.set(b, [...(buckets.get(b) ?? []), v]);
+  }
+  const out: [number, number][] = [];
+  for (const [t, vs] of buckets) {
+    if (vs.length === 1) out.push([t, vs[0] ?? 0]);
+    else if (stat === 'Sum' || stat === 'SampleCount') out.push([t, vs.reduce((a, b) => a + b, 0)]);
+    else if (stat === 'Maximum') out.push([t, Math.max(...vs)]);
+    else if (stat === 'Minimum') out.push([t, Math.min(...vs)]);
+    else if (stat === 'Average') out.push([t, vs.reduce((a, b) => a + b, 0) / vs.length]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
 export class FakeCloudWatch implements CloudWatchPort {
   /** Every GetMetricData query received (to check the dimension sets the checks ask for). */
   readonly metricQueries: MetricQuery[] = [];
+  /** The queries of each GetMetricData call, in call order. */
+  readonly metricCalls: MetricQuery[][] = [];
   constructor(private readonly world: CloudWatchWorld) {}
 
   async describeAlarm(region: string, alarmName: string): Promise<AlarmDescription | undefined> {
@@ -103,13 +129,14 @@ export class FakeCloudWatch implements CloudWatchPort {
       if (q.period % 60 !== 0) throw new AppError('bad_request', 'GetMetricData: period must be a multiple of 60');
     }
     this.metricQueries.push(...queries);
+    this.metricCalls.push([...queries]);
     const refused = (q: MetricQuery): boolean => (this.world.refusedStats ?? []).includes(q.stat);
     const failing = queries.find((q) => !q.optional && refused(q));
     if (failing) throw new AppError('unavailable', `CloudWatch GetMetricData failed: 500: ${failing.stat} is not supported by this backend`);
     return queries.map((q): MetricSeries => {
       if (refused(q)) return { id: q.id, ...(q.label ? { label: q.label } : {}), timestamps: [], values: [], status: 'Unavailable', error: `CloudWatch GetMetricData failed: 500: ${q.stat} is not supported by this backend` };
       const m = (this.world.metrics ?? []).find((x) => x.namespace === q.namespace && x.metricName === q.metricName && x.stat === q.stat && sameDims(x.dimensions, q.dimensions));
-      const pts = (m?.points ?? []).filter(([t]) => t >= start.getTime() && t < end.getTime()).sort((a, b) => a[0] - b[0]);
+      const pts = aggregate((m?.points ?? []).filter(([t]) => t >= start.getTime() && t < end.getTime()), q.stat, q.period);
       return { id: q.id, ...(q.label ? { label: q.label } : {}), timestamps: pts.map(([t]) => new Date(t)), values: pts.map(([, v]) => v), status: 'Complete' as const };
     });
   }
@@ -183,6 +210,7 @@ function matches(labels: Record<string, string>, ms: Matcher[]): boolean {
 }
 
 const LOOKBACK_S = 300;
+const SELECTOR = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?\{([^}]*)\}$/;
 
 export class FakePrometheus implements PrometheusPort {
   readonly queries: string[] = [];
@@ -209,7 +237,21 @@ export class FakePrometheus implements PrometheusPort {
     return out;
   }
 
+  /** A plain instant selector (`name{...}` or `{__name__=~"...", ...}`): every matching series with all its labels. */
+  private evalSelector(name: string | undefined, matchers: Matcher[], t: number): Map<string, { labels: Record<string, string>; value: number }> {
+    const out = new Map<string, { labels: Record<string, string>; value: number }>();
+    for (const s of this.series) {
+      const labels = { ...s.labels, __name__: s.name };
+      if ((name !== undefined && s.name !== name) || !matches(labels, matchers)) continue;
+      const v = this.valueAt(s, t);
+      if (v !== undefined) out.set(JSON.stringify(labels), { labels, value: v });
+    }
+    return out;
+  }
+
   private evalAt(promql: string, t: number): Map<string, { labels: Record<string, string>; value: number }> {
+    const sel = SELECTOR.exec(promql.trim());
+    if (sel) return this.evalSelector(sel[1] || undefined, parseMatchers(sel[2] ?? ''), t);
     const parts = promql.split(' / ');
     if (parts.length > 2) throw new AppError('bad_request', 'unsupported query shape for the fake');
     const left = this.evalTerm(parseTerm(parts[0] ?? ''), t);
@@ -267,6 +309,7 @@ export interface KubeWorld {
   otherPods?: K8sPod[];
   services?: K8sService[];
   targetGroupBindings?: K8sTargetGroupBinding[];
+  configMaps?: K8sConfigMap[];
 }
 
 function parseSelector(sel: string): { key: string; op: '=' | '!='; value: string }[] {
@@ -350,6 +393,10 @@ export class FakeKubernetes implements KubernetesPort {
     if (this.world.namespaces) return [...this.world.namespaces];
     const all = [...(this.world.deployments ?? []), ...(this.world.services ?? []), ...(this.world.pods ?? [])].map((o) => o.metadata.namespace ?? '');
     return [...new Set(all)].filter(Boolean).sort();
+  }
+  async getConfigMap(namespace: string, name: string): Promise<K8sConfigMap | undefined> {
+    const cm = this.world.configMaps?.find((x) => x.metadata.namespace === namespace && x.metadata.name === name);
+    return cm ? clone(cm) : undefined;
   }
   private readOnly(): Promise<MutationResult> {
     return Promise.reject(new AppError('forbidden', 'the diagnostics fake is read-only'));

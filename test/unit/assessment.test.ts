@@ -61,34 +61,76 @@ describe('assess: verdicts and explanations', () => {
     expect(h('node-pressure')?.explanation).toBe('node pressure: refuted, no pressure on 3 nodes');
     expect(h('load-imbalance')?.verdict).toBe('inconclusive');
     expect(h('load-imbalance')?.explanation).toBe('load imbalance: inconclusive, evidence both ways: one hot pod; but even spread');
-    expect(h('oom-crashloop')?.explanation).toBe('OOM crash loop: inconclusive, no finding speaks to it');
+    expect(h('oom-crashloop')?.explanation).toBe('OOM crash loop (memory limit too low): inconclusive, no finding speaks to it');
     expect(a.hypotheses[0]?.id).toBe('hypothesis:cpu-throttling');
   });
 
   it('error findings weigh nothing and are counted in the summary', () => {
     const a = assess('I', [f('e', { severity: 'error', signals: { 'bad-deploy': ['supports', 'x'] } })]);
     expect(a.hypotheses.find((h) => h.id === 'hypothesis:bad-deploy')?.verdict).toBe('inconclusive');
-    expect(a.summary).toBe('No hypothesis is supported yet. No mitigation proposed. 1 check failed.');
+    expect(a.summary).toBe('Inconclusive: no hypothesis is supported. Not checked: test (failed: summary e). No mitigation proposed. 1 check failed.');
+    expect(a.notChecked).toEqual(['test (failed: summary e)']);
   });
 
-  it('corroboration counts only once the plateau itself supports the process-model ceiling', () => {
-    const culprit = f('culprit', { signals: { 'shared-lb': ['refutes', 'only data-service slow'] } });
-    const even = f('even', { severity: 'info', signals: { 'load-imbalance': ['refutes', 'even'] } });
-    const without = assess('I', [culprit, even]).hypotheses.find((h) => h.id === 'hypothesis:process-model-ceiling');
-    expect(without?.verdict).toBe('inconclusive');
-    const plateau = f('plateau', { signals: { 'process-model-ceiling': ['supports', 'plateau at 0.9 cores'] } });
-    const withIt = assess('I', [culprit, even, plateau]).hypotheses.find((h) => h.id === 'hypothesis:process-model-ceiling');
-    expect(withIt?.score).toBe(4);
-    expect(withIt?.supportedBy).toHaveLength(3);
-  });
-
-  it('a supported bad deploy ranks above the OOM crash loop it explains', () => {
+  it('a cause ranks by the observed symptoms it explains: the throttling of one hot pod is how the imbalance shows', () => {
     const a = assess('I', [
-      f('oom', { severity: 'critical', signals: { 'oom-crashloop': ['supports', 'OOMKilled'] } }),
-      f('deploy', { severity: 'critical', signals: { 'bad-deploy': ['supports', 'deployed 8m before'] } }),
+      // The throttling finding is critical and the hot-pod one only a warning: severity does not rank causes.
+      f('throttled', { severity: 'critical', signals: { 'cpu-throttling': ['supports', 'app throttled 70%'] }, symptoms: [{ id: 'throttling', scope: 'one-pod', text: 'app throttled in 1 of 4 pods' }] }),
+      f('hot', { severity: 'warning', signals: { 'load-imbalance': ['supports', 'api-1 at 4x the mean'] }, symptoms: [{ id: 'hot-pod', scope: 'one-pod', text: 'api-1 at 4x the mean' }] }),
     ]);
-    expect(a.hypotheses.slice(0, 2).map((h) => h.id)).toEqual(['hypothesis:bad-deploy', 'hypothesis:oom-crashloop']);
-    expect(a.hypotheses[1]?.explanation).toContain('how the bad deploy shows');
+    const [top, second] = a.hypotheses;
+    expect(top).toMatchObject({ id: 'hypothesis:load-imbalance', verdict: 'supported', score: 202, explains: ['api-1 at 4x the mean', 'app throttled in 1 of 4 pods'] });
+    expect(second).toMatchObject({ id: 'hypothesis:cpu-throttling', verdict: 'supported', causedBy: 'hypothesis:load-imbalance' });
+    expect(second?.explanation).toContain('(how the load imbalance shows)');
+    expect(a.ties).toBeUndefined();
+    expect(a.summary).toBe('Most likely: load imbalance (shows as CPU throttling). No mitigation proposed.');
+  });
+
+  it('throttling in every pod is a cause of its own: with an unrelated hot pod the two tie, reported as a tie', () => {
+    const a = assess('I', [
+      f('throttled', { signals: { 'cpu-throttling': ['supports', 'sidecar throttled 85%'] }, symptoms: [{ id: 'throttling', scope: 'container', text: 'sidecar throttled in 4 of 4 pods' }] }),
+      f('hot', { signals: { 'load-imbalance': ['supports', 'api-1 hot'] }, symptoms: [{ id: 'hot-pod', scope: 'one-pod', text: 'api-1 hot' }] }),
+    ]);
+    expect(a.ties).toEqual(['hypothesis:cpu-throttling', 'hypothesis:load-imbalance']);
+    expect(a.hypotheses.slice(0, 2).map((h) => h.causedBy)).toEqual([undefined, undefined]);
+    expect(a.summary).toBe('Tied: CPU throttling and load imbalance explain the same evidence equally well; no single cause stands out. No mitigation proposed.');
+    expect(a.hypotheses[0]?.explanation).toContain('(tied for first with load imbalance)');
+  });
+
+  it('a tie is never broken by name: renaming nothing, reordering the input changes nothing', () => {
+    const one = f('one', { signals: { 'node-pressure': ['supports', 'evictions'] }, symptoms: [{ id: 'eviction', text: '3 evicted' }] });
+    const two = f('two', { signals: { 'cluster-capacity': ['supports', 'pending'] }, symptoms: [{ id: 'pending-resources', text: '2 Pending: Insufficient cpu' }] });
+    expect(assess('I', [one, two]).ties).toEqual(['hypothesis:cluster-capacity', 'hypothesis:node-pressure']);
+    expect(assess('I', [two, one])).toEqual(assess('I', [one, two]));
+  });
+
+  it('scope matters: a crash loop confined to the new revision is the deploy; one across revisions is not', () => {
+    const deploy = f('deploy', { severity: 'critical', signals: { 'bad-deploy': ['supports', 'deployed 8m before, new pods crash'] }, symptoms: [{ id: 'recent-change', text: 'v2 rolled out 8m before' }, { id: 'crash-loop', scope: 'new-revision', text: '3 of 3 new pods crash' }, { id: 'oom-kill', scope: 'new-revision', text: '3 of 3 new pods OOMKilled' }] });
+    const oomNew = f('oom', { severity: 'critical', signals: { 'oom-crashloop': ['supports', 'OOMKilled'] }, symptoms: [{ id: 'oom-kill', scope: 'new-revision', text: '3 of 3 new pods OOMKilled' }, { id: 'crash-loop', scope: 'new-revision', text: '3 of 3 new pods crash' }] });
+    const confined = assess('I', [deploy, oomNew]);
+    expect(confined.hypotheses.slice(0, 2).map((h) => h.id)).toEqual(['hypothesis:bad-deploy', 'hypothesis:oom-crashloop']);
+    expect(confined.hypotheses[1]?.causedBy).toBe('hypothesis:bad-deploy');
+    expect(confined.hypotheses[1]?.explanation).toContain('how the bad deploy shows');
+
+    const oomAll = f('oom', { severity: 'critical', signals: { 'oom-crashloop': ['supports', 'OOMKilled'] }, symptoms: [{ id: 'oom-kill', scope: 'all-pods', text: '6 of 6 pods OOMKilled' }, { id: 'crash-loop', scope: 'all-pods', text: '6 of 6 pods crash' }, { id: 'restarts', scope: 'all-pods', text: '40 restarts' }] });
+    const timing = f('deploy', { signals: { 'bad-deploy': ['supports', 'deployed 30m before (timing only)'] }, symptoms: [{ id: 'recent-change', text: 'v2 rolled out 30m before' }] });
+    const fleet = assess('I', [timing, oomAll]);
+    expect(fleet.hypotheses[0]?.id).toBe('hypothesis:oom-crashloop');
+    expect(fleet.hypotheses.find((h) => h.id === 'hypothesis:bad-deploy')?.causedBy).toBeUndefined();
+  });
+
+  it('nothing supported: inconclusive, the unexplained symptoms and what could not be seen listed, no proposal', () => {
+    const a = assess('I', [
+      f('5xx', { signals: { 'shared-lb': ['refutes', 'only payments fails'] }, symptoms: [{ id: 'errors', text: 'payments: 8% of requests answered 5xx by the targets' }], cannotSee: ["the application's logs"] }),
+      f('pods', { severity: 'info', signals: { 'oom-crashloop': ['refutes', '0 restarts'] } }),
+      { ...f('cpu', { severity: 'info', title: 'Could not check CPU', facts: { skipped: 'Prometheus' } }) },
+    ]);
+    expect(a.hypotheses.some((h) => h.verdict === 'supported')).toBe(false);
+    expect(a.unexplained).toEqual(['payments: 8% of requests answered 5xx by the targets']);
+    expect(a.notChecked).toEqual(["test (Prometheus is not configured)", "the application's logs"]);
+    expect(a.summary).toBe(
+      "Inconclusive: no hypothesis is supported. Ruled out: OOM crash loop (memory limit too low), shared load balancer / ingress. Unexplained: payments: 8% of requests answered 5xx by the targets. Not checked: test (Prometheus is not configured); the application's logs. No mitigation proposed.",
+    );
   });
 
   it('unknown hypotheses named by findings are assessed too', () => {

@@ -40,8 +40,11 @@ describe('the seed investigation, end to end through the catalogue', () => {
       `lb-breakdown@${alarmKey}`,
       'tg-to-workload@tg/us-east-1/k8s-default-dataservice-88e28b4b6c',
       'change-correlation@wl/default/data-service',
+      'rollout@wl/default/data-service',
       'pods@wl/default/data-service',
+      'scheduling@wl/default/data-service',
       'cpu-per-pod@wl/default/data-service',
+      'probes@wl/default/data-service',
       'cpu-throttling@wl/default/data-service',
       'nodes@wl/default/data-service',
       'hpa@wl/default/data-service',
@@ -71,6 +74,9 @@ describe('the seed investigation, end to end through the catalogue', () => {
     expect(top?.verdict).toBe('supported');
     expect(second?.id).toBe('hypothesis:hpa-never-scales');
     expect(second?.verdict).toBe('supported');
+    // The HPA that never scales is how the ceiling shows: a saturated pod cannot reach the target.
+    expect(second?.causedBy).toBe('hypothesis:process-model-ceiling');
+    expect(top?.explains).toHaveLength(3);
     const h = (id: string): Assessment['hypotheses'][number] => {
       const x = assessment.hypotheses.find((y) => y.id === `hypothesis:${id}`);
       if (!x) throw new Error(id);
@@ -86,12 +92,9 @@ describe('the seed investigation, end to end through the catalogue', () => {
     expect(h('oom-crashloop').verdict).toBe('refuted');
     expect(h('node-pressure').verdict).toBe('refuted');
     expect(h('capacity-ceiling').verdict).toBe('inconclusive');
-    expect(h('process-model-ceiling').supportedBy).toEqual([
-      'cpu-per-pod:wl/default/data-service:plateau',
-      'cpu-per-pod:wl/default/data-service:spread',
-      `lb-breakdown:${alarmKey}:culprit`,
-    ]);
-    expect(h('process-model-ceiling').explanation).toContain('5.83 s avg / 29.7 s max');
+    expect(h('process-model-ceiling').supportedBy).toEqual(['cpu-per-pod:wl/default/data-service:plateau']);
+    expect(h('process-model-ceiling').explanation).toContain('pods plateau at ~0.9 cores against a 1.5-core limit');
+    expect(assessment.ties).toBeUndefined();
 
     // Proposal: lower the HPA target to 50% and raise max to 10, because of the never-scales finding.
     expect(assessment.proposals).toEqual([
@@ -101,7 +104,7 @@ describe('the seed investigation, end to end through the catalogue', () => {
       }),
     ]);
     expect(assessment.proposals.some((p) => p.mitigation.kind === 'rollback')).toBe(false);
-    expect(assessment.summary).toMatch(/^Most likely: process-model ceiling/);
+    expect(assessment.summary).toMatch(/^Most likely: process-model ceiling \(one worker, one core\) \(shows as HPA never scales\)\./);
     expect(assessment.summary).toContain('Ruled out: deploy v1.14.3-prod');
   });
 
@@ -158,15 +161,16 @@ describe('other incidents through the catalogue', () => {
     expect(top?.id).toBe('hypothesis:bad-deploy');
     expect(top?.verdict).toBe('supported');
     expect(second?.id).toBe('hypothesis:oom-crashloop');
+    expect(second?.causedBy).toBe('hypothesis:bad-deploy');
     expect(assessment.proposals[0]?.mitigation).toEqual({ kind: 'rollback', namespace: 'payments', deployment: 'payments-api', toRevision: 4 });
-    expect(assessment.proposals[0]?.because).toEqual(['change-correlation:wl/payments/payments-api:before-onset-crashing']);
+    expect(assessment.proposals[0]?.because).toEqual(['change-correlation:wl/payments/payments-api:before-onset-failing']);
     expect(assessment.proposals[0]?.risk).toContain('v2.2.9');
   });
 
   it('a throttled sidecar: CPU throttling on top', async () => {
     const { assessment } = await run(throttledSidecarWorld());
     expect(assessment.hypotheses[0]?.id).toBe('hypothesis:cpu-throttling');
-    expect(assessment.hypotheses[0]?.explanation).toBe('CPU throttling: supported, istio-proxy throttled 62% of periods at its 200m limit');
+    expect(assessment.hypotheses[0]?.explanation).toBe('CPU throttling: supported, istio-proxy throttled 62% of periods at its 200m limit, in 3 of 3 pods');
     expect(assessment.hypotheses.find((h) => h.id === 'hypothesis:process-model-ceiling')?.verdict).toBe('refuted');
   });
 

@@ -120,7 +120,69 @@ describe('alarm-statistic', () => {
     // Queried on the alarm's own dimensions.
     const cw = w.cloudwatch as FakeCloudWatch;
     expect(cw.metricQueries.every((q) => q.dimensions.length === 1 && q.dimensions[0]?.name === 'LoadBalancer')).toBe(true);
-    expect(cw.metricQueries.map((q) => `${q.metricName}/${q.stat}`).sort()).toEqual(['RequestCount/Sum', 'TargetResponseTime/Average', 'TargetResponseTime/Maximum', 'TargetResponseTime/p99']);
+    // Three calls: the alarm's own statistic with Maximum and the traffic; p99 alone; the hourly traffic baseline alone.
+    const calls = cw.metricCalls.map((c) => c.map((q) => `${q.metricName}/${q.stat}/${q.period}`).sort());
+    expect(calls).toEqual([['RequestCount/Sum/60', 'TargetResponseTime/Average/60', 'TargetResponseTime/Maximum/60'], ['TargetResponseTime/p99/60'], ['RequestCount/Sum/3600']]);
+    expect(n.baselineRequestsPerPeriod).toBeTypeOf('number');
+  });
+
+  it('a backend that refuses percentiles (moto: HTTP 500) cannot fail the check: p99 is "no data", never 0', async () => {
+    const cw = new FakeCloudWatch({ ...seedWorld().cw, refusedStats: ['p99'] });
+    const facts = await factsOf(alarmHistoryCheck, ctx({ cloudwatch: cw }));
+    const f = only((await alarmStatisticCheck.run(ctx({ cloudwatch: cw }, facts))).findings);
+    expect(f.id.endsWith(':real-traffic')).toBe(true);
+    expect(f.signals['hypothesis:low-traffic-artifact']).toBe('refutes');
+    expect(f.evidence[0]?.numbers.p99DuringBreach).toBe('no data');
+    expect(f.summary).toContain('vs p99 no data (not served) and Maximum 29.7 s');
+    expect(f.summary).not.toMatch(/p99 0\b/);
+    expect(f.evidence[0]?.detail).toContain('p99 is not supported by this backend');
+  });
+
+  it('no p99 series: "p99 no data", not "p99 0 s"; a missing Maximum likewise', async () => {
+    const start = at('2025-03-14T10:00:00Z');
+    const mins = minutes(start, SEED.now);
+    const metric = (metricName: string, stat: string, f: (t: number) => number): MetricFixture => ({ namespace: 'AWS/ApplicationELB', metricName, stat, dimensions: [lbDim], points: mins.map((t) => [t, f(t)]) });
+    const cw = new FakeCloudWatch({ alarms: [alarm()], metrics: [metric('TargetResponseTime', 'Average', () => 4.93), metric('RequestCount', 'Sum', () => 300)] });
+    const f = only((await alarmStatisticCheck.run(ctx({ cloudwatch: cw }, { alarmWindows: [{ start: '2025-03-14T10:31:00Z', end: '2025-03-14T10:36:00Z' }] }))).findings);
+    expect(f.summary).toContain('Average 4.93 s vs p99 no data and Maximum no data');
+    expect(f.evidence[0]?.numbers).toMatchObject({ p99DuringBreach: 'no data', maximumDuringBreach: 'no data' });
+  });
+
+  it('wording follows the alarm period: breaching periods of 5 min, not breaching minutes', async () => {
+    const start = at('2025-03-14T09:00:00Z');
+    const five = minutes(start, SEED.now).filter((t) => t % 300_000 === 0);
+    const metric = (metricName: string, stat: string, f: (t: number) => number): MetricFixture => ({ namespace: 'AWS/ApplicationELB', metricName, stat, dimensions: [lbDim], points: five.map((t) => [t, f(t)]) });
+    const slow = (t: number): boolean => t >= at('2025-03-14T10:30:00Z').getTime();
+    const cw = new FakeCloudWatch({
+      alarms: [alarm({ period: 300, evaluationPeriods: 1 })],
+      metrics: [metric('TargetResponseTime', 'Average', (t) => (slow(t) ? 2.4 : 0.2)), metric('TargetResponseTime', 'Maximum', (t) => (slow(t) ? 9 : 1)), metric('RequestCount', 'Sum', (t) => (slow(t) ? 15 : 2000))],
+    });
+    const f = only((await alarmStatisticCheck.run(ctx({ cloudwatch: cw }, { alarmWindows: [{ start: '2025-03-14T10:35:00Z', end: '2025-03-14T10:46:00Z' }] }))).findings);
+    expect(f.summary).toMatch(/in the \d+ breaching periods of 5 min/);
+    expect(f.summary).toContain('per 5 min');
+    expect(`${f.title} ${f.summary}`).not.toContain('minute');
+  });
+
+  it("judges the low-traffic artifact against the service's own baseline: few requests are normal for a quiet service", async () => {
+    const day = minutes(at('2025-03-13T10:00:00Z'), SEED.now);
+    const slow = (t: number): boolean => t >= at('2025-03-14T10:30:00Z').getTime() && t < at('2025-03-14T10:35:00Z').getTime();
+    const world = (traffic: (t: number) => number) =>
+      new FakeCloudWatch({
+        alarms: [alarm()],
+        metrics: [
+          { namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', stat: 'Average', dimensions: [lbDim], points: day.map((t) => [t, slow(t) ? 2.4 : 0.2]) },
+          { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', stat: 'Sum', dimensions: [lbDim], points: day.map((t) => [t, traffic(t)]) },
+        ],
+      });
+    const c = (cw: FakeCloudWatch) => ctx({ cloudwatch: cw }, { alarmWindows: [{ start: '2025-03-14T10:31:00Z', end: '2025-03-14T10:36:00Z' }] });
+    // A service that always serves ~8 requests a minute: 7 while breaching is its real traffic.
+    const quiet = only((await alarmStatisticCheck.run(c(world((t) => (slow(t) ? 7 : 8))))).findings);
+    expect(quiet.signals['hypothesis:low-traffic-artifact']).toBe('refutes');
+    expect(quiet.evidence[0]?.numbers.baselineRequestsPerPeriod).toBe(8);
+    // A busy service (~400 a minute) breaching on 30: more than the absolute floor, yet a fraction of its usual.
+    const busy = only((await alarmStatisticCheck.run(c(world((t) => (slow(t) ? 30 : 400))))).findings);
+    expect(busy.signals['hypothesis:low-traffic-artifact']).toBe('supports');
+    expect(busy.summary).toContain('vs 400 usually (the median hour of the previous day)');
   });
 
   it('rules the artifact in when breaching minutes carry a handful of requests', async () => {

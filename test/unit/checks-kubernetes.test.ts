@@ -5,6 +5,7 @@ import { changeCorrelationCheck } from '../../src/workflows/diagnostics/checks/c
 import { hpaCheck, proposedMax, proposedTarget } from '../../src/workflows/diagnostics/checks/hpa.js';
 import { nodesCheck } from '../../src/workflows/diagnostics/checks/nodes.js';
 import { podsCheck } from '../../src/workflows/diagnostics/checks/pods.js';
+import { schedulingCheck } from '../../src/workflows/diagnostics/checks/scheduling.js';
 import { deploymentFromPodName, resolveWorkloadCheck } from '../../src/workflows/diagnostics/checks/resolve-workload.js';
 import { parseControllerName, tgToWorkloadCheck } from '../../src/workflows/diagnostics/checks/tg-to-workload.js';
 import { formatCpu, formatMemory, parseCpuCores, parseMemoryBytes, sumContainerResource } from '../../src/workflows/diagnostics/quantity.js';
@@ -129,10 +130,11 @@ describe('change-correlation', () => {
     const w = oomAfterDeployWorld();
     const subject: Subject = { kind: 'workload', namespace: 'payments', deployment: 'payments-api' };
     const r = await changeCorrelationCheck.run(ctx({ kubernetes: w.kubernetes }, subject, { startedAt: w.incident.startedAt, now: w.now, alerts: w.incident.alerts }));
-    const f = byDisc(r.findings, 'before-onset-crashing');
+    const f = byDisc(r.findings, 'before-onset-failing');
     expect(f.severity).toBe('critical');
     expect(f.signals['hypothesis:bad-deploy']).toBe('supports');
-    expect(f.summary).toContain('2 of 2 new pods crashing (OOMKilled (exit 137))');
+    expect(f.summary).toContain('2 of 2 new pods failing (CrashLoopBackOff, OOMKilled, restarting; OOMKilled (exit 137)) while the 2 older pods run');
+    expect(f.symptoms?.map((x) => `${x.id}@${x.scope ?? ''}`)).toEqual(['recent-change@', 'crash-loop@new-revision', 'oom-kill@new-revision', 'restarts@new-revision']);
     expect(f.mitigations).toEqual([{ kind: 'rollback', namespace: 'payments', deployment: 'payments-api', toRevision: 4 }]);
   });
 
@@ -141,7 +143,7 @@ describe('change-correlation', () => {
     w.kube.replicaSets = (w.kube.replicaSets ?? []).filter((rs) => rs.metadata.name === 'payments-api-5c8d7f9b6');
     const subject: Subject = { kind: 'workload', namespace: 'payments', deployment: 'payments-api' };
     const r = await changeCorrelationCheck.run(ctx({ kubernetes: new FakeKubernetes(w.kube) }, subject, { startedAt: w.incident.startedAt, now: w.now }));
-    const f = byDisc(r.findings, 'before-onset-crashing');
+    const f = byDisc(r.findings, 'before-onset-failing');
     expect(f.mitigations).toEqual([]);
     expect(f.summary).toContain('no previous revision');
   });
@@ -214,7 +216,7 @@ describe('pods', () => {
     expect(f.severity).toBe('warning');
   });
 
-  it('Pending pods carry the scheduler reason from FailedScheduling events', async () => {
+  it('Pending pods carry the scheduler reason from FailedScheduling events (the scheduling check): Insufficient cpu is cluster capacity, not node pressure', async () => {
     const k = kube((x) => {
       x.pods = [...(x.pods ?? []), pod({ name: 'data-service-7d9f8b6c4-ppppp', namespace: 'default', labels: { app: 'data-service' }, containers: [{ name: 'data-service', image: 'x' }], phase: 'Pending', ready: false, statuses: [] })];
       x.events = [
@@ -222,9 +224,12 @@ describe('pods', () => {
         { metadata: { name: 'e0', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'other-pod', namespace: 'default' }, reason: 'FailedScheduling', message: 'unrelated', lastTimestamp: '2025-03-14T10:55:00Z' },
       ];
     });
-    const f = byDisc((await podsCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings, 'pending');
-    expect(f.summary).toBe('Pending: data-service-7d9f8b6c4-ppppp: 0/3 nodes are available: 3 Insufficient cpu.');
-    expect(f.signals['hypothesis:node-pressure']).toBe('supports');
+    expect((await podsCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings.some((x) => x.id.includes('pending'))).toBe(false);
+    const f = byDisc((await schedulingCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings, 'pending-resources');
+    expect(f.summary).toContain('data-service-7d9f8b6c4-ppppp cannot be scheduled: 0/3 nodes are available: 3 Insufficient cpu.');
+    expect(f.signals['hypothesis:cluster-capacity']).toBe('supports');
+    expect(f.signals['hypothesis:node-pressure']).toBe('refutes');
+    expect(f.symptoms?.map((x) => x.id)).toEqual(['pending-resources']);
   });
 
   it('evictions and image pull errors', async () => {
@@ -236,6 +241,7 @@ describe('pods', () => {
           name: 'data-service-7d9f8b6c4-iiiii',
           namespace: 'default',
           labels: { app: 'data-service' },
+          rs: 'data-service-7d9f8b6c4',
           containers: [{ name: 'data-service', image: 'registry.example.com/data-service:v1.14.4-typo' }],
           phase: 'Pending',
           ready: false,
@@ -251,8 +257,9 @@ describe('pods', () => {
     expect(pull.severity).toBe('critical');
     expect(pull.summary).toContain('v1.14.4-typo');
     expect(pull.signals['hypothesis:bad-deploy']).toBe('supports');
+    expect(pull.symptoms).toEqual([expect.objectContaining({ id: 'image-pull', scope: 'new-revision' })]);
     // An image pull is not also reported as an unschedulable Pending pod.
-    expect(r.findings.some((x) => x.id.endsWith(':pending'))).toBe(false);
+    expect((await schedulingCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings).toEqual([]);
   });
 
   it('no pods: a warning', async () => {
@@ -323,12 +330,72 @@ describe('hpa', () => {
     expect(f.mitigations).toEqual([{ kind: 'hpa', namespace: 'web', name: 'frontend', maxReplicas: 9 }]);
   });
 
-  it('an HPA whose peak reaches its target is refuted as "never scales"', async () => {
-    const w = seedWorld();
-    const r = await hpaCheck.run(ctx({ kubernetes: w.kubernetes }, seedWorkload, { facts: { cpuFleetPeakAvgCores: 1.1 } }));
+  it('an HPA that grew above its minimum is refuted as "never scales"', async () => {
+    const k = kube((x) => {
+      const h = x.hpas?.[0];
+      if (h) h.currentReplicas = 6;
+    });
+    const r = await hpaCheck.run(ctx({ kubernetes: k }, seedWorkload, { facts: { cpuFleetPeakAvgCores: 1.1 } }));
     const f = byDisc(r.findings, 'scales');
     expect(f.signals['hypothesis:hpa-never-scales']).toBe('refutes');
     expect(f.summary).toContain('peak 92% reaches the 80% target');
+  });
+
+  it('load above its target while it stays at its minimum: "never scales", with the HPA\'s own conditions in the evidence', async () => {
+    const r = await hpaCheck.run(ctx({ kubernetes: seedWorld().kubernetes }, seedWorkload, { facts: { cpuFleetPeakAvgCores: 1.1 } }));
+    const f = byDisc(r.findings, 'never-scales');
+    expect(f.title).toBe('HPA data-service never scales: peak 92% ≥ 80% target, yet it stayed at its minimum');
+    expect(f.symptoms?.[0]?.id).toBe('hpa-flat-under-load');
+  });
+
+  it('idle is not "never scales": at its minimum on a quiet night it rests, refutes never-scales and proposes no lower target', async () => {
+    const k = kube((x) => {
+      const h = x.hpas?.[0];
+      if (h) {
+        h.apiVersion = 'autoscaling/v2';
+        h.conditions = [
+          { type: 'AbleToScale', status: 'True', reason: 'ReadyForNewScale' },
+          { type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound' },
+          { type: 'ScalingLimited', status: 'True', reason: 'TooFewReplicas', message: 'the desired replica count is less than the minimum replica count' },
+        ];
+        h.desiredReplicas = 4;
+        h.currentCPUUtilizationPercentage = 6;
+      }
+    });
+    const f = byDisc((await hpaCheck.run(ctx({ kubernetes: k }, seedWorkload, { facts: { cpuFleetPeakAvgCores: 0.1 } }))).findings, 'resting');
+    expect(f.signals['hypothesis:hpa-never-scales']).toBe('refutes');
+    expect(f.mitigations).toEqual([]);
+    expect(f.summary).toContain('peaked at 8% of their request, far below the 80% target (ScalingLimited TooFewReplicas');
+    // Without a CPU history the HPA's own condition still says it is resting.
+    const noHistory = byDisc((await hpaCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings, 'resting');
+    expect(noHistory.signals['hypothesis:hpa-never-scales']).toBe('refutes');
+  });
+
+  it('desired above current: it is scaling, not stuck', async () => {
+    const k = kube((x) => {
+      const h = x.hpas?.[0];
+      if (h) h.desiredReplicas = 6;
+    });
+    const f = byDisc((await hpaCheck.run(ctx({ kubernetes: k }, seedWorkload, { facts: seedFacts }))).findings, 'scaling');
+    expect(f.signals['hypothesis:hpa-never-scales']).toBe('refutes');
+  });
+
+  it('at max and hot but no node can host another pod: no higher max; it says what would help', async () => {
+    const w = hpaAtMaxWorld();
+    const help = 'every node group is at its maximum (eks-general 3/3): raise a node group\'s maxSize (or add nodes) first';
+    const r = await hpaCheck.run(ctx({ kubernetes: w.kubernetes }, { kind: 'workload', namespace: 'web', deployment: 'frontend' }, { now: w.now, facts: { roomForPods: 0, whatWouldHelp: help } }));
+    const f = byDisc(r.findings, 'at-max');
+    expect(f.signals['hypothesis:capacity-ceiling']).toBe('supports');
+    expect(f.mitigations).toEqual([]);
+    expect(f.summary).toContain(`A higher maxReplicas alone would not help: no node can host another frontend pod, so more replicas would only wait Pending: ${help}`);
+  });
+
+  it('without an HPA the capacity ceiling (HPA at max) is refuted', async () => {
+    const k = kube((x) => {
+      x.hpas = [];
+    });
+    const f = byDisc((await hpaCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings, 'none');
+    expect(f.signals['hypothesis:capacity-ceiling']).toBe('refutes');
   });
 
   it('no HPA: notes fixed replicas; with a CPU plateau proposes scaling out as quick relief', async () => {
@@ -368,7 +435,30 @@ describe('nodes', () => {
     });
     const f = byDisc((await nodesCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings, 'headroom');
     expect(f.title).toBe('One more data-service pod (1200m CPU, 2.5Gi) fits on no node');
-    expect(f.signals['hypothesis:capacity-ceiling']).toBe('supports');
+    // No room is not by itself a cause; with no autoscaler status visible the answer is "add nodes".
+    expect(f.signals).toEqual({});
+    expect(f.symptoms?.map((x) => x.id)).toEqual(['no-room']);
+    expect(f.summary).toContain('add nodes (no cluster-autoscaler status is visible)');
+    expect(f.facts).toMatchObject({ roomForPods: 0 });
+  });
+
+  it('with every node group at its maximum (cluster-autoscaler status), no room supports cluster capacity and names the limit', async () => {
+    const k = kube((x) => {
+      x.otherPods = [...(x.otherPods ?? []), daemonPod('big-1', 'ip-10-0-2-12', '2000m', '1Gi'), daemonPod('big-2', 'ip-10-0-3-13', '2000m', '1Gi')];
+      x.configMaps = [
+        {
+          metadata: { name: 'cluster-autoscaler-status', namespace: 'kube-system' },
+          data: {
+            status:
+              'Cluster-autoscaler status at 2025-03-14 10:59:00.000000 +0000 UTC:\nCluster-wide:\n  Health:      Healthy (ready=3 unready=0 notStarted=0 longNotStarted=0 registered=3 longUnregistered=0)\nNodeGroups:\n  Name:        eks-general-20250101\n  Health:      Healthy (ready=3 unready=0 notStarted=0 longNotStarted=0 registered=3 longUnregistered=0 cloudProviderTarget=3 (minSize=2, maxSize=3))\n',
+          },
+        },
+      ];
+    });
+    const f = byDisc((await nodesCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings, 'headroom');
+    expect(f.signals['hypothesis:cluster-capacity']).toBe('supports');
+    expect(f.summary).toContain('every node group is at its maximum (eks-general-20250101 3/3)');
+    expect(f.evidence[0]?.numbers['nodeGroup eks-general-20250101']).toBe('3/3');
   });
 });
 

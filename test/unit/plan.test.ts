@@ -47,10 +47,30 @@ describe('planFor', () => {
 });
 
 describe('checks and discovery', () => {
-  it('workload checks: hpa after cpu-per-pod (it needs the CPU facts)', () => {
+  it('workload checks: hpa after cpu-per-pod and nodes (it needs the CPU facts and the room for more pods), probes after cpu-per-pod', () => {
     const checks = checksFor({ kind: 'workload', namespace: 'default', deployment: 'data-service' });
-    expect(ids(checks).sort()).toEqual(['change-correlation', 'cpu-per-pod', 'cpu-throttling', 'hpa', 'nodes', 'pods']);
+    expect(ids(checks).sort()).toEqual(['change-correlation', 'cpu-per-pod', 'cpu-throttling', 'hpa', 'nodes', 'pods', 'probes', 'rollout', 'scheduling']);
     expect(ids(checks).indexOf('hpa')).toBeGreaterThan(ids(checks).indexOf('cpu-per-pod'));
+    expect(ids(checks).indexOf('hpa')).toBeGreaterThan(ids(checks).indexOf('nodes'));
+    expect(ids(checks).indexOf('probes')).toBeGreaterThan(ids(checks).indexOf('cpu-per-pod'));
+  });
+
+  it('an ALB 5xx alarm gets the 5xx breakdown instead of the latency breakdown', () => {
+    const w = seedWorld();
+    const base = w.incident.alerts[0] as Alert;
+    const fivexx: Alert = { ...base, cloudwatch: { ...base.cloudwatch!, trigger: { ...base.cloudwatch!.trigger!, metricName: 'HTTPCode_Target_5XX_Count', statistic: 'Sum' } } };
+    expect(ids(checksFor(planFor([fivexx])[0]!, [fivexx]))).toEqual(['alarm-history', 'alarm-statistic', 'http-5xx']);
+    // Without a trigger to read, both run and decide from DescribeAlarms.
+    expect(ids(checksFor(planFor([fivexx])[0]!, []))).toEqual(['alarm-history', 'alarm-statistic', 'lb-breakdown', 'http-5xx']);
+  });
+
+  it('an SLO burn-rate alert (Sloth labels) -> alert-labels with the SLO and workload labels: slo-burn and resolve-workload', () => {
+    const slo = amAlert('CheckoutAvailabilityBurn', { sloth_id: 'checkout-availability', sloth_service: 'checkout', sloth_slo: 'availability', namespace: 'shop', service: 'checkout', severity: 'page' }, '2025-03-14T10:00:00Z');
+    const subjects = planFor([slo]);
+    expect(subjects).toEqual([{ kind: 'alert-labels', labels: { sloth_id: 'checkout-availability', sloth_service: 'checkout', sloth_slo: 'availability', namespace: 'shop', service: 'checkout' } }]);
+    expect(ids(checksFor(subjects[0]!, [slo]))).toEqual(['slo-burn', 'resolve-workload']);
+    // Other alert-labels subjects do not get the SLO check.
+    expect(ids(checksFor({ kind: 'alert-labels', labels: { namespace: 'web', pod: 'x-1-2' } }))).toEqual(['resolve-workload']);
   });
 
   it('orderChecks puts dependencies first whatever the input order', () => {

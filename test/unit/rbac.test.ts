@@ -58,6 +58,7 @@ async function exerciseEveryMethod(kube: KubernetesPort): Promise<Set<string>> {
     listServices: () => kube.listServices('prod'),
     listTargetGroupBindings: async () => [...(await kube.listTargetGroupBindings()), ...(await kube.listTargetGroupBindings('prod'))],
     listNamespaces: () => kube.listNamespaces(),
+    getConfigMap: () => kube.getConfigMap('prod', 'web-config'),
     rollbackDeployment: async () => [await kube.rollbackDeployment('prod', 'web', 0, { dryRun: true }), await kube.rollbackDeployment('prod', 'web', 1, { dryRun: false })],
     scaleDeployment: async () => [await kube.scaleDeployment('prod', 'web', 4, { dryRun: true }), await kube.scaleDeployment('prod', 'web', 5, { dryRun: false })],
     patchHpa: async () => [

@@ -8,12 +8,12 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { z } from 'zod';
-import type { K8sDeployment, K8sEvent, K8sHpa, K8sNode, K8sPod, K8sReplicaSet, K8sService, K8sTargetGroupBinding } from '../../workflows/kubernetes-types.js';
+import type { K8sConfigMap, K8sDeployment, K8sEvent, K8sHpa, K8sNode, K8sPod, K8sReplicaSet, K8sService, K8sTargetGroupBinding } from '../../workflows/kubernetes-types.js';
 import type { KubernetesPort, Logger } from '../../workflows/ports.js';
 import { isNotServed, orUndefined, parseWith, plain, raw, stripNulls, type Call } from './client.js';
 import { hpaFromV1, hpaFromV2 } from './hpa.js';
 import type { JsonObject } from './json.js';
-import { CustomObjectList, DeploymentSchema, EventSchema, NodeSchema, PodSchema, ReplicaSetSchema, ServiceSchema, TargetGroupBindingSchema } from './schemas.js';
+import { ConfigMapSchema, CustomObjectList, DeploymentSchema, EventSchema, NodeSchema, PodSchema, ReplicaSetSchema, ServiceSchema, TargetGroupBindingSchema } from './schemas.js';
 
 export const APPS_V1 = { group: 'apps', version: 'v1' } as const;
 const TGB = { group: 'elbv2.k8s.aws', version: 'v1beta1', plural: 'targetgroupbindings' } as const;
@@ -57,6 +57,7 @@ type ReadMethods = Pick<
   | 'listServices'
   | 'listTargetGroupBindings'
   | 'listNamespaces'
+  | 'getConfigMap'
 >;
 
 export interface Reads {
@@ -201,6 +202,11 @@ export function createReads(c: KubeClients, call: Call, opts: { hpaVersion?: 'au
       async listNamespaces(signal): Promise<string[]> {
         const list = await call('list namespaces', (o) => c.core.listNamespace({}, o), signal);
         return list.items.map((n) => n.metadata?.name).filter((n): n is string => typeof n === 'string');
+      },
+
+      async getConfigMap(namespace, name, signal): Promise<K8sConfigMap | undefined> {
+        const cm = await orUndefined(call(`get configmap ${namespace}/${name}`, (o) => c.core.readNamespacedConfigMap({ name, namespace }, o), signal));
+        return cm === undefined ? undefined : parseWith(ConfigMapSchema, plain(cm, 'V1ConfigMap'), 'ConfigMap');
       },
     },
   };

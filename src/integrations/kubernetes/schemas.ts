@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type {
   K8sCondition,
+  K8sConfigMap,
   K8sContainer,
   K8sDeployment,
   K8sEvent,
@@ -131,8 +132,21 @@ export const EventSchema: z.ZodType<K8sEvent> = z.object({
 export const NodeSchema: z.ZodType<K8sNode> = z.object({
   metadata: MetaSchema,
   status: z.object({ allocatable: StrMap.optional(), capacity: StrMap.optional(), conditions: z.array(ConditionSchema).optional() }).default({}),
-  spec: z.object({ unschedulable: z.boolean().optional() }).optional(),
+  spec: z.object({ unschedulable: z.boolean().optional(), taints: z.array(z.object({ key: z.string(), value: z.string().optional(), effect: z.string() })).optional() }).optional(),
 });
+
+/** A ConfigMap; `updatedAt` is the latest managedFields time (the last write). */
+export const ConfigMapSchema: z.ZodType<K8sConfigMap> = z
+  .object({
+    metadata: MetaSchema.and(z.object({ managedFields: z.array(z.looseObject({ time: z.string().optional() })).optional() })),
+    data: StrMap.default({}),
+  })
+  .transform((cm) => {
+    const times = (cm.metadata.managedFields ?? []).map((f) => f.time).filter((t): t is string => t !== undefined && Number.isFinite(Date.parse(t)));
+    const updatedAt = times.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
+    const { managedFields: _managed, ...metadata } = cm.metadata;
+    return { metadata, data: cm.data, ...(updatedAt ? { updatedAt } : {}) };
+  });
 
 export const ServiceSchema: z.ZodType<K8sService> = z.object({
   metadata: MetaSchema,

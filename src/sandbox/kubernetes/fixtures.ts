@@ -259,6 +259,12 @@ export function sampleCluster(opts: SampleClusterOptions = {}): Record<string, u
     },
     {
       apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'web-config', namespace: 'prod', labels: { app: 'web' } },
+      data: { 'LOG_LEVEL': 'info' },
+    },
+    {
+      apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'web', namespace: 'prod', labels: { app: 'web' } },
       spec: { type: 'ClusterIP', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },

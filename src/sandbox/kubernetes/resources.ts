@@ -87,6 +87,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     ],
   }),
   R({ group: '', versions: ['v1'], resource: 'services', singular: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], fieldLabels: [...NAME_NAMESPACE, 'spec.clusterIP', 'spec.type'] }),
+  R({ group: '', versions: ['v1'], resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
   R({ group: 'apps', versions: ['v1'], resource: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, subresources: ['scale'], generation: true, shortNames: ['deploy'], categories: ['all'] }),
   R({ group: 'apps', versions: ['v1'], resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, generation: true, shortNames: ['rs'], categories: ['all'], fieldLabels: [...NAME_NAMESPACE, 'status.replicas'] }),
   R({ group: 'autoscaling', versions: ['v2', 'v1'], resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, generation: true, shortNames: ['hpa'], categories: ['all'] }),

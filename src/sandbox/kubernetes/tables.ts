@@ -232,6 +232,10 @@ const PRINTERS: Record<string, Printer> = {
       return [nameOf(s), type, ips[0] ?? '<none>', externalCell, ports.join(',') || '<none>', age(s, now), selector.length > 0 ? selector : '<none>'];
     },
   },
+  configmaps: {
+    columns: [NAME, col('Data', 'integer', 'Data contains the configuration data.'), AGE],
+    row: (cm, now) => [nameOf(cm), Object.keys(rec(cm['data'])).length + Object.keys(rec(cm['binaryData'])).length, age(cm, now)],
+  },
   nodes: {
     columns: [
       NAME,

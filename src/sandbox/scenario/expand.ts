@@ -227,6 +227,8 @@ export const KUBERNETES_TIME_FIELDS: ReadonlySet<string> = new Set([
   'lastProbeTime',
   'lastHeartbeatTime',
   'deletionTimestamp',
+  // managedFields[].time: when a manager last wrote the object (a ConfigMap edited in place).
+  'time',
 ]);
 
 function resolveDeep(value: unknown, anchor: Date, key?: string): unknown {

@@ -127,6 +127,7 @@ export const KUBERNETES_KINDS = {
   Node: { apiVersions: ['v1'], namespaced: false },
   Pod: { apiVersions: ['v1'], namespaced: true },
   Service: { apiVersions: ['v1'], namespaced: true },
+  ConfigMap: { apiVersions: ['v1'], namespaced: true },
   Event: { apiVersions: ['v1', 'events.k8s.io/v1'], namespaced: true },
   Deployment: { apiVersions: ['apps/v1'], namespaced: true },
   ReplicaSet: { apiVersions: ['apps/v1'], namespaced: true },

@@ -10,10 +10,16 @@
  * - Alertmanager alert with `namespace` + pod / horizontalpodautoscaler / replicaset / service
  *   labels (KubePodCrashLooping, KubeHpaMaxedOut, CPUThrottlingHigh, ...) -> `alert-labels`
  *   subject, resolved to a workload by resolve-workload.
+ * - An SLO burn-rate alert (Sloth labels `sloth_id` / `sloth_service` + `sloth_slo`) ->
+ *   `alert-labels` subject with those labels too: slo-burn reads the budget, resolve-workload
+ *   follows namespace + service to the workload when the alert carries them.
  * - Alerts with neither (node-level alerts without a namespace) get no subject: nothing here
  *   is about them.
  * - Discovered `target-group` -> tg-to-workload; discovered `workload` -> change-correlation,
- *   pods, cpu-per-pod, cpu-throttling, hpa, nodes.
+ *   rollout, pods, scheduling, cpu-per-pod, probes, cpu-throttling, nodes, hpa.
+ * - Within a subject kind, a check's own `appliesTo` narrows it by what the alerts say: the
+ *   per-target-group latency breakdown for ALB alarms that are not 5xx counts, the 5xx breakdown
+ *   for 5xx counts, the SLO check for alerts that name an SLO.
  */
 import type { Alert } from '../../domain/alert.js';
 import type { Subject } from '../../domain/diagnostics.js';
@@ -21,7 +27,7 @@ import { CATALOGUE } from './catalogue.js';
 import { subjectKey, type Check, type CheckResult } from './types.js';
 
 const RESOLVABLE_LABELS = ['namespace', 'exported_namespace', 'pod', 'pod_name', 'horizontalpodautoscaler', 'hpa', 'replicaset', 'service', 'deployment'] as const;
-const ALB_NAMESPACE = 'AWS/ApplicationELB';
+const SLO_LABELS = ['sloth_id', 'sloth_service', 'sloth_slo'] as const;
 
 function subjectsOf(alert: Alert): Subject[] {
   if (alert.source === 'cloudwatch') {
@@ -32,6 +38,13 @@ function subjectsOf(alert: Alert): Subject[] {
   }
   const labels = alert.labels;
   const ns = labels.namespace ?? labels.exported_namespace;
+  const slo: Record<string, string> = {};
+  for (const k of SLO_LABELS) if (labels[k]) slo[k] = labels[k];
+  if (Object.keys(slo).length > 0) {
+    const picked: Record<string, string> = { ...slo };
+    for (const k of RESOLVABLE_LABELS) if (labels[k]) picked[k] = labels[k];
+    return [{ kind: 'alert-labels', labels: picked }];
+  }
   if (!ns) return [];
   if (labels.deployment) {
     return [{ kind: 'workload', namespace: ns, deployment: labels.deployment, ...(labels.service ? { service: labels.service } : {}) }];
@@ -77,20 +90,9 @@ export function orderChecks(checks: readonly Check[]): Check[] {
   return out;
 }
 
-function alarmNamespace(subject: Subject, alerts: Alert[]): string | undefined {
-  if (subject.kind !== 'cloudwatch-alarm') return undefined;
-  const a = alerts.find((x) => x.cloudwatch?.alarmName === subject.alarmName);
-  return a?.cloudwatch?.trigger?.namespace ?? a?.cloudwatch?.trigger?.metrics.find((m) => m.metric)?.metric?.namespace;
-}
-
-/** The checks for a subject, in dependency order. `alerts` (optional) refine the CloudWatch rules. */
+/** The checks for a subject, in dependency order. `alerts` (optional) let checks narrow themselves (`appliesTo`). */
 export function checksFor(subject: Subject, alerts: Alert[] = []): Check[] {
-  let checks = CATALOGUE.filter((c) => c.subjectKind === subject.kind);
-  if (subject.kind === 'cloudwatch-alarm') {
-    const ns = alarmNamespace(subject, alerts);
-    if (ns !== undefined && ns !== ALB_NAMESPACE) checks = checks.filter((c) => c.id !== 'lb-breakdown');
-  }
-  return orderChecks(checks);
+  return orderChecks(CATALOGUE.filter((c) => c.subjectKind === subject.kind && (c.appliesTo?.(subject, alerts) ?? true)));
 }
 
 /** What a check result's discovered subjects get: their own checks. */

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { Alert } from '../../domain/alert.js';
 import type { Evidence, Finding, FindingSeverity, Mitigation, Subject } from '../../domain/diagnostics.js';
 import type { CloudWatchPort, KubernetesPort, PrometheusPort } from '../ports.js';
+import type { HypothesisName, Scope, SymptomName } from './causes.js';
 
 export interface CheckPorts {
   cloudwatch?: CloudWatchPort;
@@ -43,23 +44,17 @@ export interface Check {
   subjectKind: Subject['kind'];
   /** Check ids whose facts it needs, on the same subject. */
   dependsOn?: string[];
+  /**
+   * Whether the plan runs it for this subject (absent: for every subject of its kind). Decides from
+   * what the alerts say (labels, the CloudWatch trigger); a check that cannot tell from them runs
+   * and decides from what it reads.
+   */
+  appliesTo?(subject: Subject, alerts: Alert[]): boolean;
   run(ctx: CheckContext): Promise<CheckResult>;
 }
 
-/** Hypothesis ids as they appear in `Finding.signals`. */
-export const HYPOTHESES = [
-  'bad-deploy',
-  'load-imbalance',
-  'low-traffic-artifact',
-  'shared-lb',
-  'process-model-ceiling',
-  'hpa-never-scales',
-  'capacity-ceiling',
-  'cpu-throttling',
-  'oom-crashloop',
-  'node-pressure',
-] as const;
-export type HypothesisName = (typeof HYPOTHESES)[number];
+/** Hypothesis ids as they appear in `Finding.signals` (the causal model: causes.ts). */
+export { HYPOTHESES, type HypothesisName } from './causes.js';
 export const hyp = (name: HypothesisName): string => `hypothesis:${name}`;
 
 export type Signal = 'supports' | 'refutes' | 'neutral';
@@ -98,6 +93,16 @@ export function findingId(check: string, subject: Subject, discriminator: string
 export const BECAUSE_FACT = 'because';
 /** Rationale and risk for the mitigations a finding proposes, keyed by `mitigationKey`. */
 export const PROPOSALS_FACT = 'proposals';
+/** What a check knows it cannot see (sources outside warroom's reach), listed by the assessment. */
+export const CANNOT_SEE_FACT = 'cannotSee';
+
+/** One observation in the causal model's words. */
+export interface SymptomInput {
+  id: SymptomName;
+  scope?: Scope;
+  /** How it showed, with numbers ("3 of 3 new pods OOMKilled (exit 137)"). */
+  text: string;
+}
 
 export interface ProposalNote {
   mitigation: Mitigation;
@@ -116,6 +121,10 @@ export interface FindingInput {
   /** hypothesis name -> [signal, short phrase naming the evidence] */
   signals?: Partial<Record<HypothesisName, [Signal, string]>>;
   proposals?: ProposalNote[];
+  /** What it observed (the causes that explain these rank by them). */
+  symptoms?: SymptomInput[];
+  /** Sources it could not look at ("the application's logs"). */
+  cannotSee?: string[];
   facts?: Record<string, unknown>;
 }
 
@@ -135,6 +144,8 @@ export function makeFinding(input: FindingInput): Finding {
   if (proposals.length > 0) {
     facts[PROPOSALS_FACT] = proposals.map((p) => ({ key: mitigationKey(p.mitigation), rationale: p.rationale, risk: p.risk }));
   }
+  if (input.cannotSee && input.cannotSee.length > 0) facts[CANNOT_SEE_FACT] = [...input.cannotSee];
+  const symptoms = (input.symptoms ?? []).map((x) => ({ id: x.id, ...(x.scope ? { scope: x.scope } : {}), text: x.text }));
   return {
     id: findingId(input.check, input.subject, input.discriminator),
     check: input.check,
@@ -144,6 +155,7 @@ export function makeFinding(input: FindingInput): Finding {
     evidence: (input.evidence ?? []).map((e) => ({ ...e, numbers: e.numbers ?? {} })),
     signals,
     mitigations: proposals.map((p) => p.mitigation),
+    ...(symptoms.length > 0 ? { symptoms } : {}),
     facts,
   };
 }
@@ -196,7 +208,7 @@ export function factsForDiscovered(ctxFacts: Record<string, unknown>, result: Ch
   const out: Record<string, unknown> = { ...ctxFacts };
   for (const f of result.findings) {
     for (const [k, v] of Object.entries(f.facts)) {
-      if (k === BECAUSE_FACT || k === PROPOSALS_FACT) continue;
+      if (k === BECAUSE_FACT || k === PROPOSALS_FACT || k === CANNOT_SEE_FACT) continue;
       out[k] = v;
     }
   }
@@ -209,6 +221,8 @@ export function factsForDiscovered(ctxFacts: Record<string, unknown>, result: Ch
 export const FACT = {
   firstFlapAt: 'firstFlapAt',
   flapCycles: 'flapCycles',
+  /** Median time between OK->ALARM transitions (ms): one flap cycle, what verification must outlast. */
+  flapCycleMs: 'flapCycleMs',
   alarmWindows: 'alarmWindows',
   cpuFleetPeakAvgCores: 'cpuFleetPeakAvgCores',
   cpuPlateauCores: 'cpuPlateauCores',

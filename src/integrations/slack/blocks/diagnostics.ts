@@ -37,8 +37,20 @@ export function progress(input: { incidentId: string; runId: string; total: numb
 
 export function assessment(a: Assessment): ChatMessage {
   const blocks: Block[] = [header(`Assessment · ${a.incidentId}`), section(esc(a.summary))];
+  const ties = a.ties ?? [];
+  if (ties.length > 1) {
+    const names = a.hypotheses.filter((h) => ties.includes(h.id)).map((h) => `*${esc(h.title)}*`);
+    blocks.push(section(`:balance_scale: *Tie:* ${names.join(' and ')} explain the evidence equally well. The order below does not rank them.`));
+  }
+  const titleOf = new Map(a.hypotheses.map((h) => [h.id, h.title]));
   const top = a.hypotheses.slice(0, 8);
-  for (const h of top) blocks.push(section(`${VERDICT_ICON[h.verdict]} *${esc(h.title)}* — ${h.verdict}\n${esc(h.explanation)}`));
+  for (const h of top) {
+    const verdict = ties.includes(h.id) ? `${h.verdict}, tied for first` : h.causedBy ? `${h.verdict}, how the ${titleOf.get(h.causedBy) ?? h.causedBy} shows` : h.verdict;
+    const explains = h.explains?.length ? `\n_Explains:_ ${esc(h.explains.join('; '))}` : '';
+    blocks.push(section(cut(`${VERDICT_ICON[h.verdict]} *${esc(h.title)}* — ${esc(verdict)}\n${esc(h.explanation)}${explains}`, 3000)));
+  }
+  if (a.unexplained?.length) blocks.push(context([cut(`Unexplained: ${esc(a.unexplained.join('; '))}`, 2000)]));
+  if (a.notChecked?.length) blocks.push(context([cut(`Not checked: ${esc(a.notChecked.join('; '))}`, 2000)]));
   if (a.hypotheses.length > top.length) blocks.push(context([`${a.hypotheses.length - top.length} more hypotheses were inconclusive or weak.`]));
   if (a.proposals.length) {
     blocks.push(divider, section('*Proposed mitigations* (each needs approval; see the proposal cards below):'));

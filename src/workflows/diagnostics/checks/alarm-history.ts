@@ -73,6 +73,10 @@ export const alarmHistoryCheck: Check = {
       [FACT.alarmWindows]: windows.map((w) => ({ start: w.start.toISOString(), end: w.end.toISOString() })),
     };
     if (first) facts[FACT.firstFlapAt] = first.at.toISOString();
+    // The flap cycle (median time between OK->ALARM transitions): how long verification must watch.
+    const gaps = cycles.slice(1).map((c, i) => c.at.getTime() - (cycles[i]?.at.getTime() ?? c.at.getTime()));
+    const cycleMs = gaps.length > 0 ? [...gaps].sort((a, b) => a - b)[Math.floor((gaps.length - 1) / 2)] : undefined;
+    if (cycleMs !== undefined) facts[FACT.flapCycleMs] = cycleMs;
 
     if (transitions.length === 0) {
       return {
@@ -97,11 +101,12 @@ export const alarmHistoryCheck: Check = {
     const numbers: Record<string, number | string> = { transitions: transitions.length, okToAlarmCycles: cycles.length, lookbackHours: 6 };
     if (first) numbers.firstFlapAt = first.at.toISOString();
     if (last) numbers.lastFlapAt = last.at.toISOString();
+    if (cycleMs !== undefined) numbers.flapCycleMinutes = Math.round(cycleMs / 60_000);
     const title = flapping
       ? `Flapping: ${cycles.length} OK→ALARM cycles in ${duration(span)}`
       : `${cycles.length} OK→ALARM cycle${cycles.length === 1 ? '' : 's'} in the last 6 h`;
     const summary = flapping
-      ? `${subject.alarmName} cycled OK→ALARM ${cycles.length} times since ${hhmm(first?.at ?? start, true)} (${duration(span)}): it is flapping, and the problem predates anything that happened after ${hhmm(first?.at ?? start)}`
+      ? `${subject.alarmName} cycled OK→ALARM ${cycles.length} times since ${hhmm(first?.at ?? start, true)} (${duration(span)}${cycleMs !== undefined ? `, about every ${duration(cycleMs)}` : ''}): it is flapping, and the problem predates anything that happened after ${hhmm(first?.at ?? start)}`
       : first
         ? `${subject.alarmName} went OK→ALARM ${cycles.length} time${cycles.length === 1 ? '' : 's'} in 6 h, first at ${hhmm(first.at, true)}: not flapping`
         : `${subject.alarmName} changed state ${transitions.length} times in 6 h without an OK→ALARM cycle`;

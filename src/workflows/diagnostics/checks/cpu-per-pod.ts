@@ -193,6 +193,7 @@ export const cpuPerPodCheck: Check = {
           summary: `${hot[0]} was the busiest pod in ${hot[1]} of ${times.length} burst samples, ${round(ratio)}× the fleet mean, while the others idled: load imbalance (round-robin with uneven request cost)`,
           evidence: spreadEvidence,
           signals: { 'load-imbalance': ['supports', `${hot[0]} ran ${round(ratio)}× the fleet mean during bursts`] },
+          symptoms: [{ id: 'hot-pod', scope: 'one-pod', text: `${hot[0]} at ${round(median(hotVals) ?? 0)} cores, ${round(ratio)}× the fleet mean, while the other ${atOnce - 1} idled` }],
           facts: { hotPod: hot[0] },
         }),
       );
@@ -241,6 +242,7 @@ export const cpuPerPodCheck: Check = {
           signals: {
             'process-model-ceiling': ['supports', `pods plateau at ~${round(level)} cores${limitText}${even ? `, evenly (${range})` : ''}: ${ceiling}`],
           },
+          symptoms: [{ id: 'cpu-plateau', text: `${flat.length} of ${eligible.length} pods flat at ~${round(level)} cores${limitText}` }],
           facts,
         }),
       );

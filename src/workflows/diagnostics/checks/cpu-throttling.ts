@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../../../domain/diagnostics.js';
 import { formatCpu, parseCpuCores } from '../quantity.js';
+import type { Scope } from '../causes.js';
 import { makeFinding, notConfigured, quantile, round, type Check, type CheckResult } from '../types.js';
 import { STEP_SECONDS, containerMatchers, promRange, series } from './prom-util.js';
 
@@ -37,8 +38,8 @@ export const cpuThrottlingCheck: Check = {
     const promql = throttlingQuery(subject.namespace, subject.deployment);
     const samples = await prom.queryRange(promql, start, end, STEP_SECONDS, ctx.signal);
     const link = prom.graphLink(promql, start, end);
-    // container -> worst pod's p90 ratio
-    const worst = new Map<string, { ratio: number; pod: string; peak: number }>();
+    // container -> worst pod's p90 ratio, and which of its pods are throttled
+    const worst = new Map<string, { ratio: number; pod: string; peak: number; pods: Set<string>; throttledPods: Set<string> }>();
     for (const s of samples) {
       const container = s.metric.container;
       const pod = s.metric.pod ?? '';
@@ -46,8 +47,11 @@ export const cpuThrottlingCheck: Check = {
       const values = [...series(s).values()];
       const p90 = quantile(values, 0.9);
       if (p90 === undefined) continue;
-      const cur = worst.get(container);
-      if (!cur || p90 > cur.ratio || (p90 === cur.ratio && pod < cur.pod)) worst.set(container, { ratio: p90, pod, peak: Math.max(...values) });
+      const cur = worst.get(container) ?? { ratio: -1, pod: '', peak: 0, pods: new Set<string>(), throttledPods: new Set<string>() };
+      cur.pods.add(pod);
+      if (p90 > THROTTLED_RATIO) cur.throttledPods.add(pod);
+      if (p90 > cur.ratio || (p90 === cur.ratio && pod < cur.pod)) Object.assign(cur, { ratio: p90, pod, peak: Math.max(...values) });
+      worst.set(container, cur);
     }
     if (worst.size === 0) {
       const anyLimit = containers.some((c) => c.resources?.limits?.cpu !== undefined);
@@ -73,9 +77,13 @@ export const cpuThrottlingCheck: Check = {
     const rows = [...worst.entries()].sort((a, b) => b[1].ratio - a[1].ratio || a[0].localeCompare(b[0]));
     const detail = rows.map(([c, w]) => `${c}: p90 ${pct(w.ratio)} throttled (peak ${pct(w.peak)}, worst pod ${w.pod}), limit ${limitOf(c) !== undefined ? formatCpu(limitOf(c) ?? 0) : 'unknown'}`).join('\n');
     const findings: Finding[] = [];
+    const throttledContainers = rows.filter(([, w]) => w.ratio > THROTTLED_RATIO).length;
     for (const [container, w] of rows) {
       if (w.ratio <= THROTTLED_RATIO) continue;
       const limit = limitOf(container);
+      // Where it is confined: one pod of several (how an imbalance shows), one container of each pod, or everywhere.
+      const scope: Scope = w.throttledPods.size === 1 && w.pods.size > 1 ? 'one-pod' : throttledContainers < rows.length ? 'container' : 'all-pods';
+      const where = scope === 'one-pod' ? `only in ${w.pod} (1 of ${w.pods.size} pods)` : `in ${w.throttledPods.size} of ${w.pods.size} pods`;
       const limitText = limit !== undefined ? `its ${formatCpu(limit)} limit` : 'its CPU limit';
       findings.push(
         makeFinding({
@@ -84,9 +92,10 @@ export const cpuThrottlingCheck: Check = {
           discriminator: `throttled-${container}`,
           severity: w.ratio >= CRITICAL_RATIO ? 'critical' : 'warning',
           title: `Container ${container} throttled ${pct(w.ratio)} of CFS periods at ${limitText}`,
-          summary: `${container} in ${wl} was throttled in ${pct(w.ratio)} of its CFS periods (p90; peak ${pct(w.peak)} on ${w.pod}) at ${limitText}: every request through it waits for quota; raise or remove that limit`,
+          summary: `${container} in ${wl} was throttled in ${pct(w.ratio)} of its CFS periods (p90; peak ${pct(w.peak)} on ${w.pod}) at ${limitText}, ${where}: every request through it waits for quota${scope === 'one-pod' ? '; confined to one pod, it is more likely how an uneven load shows than a limit too low for the service' : '; raise or remove that limit'}`,
           evidence: [{ query: promql, numbers: { container, throttledRatioP90: round(w.ratio, 3), throttledRatioPeak: round(w.peak, 3), ...(limit !== undefined ? { limitCores: limit } : {}) }, link, detail }],
-          signals: { 'cpu-throttling': ['supports', `${container} throttled ${pct(w.ratio)} of periods at ${limitText}`] },
+          signals: { 'cpu-throttling': ['supports', `${container} throttled ${pct(w.ratio)} of periods at ${limitText}, ${where}`] },
+          symptoms: [{ id: 'throttling', scope, text: `${container} throttled in ${pct(w.ratio)} of CFS periods at ${limitText}, ${where}` }],
           facts: { throttledContainer: container, throttledRatio: round(w.ratio, 3) },
         }),
       );

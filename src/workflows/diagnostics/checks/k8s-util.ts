@@ -119,3 +119,87 @@ export function restarts(p: K8sPod): number {
 export function sanitize(s: string): string {
   return s.replace(/[^A-Za-z0-9]/g, '');
 }
+
+// ------------------------------------------------------------------------------------------
+// Pod failures and the revision they are confined to
+
+export const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
+export const CONFIG_ERROR_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerError']);
+/** A running pod not Ready for longer than this is failing its readiness probe (not just starting). */
+export const READINESS_GRACE_MS = 90_000;
+
+export type PodFailure = 'crash-loop' | 'restarts' | 'oom-kill' | 'image-pull' | 'config-error' | 'readiness-failing';
+
+function readyCondition(p: K8sPod): string | undefined {
+  return (p.status.conditions ?? []).find((c) => c.type === 'Ready')?.status;
+}
+
+/** What is wrong with a pod, as the runbook names it (empty: healthy or merely Pending). */
+export function failuresOf(p: K8sPod, now: Date): Set<PodFailure> {
+  const out = new Set<PodFailure>();
+  const waiting = waitingReasons(p);
+  if (waiting.includes('CrashLoopBackOff')) out.add('crash-loop');
+  if (waiting.some((r) => IMAGE_PULL_REASONS.has(r))) out.add('image-pull');
+  if (waiting.some((r) => CONFIG_ERROR_REASONS.has(r))) out.add('config-error');
+  for (const cs of p.status.containerStatuses ?? []) {
+    const last = cs.lastState?.terminated ?? cs.state?.terminated;
+    if (last?.reason === 'OOMKilled') out.add('oom-kill');
+    if (cs.restartCount > 0 && last !== undefined) out.add('restarts');
+  }
+  const started = Date.parse(p.status.startTime ?? p.metadata.creationTimestamp ?? '');
+  const running = p.status.phase === 'Running' && (p.status.containerStatuses ?? []).every((cs) => cs.state?.running !== undefined);
+  if (running && readyCondition(p) === 'False' && Number.isFinite(started) && now.getTime() - started > READINESS_GRACE_MS) out.add('readiness-failing');
+  return out;
+}
+
+export interface Revisions {
+  /** The newest revision (the one a rollout is moving to). */
+  current?: K8sReplicaSet;
+  previous?: K8sReplicaSet;
+  all: K8sReplicaSet[];
+  newPods: K8sPod[];
+  oldPods: K8sPod[];
+}
+
+/** The pods a ReplicaSet owns (owner reference, else its pod-template-hash). */
+export function podsOfReplicaSet(pods: K8sPod[], rs: K8sReplicaSet): K8sPod[] {
+  const owned = podsOwnedBy(pods, rs.metadata.name);
+  if (owned.length > 0) return owned;
+  const hash = rs.metadata.labels?.['pod-template-hash'];
+  return hash ? pods.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash) : [];
+}
+
+/** The deployment's pods split into the newest revision and the older ones. */
+export async function podsByRevision(k8s: KubernetesPort, d: K8sDeployment, pods: K8sPod[], signal?: AbortSignal): Promise<Revisions> {
+  const all = await replicaSetsOf(k8s, d, signal);
+  const current = all[all.length - 1];
+  const previous = all[all.length - 2];
+  const newPods = current ? podsOfReplicaSet(pods, current) : [];
+  const newNames = new Set(newPods.map((p) => p.metadata.name));
+  return { ...(current ? { current } : {}), ...(previous ? { previous } : {}), all, newPods, oldPods: pods.filter((p) => !newNames.has(p.metadata.name)) };
+}
+
+/** A rollout this recent counts as "new" even when its old pods are already gone. */
+export const RECENT_REVISION_MS = 2 * 3600_000;
+
+/**
+ * Where failing pods are confined: the newest revision when every failing pod belongs to it, a
+ * previous revision exists, and either an older pod is still healthy or the revision is recent;
+ * one pod of several; otherwise every pod.
+ */
+export function failureScope(failing: K8sPod[], rev: Revisions, total: number, now: Date): 'new-revision' | 'one-pod' | 'all-pods' {
+  const newNames = new Set(rev.newPods.map((p) => p.metadata.name));
+  const created = Date.parse(rev.current?.metadata.creationTimestamp ?? '');
+  const recent = Number.isFinite(created) && now.getTime() - created <= RECENT_REVISION_MS;
+  const healthyOld = rev.oldPods.some((p) => failuresOf(p, now).size === 0 && p.status.phase === 'Running');
+  if (failing.length > 0 && rev.previous && failing.every((p) => newNames.has(p.metadata.name)) && (healthyOld || recent)) return 'new-revision';
+  if (failing.length === 1 && total > 1) return 'one-pod';
+  return 'all-pods';
+}
+
+/** "only the new revision 7 (v2.8.0)" / "every pod". */
+export function scopeText(scope: 'new-revision' | 'one-pod' | 'all-pods', rev: Revisions): string {
+  if (scope === 'new-revision') return `confined to the new revision${rev.current ? ` ${revisionOf(rev.current)}` : ''}`;
+  if (scope === 'one-pod') return 'in one pod';
+  return 'across revisions';
+}

@@ -5,6 +5,7 @@
  * One group standing out names the culprit (and exonerates the shared ALB/ingress); all groups
  * slow together points at the shared path. Discovers a `target-group` subject for the culprit.
  */
+import type { Alert } from '../../../domain/alert.js';
 import type { Subject } from '../../../domain/diagnostics.js';
 import type { MetricQuery } from '../../ports.js';
 import { FACT, inWindows, makeFinding, notConfigured, round, targetGroupName, type Check, type CheckResult } from '../types.js';
@@ -12,6 +13,8 @@ import { burstWindows, byId, points, secs, span } from './cw-util.js';
 
 const ID = 'lb-breakdown';
 const ALB = 'AWS/ApplicationELB';
+/** 5xx counts are split by the http-5xx check (who answered), not averaged here. */
+export const FIVE_XX_COUNT = /^HTTPCode_(ELB|Target)_5XX_Count$/;
 /** The culprit's average must be this many times the next group's to "stand out". */
 export const STANDS_OUT_RATIO = 3;
 /** GetMetricData takes at most 500 queries; three per group. */
@@ -41,18 +44,32 @@ function upperBound(v: number): string {
   return c > v ? `< ${c} s` : `≤ ${c} s`;
 }
 
+/** The namespace and metric an alert's CloudWatch trigger names, when it says. */
+export function alarmTrigger(subject: Subject, alerts: Alert[]): { namespace?: string; metricName?: string } {
+  if (subject.kind !== 'cloudwatch-alarm') return {};
+  const t = alerts.find((x) => x.cloudwatch?.alarmName === subject.alarmName)?.cloudwatch?.trigger;
+  const m = t?.metrics.find((x) => x.metric)?.metric;
+  const namespace = t?.namespace ?? m?.namespace;
+  const metricName = t?.metricName ?? m?.metricName;
+  return { ...(namespace ? { namespace } : {}), ...(metricName ? { metricName } : {}) };
+}
+
 export const lbBreakdownCheck: Check = {
   id: ID,
   title: 'Load balancer breakdown per target group',
   subjectKind: 'cloudwatch-alarm',
   dependsOn: ['alarm-history'],
+  appliesTo(subject, alerts) {
+    const { namespace, metricName } = alarmTrigger(subject, alerts);
+    return (namespace === undefined || namespace === ALB) && !FIVE_XX_COUNT.test(metricName ?? '');
+  },
   async run(ctx): Promise<CheckResult> {
     const subject = ctx.subject;
     if (subject.kind !== 'cloudwatch-alarm') return { findings: [], discovered: [] };
     const cw = ctx.ports.cloudwatch;
     if (!cw) return notConfigured(ID, subject, 'the per-target-group breakdown', 'CloudWatch');
     const alarm = await cw.describeAlarm(subject.region, subject.alarmName, ctx.signal);
-    if (!alarm || alarm.namespace !== ALB || !alarm.metricName) return { findings: [], discovered: [] };
+    if (!alarm || alarm.namespace !== ALB || !alarm.metricName || FIVE_XX_COUNT.test(alarm.metricName)) return { findings: [], discovered: [] };
     const lb = alarm.dimensions.find((d) => d.name === 'LoadBalancer')?.value;
     if (!lb) return { findings: [], discovered: [] };
     const tgDim = alarm.dimensions.find((d) => d.name === 'TargetGroup')?.value;
@@ -240,6 +257,7 @@ export const lbBreakdownCheck: Check = {
             summary: `${slow.map((s) => `${s.name} ${secs(s.avg)}`).join(', ')} all above ${threshold} s during the bursts: a shared cause (the ALB, the ingress path, a shared dependency) is more likely than one service`,
             evidence,
             signals: { 'shared-lb': ['supports', `${slow.length} of ${stats.length} target groups were slow together`] },
+            symptoms: [{ id: 'all-groups-slow', text: `${slow.length} of ${stats.length} target groups above ${threshold} s together` }],
             facts: { slowTargetGroups: slow.map((s) => s.targetGroup) },
           }),
         ],

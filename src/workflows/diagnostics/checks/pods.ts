@@ -1,16 +1,19 @@
 /**
  * pods: restarts and the last termination's reason and exit-code class (137 OOMKilled, 137 SIGKILL,
- * 1 application error, 143 SIGTERM), CrashLoopBackOff, Pending with the scheduler's reason,
- * evictions, image pull errors, and probes (a missing readiness probe is noted, not "fixed").
+ * 1 application error, 143 SIGTERM), CrashLoopBackOff, image pull errors, containers that cannot
+ * start for their configuration (CreateContainerConfigError), running pods that stay unready,
+ * evictions, and probes (a missing readiness probe is noted, not "fixed"). Each failure is reported
+ * with the revision it is confined to (the newest one, or every pod), so the assessment can tell a
+ * bad deploy from a fleet-wide problem. Pending pods are the scheduling check's.
  */
 import type { Finding } from '../../../domain/diagnostics.js';
-import type { K8sContainer, K8sEvent } from '../../ports.js';
+import type { K8sContainer, K8sPod } from '../../ports.js';
+import type { Scope } from '../causes.js';
 import { formatMemory, parseMemoryBytes } from '../quantity.js';
-import { makeFinding, notConfigured, type Check, type CheckResult } from '../types.js';
-import { EXIT_CLASS_TEXT, deploymentSelector, exitClass, restarts, terminations, waitingReasons } from './k8s-util.js';
+import { makeFinding, notConfigured, type Check, type CheckResult, type SymptomInput } from '../types.js';
+import { CONFIG_ERROR_REASONS, EXIT_CLASS_TEXT, IMAGE_PULL_REASONS, deploymentSelector, exitClass, failureScope, failuresOf, podsByRevision, restarts, scopeText, terminations, waitingReasons, type PodFailure } from './k8s-util.js';
 
 const ID = 'pods';
-const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
 function countBy<T>(xs: T[], key: (x: T) => string): [string, number][] {
   const m = new Map<string, number>();
@@ -18,14 +21,11 @@ function countBy<T>(xs: T[], key: (x: T) => string): [string, number][] {
   return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-function latestMessage(events: K8sEvent[]): string | undefined {
-  const ts = (e: K8sEvent): string => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '';
-  return [...events].sort((a, b) => ts(b).localeCompare(ts(a)) || (a.message ?? '').localeCompare(b.message ?? ''))[0]?.message;
-}
+const names = (pods: K8sPod[]): string => pods.map((p) => p.metadata.name).join(', ');
 
 export const podsCheck: Check = {
   id: ID,
-  title: 'Pods: restarts, terminations, scheduling, probes',
+  title: 'Pods: restarts, terminations, image pulls, readiness, evictions',
   subjectKind: 'workload',
   async run(ctx): Promise<CheckResult> {
     const subject = ctx.subject;
@@ -86,9 +86,18 @@ export const podsCheck: Check = {
       return { findings, discovered: [] };
     }
 
+    const rev = await podsByRevision(k8s, deployment, pods, ctx.signal);
+    const failing = (kind: PodFailure): K8sPod[] => pods.filter((p) => failuresOf(p, ctx.now).has(kind));
+    const scopeOf = (xs: K8sPod[]): 'new-revision' | 'one-pod' | 'all-pods' => failureScope(xs, rev, pods.length, ctx.now);
+    const where = (xs: K8sPod[]): string => scopeText(scopeOf(xs), rev);
+    const symptom = (id: SymptomInput['id'], xs: K8sPod[], text: string): SymptomInput => ({ id, scope: scopeOf(xs) as Scope, text: `${text} (${where(xs)})` });
+    const revNumbers = (xs: K8sPod[]): Record<string, number> => ({ newRevisionPods: rev.newPods.filter((p) => xs.includes(p)).length, olderPods: rev.oldPods.filter((p) => xs.includes(p)).length });
+
     const terms = terminations(pods).filter((t) => exitClass(t) !== 'completed');
     const totalRestarts = pods.reduce((a, p) => a + restarts(p), 0);
-    const crashLooping = pods.filter((p) => waitingReasons(p).includes('CrashLoopBackOff'));
+    const crashLooping = failing('crash-loop');
+    const restarting = failing('restarts');
+    const oomPods = failing('oom-kill');
     const oom = terms.filter((t) => exitClass(t) === 'oom');
     const running = pods.filter((p) => p.status.phase === 'Running');
     const ready = pods.filter((p) => (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
@@ -106,10 +115,15 @@ export const podsCheck: Check = {
         ),
       ].sort();
       const classText = classes.map(([cls, n]) => `${n}× ${EXIT_CLASS_TEXT[cls as keyof typeof EXIT_CLASS_TEXT]}`).join('; ');
-      const numbers: Record<string, number | string> = { pods: pods.length, restarts: totalRestarts, crashLoopBackOff: crashLooping.length };
+      const affected = [...new Set([...crashLooping, ...restarting])];
+      const numbers: Record<string, number | string> = { pods: pods.length, restarts: totalRestarts, crashLoopBackOff: crashLooping.length, ...revNumbers(affected) };
       for (const [cls, n] of classes) numbers[`exit_${cls}`] = n;
       const isOom = oom.length > 0;
       const severity = crashLooping.length > 0 || isOom ? 'critical' : 'warning';
+      const symptoms: SymptomInput[] = [];
+      if (crashLooping.length > 0) symptoms.push(symptom('crash-loop', crashLooping, `${crashLooping.length} of ${pods.length} pods in CrashLoopBackOff`));
+      if (restarting.length > 0) symptoms.push(symptom('restarts', restarting, `${totalRestarts} restarts in ${restarting.length} of ${pods.length} pods`));
+      if (oomPods.length > 0) symptoms.push(symptom('oom-kill', oomPods, `${oomPods.length} pod(s) OOMKilled (exit 137${memLimits.length ? `, ${memLimits.join(', ')}` : ''})`));
       findings.push(
         makeFinding({
           check: ID,
@@ -119,11 +133,12 @@ export const podsCheck: Check = {
           title: crashLooping.length > 0
             ? `${crashLooping.length} of ${pods.length} pods in CrashLoopBackOff${isOom ? ', OOMKilled' : ''}`
             : `${totalRestarts} restarts across ${pods.length} pods${isOom ? ', OOMKilled' : ''}`,
-          summary: `${totalRestarts} restarts; last terminations: ${classText || 'none recorded'}${memLimits.length ? ` (${memLimits.join(', ')})` : ''}${crashLooping.length ? `; CrashLoopBackOff: ${crashLooping.map((p) => p.metadata.name).join(', ')}` : ''}`,
+          summary: `${totalRestarts} restarts (${where(affected.length ? affected : pods)}); last terminations: ${classText || 'none recorded'}${memLimits.length ? ` (${memLimits.join(', ')})` : ''}${crashLooping.length ? `; CrashLoopBackOff: ${names(crashLooping)}` : ''}`,
           evidence: [{ query, numbers, detail: terms.map((t) => `${t.pod}/${t.container}: ${t.reason ?? '-'} exit ${t.exitCode} ${t.finishedAt ?? ''}`).join('\n') }],
           signals: isOom
             ? { 'oom-crashloop': ['supports', `${oom.length} container(s) OOMKilled (exit 137)${crashLooping.length ? `, ${crashLooping.length} pod(s) in CrashLoopBackOff` : ''}`] }
             : { 'oom-crashloop': ['refutes', `restarts are ${classes.map(([c]) => c).join('/') || 'unexplained'}, not OOMKilled`] },
+          symptoms,
           facts: { restarts: totalRestarts, oomKilled: oom.length, crashLoopBackOff: crashLooping.length },
         }),
       );
@@ -142,57 +157,54 @@ export const podsCheck: Check = {
       );
     }
 
-    // Image pulls.
-    const pulling = pods.filter((p) => waitingReasons(p).some((r) => IMAGE_PULL.has(r)));
-    if (pulling.length > 0) {
-      const images = [
-        ...new Set(pulling.flatMap((p) => (p.status.containerStatuses ?? []).filter((cs) => IMAGE_PULL.has(cs.state?.waiting?.reason ?? '')).map((cs) => cs.image ?? cs.name))),
-      ].sort();
+    // Containers that cannot start: image pulls and configuration errors.
+    const cannotStart: [PodFailure, 'image-pull' | 'config-error', Set<string>, string][] = [
+      ['image-pull', 'image-pull', IMAGE_PULL_REASONS, 'cannot pull their image (a bad tag, a missing image or registry credentials)'],
+      ['config-error', 'config-error', CONFIG_ERROR_REASONS, 'cannot create their container (CreateContainerConfigError: a ConfigMap, Secret or key the template references is missing)'],
+    ];
+    for (const [kind, symptomId, reasons, what] of cannotStart) {
+      const stuck = failing(kind);
+      if (stuck.length === 0) continue;
+      const scope = scopeOf(stuck);
+      const detail = stuck
+        .map((p) => `${p.metadata.name}: ${(p.status.containerStatuses ?? []).filter((cs) => reasons.has(cs.state?.waiting?.reason ?? '')).map((cs) => `${cs.name} ${cs.state?.waiting?.reason ?? ''}${cs.state?.waiting?.message ? `: ${cs.state.waiting.message}` : ''}${kind === 'image-pull' && cs.image ? ` (${cs.image})` : ''}`).join('; ')}`)
+        .join('\n');
+      const reasonsSeen = [...new Set(stuck.flatMap((p) => waitingReasons(p).filter((r) => reasons.has(r))))].sort();
+      const images = kind === 'image-pull' ? [...new Set(stuck.flatMap((p) => (p.status.containerStatuses ?? []).filter((cs) => reasons.has(cs.state?.waiting?.reason ?? '')).map((cs) => cs.image ?? cs.name)))].sort() : [];
       findings.push(
         makeFinding({
           check: ID,
           subject,
-          discriminator: 'image-pull',
+          discriminator: kind,
           severity: 'critical',
-          title: `${pulling.length} pod(s) cannot pull their image`,
-          summary: `ErrImagePull/ImagePullBackOff on ${pulling.map((p) => p.metadata.name).join(', ')} for ${images.join(', ')}: a bad tag, a missing image or registry credentials`,
-          evidence: [{ query, numbers: { pods: pulling.length }, detail: pulling.map((p) => `${p.metadata.name}: ${waitingReasons(p).join(', ')}`).join('\n') }],
-          signals: { 'bad-deploy': ['supports', `pods cannot pull ${images.join(', ')}`] },
+          title: `${stuck.length} pod(s) ${kind === 'image-pull' ? 'cannot pull their image' : 'cannot create their container'} (${reasonsSeen.join(', ')})`,
+          summary: `${names(stuck)} ${what}${images.length ? `: ${images.join(', ')}` : ''}, ${where(stuck)}`,
+          evidence: [{ query, numbers: { pods: stuck.length, ...revNumbers(stuck) }, detail }],
+          signals: scope === 'new-revision' ? { 'bad-deploy': ['supports', `${stuck.length} new pod(s) ${reasonsSeen.join('/')}, the previous revision runs`] } : {},
+          symptoms: [symptom(symptomId, stuck, `${stuck.length} pod(s) ${reasonsSeen.join('/')}`)],
         }),
       );
     }
 
-    // Pending with the scheduler's reason.
-    const pending = pods.filter((p) => p.status.phase === 'Pending' && !waitingReasons(p).some((r) => IMAGE_PULL.has(r)));
-    const evictedPods = pods.filter((p) => p.status.reason === 'Evicted');
-    if (pending.length > 0) {
-      const events = await k8s.listEvents(subject.namespace, 'reason=FailedScheduling', ctx.signal);
-      const lines = pending.map((p) => {
-        const mine = events.filter((e) => e.involvedObject.name === p.metadata.name);
-        const cond = (p.status.conditions ?? []).find((c) => c.type === 'PodScheduled' && c.status === 'False');
-        return { pod: p.metadata.name, reason: latestMessage(mine) ?? cond?.message ?? p.status.message ?? 'no scheduler event yet' };
-      });
-      const insufficient = lines.some((l) => /Insufficient (cpu|memory)|didn't have free ports|Too many pods/i.test(l.reason));
-      const pressure = lines.some((l) => /node\(s\) had .*(memory-pressure|disk-pressure|pid-pressure)/i.test(l.reason));
+    // Running but never ready.
+    const unready = failing('readiness-failing');
+    if (unready.length > 0) {
       findings.push(
         makeFinding({
           check: ID,
           subject,
-          discriminator: 'pending',
+          discriminator: 'unready',
           severity: 'warning',
-          title: `${pending.length} pod(s) Pending`,
-          summary: `Pending: ${lines.map((l) => `${l.pod}: ${l.reason}`).join('; ')}`,
-          evidence: [{ query: `kubectl get events -n ${subject.namespace} --field-selector reason=FailedScheduling`, numbers: { pending: pending.length }, detail: lines.map((l) => `${l.pod}: ${l.reason}`).join('\n') }],
-          signals: pressure
-            ? { 'node-pressure': ['supports', 'pods cannot schedule: nodes under pressure'] }
-            : insufficient
-              ? { 'node-pressure': ['supports', 'pods cannot schedule: insufficient node resources'] }
-              : {},
+          title: `${unready.length} of ${pods.length} running pods not ready`,
+          summary: `${names(unready)} run but fail their readiness probe (${where(unready)}): they take no traffic, so the others carry it (see the probes check for the probe's own words)`,
+          evidence: [{ query, numbers: { pods: pods.length, unready: unready.length, ...revNumbers(unready) } }],
+          symptoms: [symptom('readiness-failing', unready, `${unready.length} of ${pods.length} pods running but not ready`)],
         }),
       );
     }
 
     // Evictions (pods kept with status.reason Evicted, and Evicted events).
+    const evictedPods = pods.filter((p) => p.status.reason === 'Evicted');
     const evictEvents = await k8s.listEvents(subject.namespace, 'reason=Evicted', ctx.signal);
     const podNames = new Set(pods.map((p) => p.metadata.name));
     const prefix = `${subject.deployment}-`;
@@ -210,10 +222,10 @@ export const podsCheck: Check = {
           summary: `evictions of ${wl}: ${messages.join('; ') || 'no message'} (the kubelet evicts under node pressure: BestEffort first, then Burstable)`,
           evidence: [{ query: `kubectl get events -n ${subject.namespace} --field-selector reason=Evicted`, numbers: { evicted: count }, detail: messages.join('\n') }],
           signals: { 'node-pressure': ['supports', `${count} pod(s) evicted${messages[0] ? `: ${messages[0]}` : ''}`] },
+          symptoms: [{ id: 'eviction', text: `${count} pod(s) evicted${messages[0] ? ` (${messages[0]})` : ''}` }],
         }),
       );
     }
     return { findings, discovered: [] };
   },
 };
-
