@@ -12,10 +12,11 @@ import type { Proposal } from '../../src/domain/proposal.js';
 import { matchesRef, playScenario, writeArtifacts, type PlayResult } from '../../src/sandbox/demo/runner.js';
 import { startWorld, type World } from '../../src/sandbox/demo/world.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
+import { expectedProposals } from '../../src/sandbox/scenario/schema.js';
 import { tmpDir } from '../support/procs.js';
 
 const scenario = loadNamedScenario('oom-crashloop-after-deploy');
-const ref = scenario.expect.proposal;
+const ref = expectedProposals(scenario.expect)[0];
 if (!ref) throw new Error('the OOM scenario expects a proposal');
 
 function deploymentImage(world: World): string | undefined {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { matchesRef, playScenario, type PlayResult } from '../../src/sandbox/demo/runner.js';
 import { startWorld, type World } from '../../src/sandbox/demo/world.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
+import { expectedProposals } from '../../src/sandbox/scenario/schema.js';
 
 function findingsPostedOnce(world: World, result: PlayResult): void {
   const messages = world.slack.messages(result.channelId ?? '');
@@ -49,8 +50,8 @@ for (const name of ['hpa-pinned-at-max', 'sidecar-cpu-throttling']) {
       findingsPostedOnce(world, result);
     });
 
-    if (scenario.expect.proposal) {
-      const ref = scenario.expect.proposal;
+    const ref = expectedProposals(scenario.expect)[0];
+    if (ref) {
       it('applies the expected proposal after approval and verifies it', () => {
         const p = result.proposals.find((x) => matchesRef(x, ref));
         expect(p, JSON.stringify(result.proposals.map((x) => x.mitigation))).toBeDefined();

@@ -11,6 +11,7 @@ import type { Finding } from '../../src/domain/diagnostics.js';
 import { matchesRef, playScenario, type PlayResult } from '../../src/sandbox/demo/runner.js';
 import { startWorld, type World } from '../../src/sandbox/demo/world.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
+import { expectedProposals } from '../../src/sandbox/scenario/schema.js';
 
 const scenario = loadNamedScenario('flapping-alb-target-response-time');
 
@@ -118,7 +119,7 @@ describe('the seed scenario end to end', () => {
   });
 
   it('changes the HPA as proposed, after the approver clicked, and verifies it against the alarm', () => {
-    const ref = scenario.expect.proposal;
+    const ref = expectedProposals(scenario.expect)[0];
     const p = result.proposals.find((x) => ref && matchesRef(x, ref));
     expect(p?.mitigation).toEqual({ kind: 'hpa', namespace: 'default', name: 'data-service', maxReplicas: 10, targetCPUUtilizationPercentage: 50 });
     expect(p?.approvals.map((a) => a.userId)).toEqual(['U0APPROVER']);

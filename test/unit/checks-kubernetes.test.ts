@@ -11,7 +11,7 @@ import { parseControllerName, tgToWorkloadCheck } from '../../src/workflows/diag
 import { formatCpu, formatMemory, parseCpuCores, parseMemoryBytes, sumContainerResource } from '../../src/workflows/diagnostics/quantity.js';
 import type { CheckContext, CheckPorts } from '../../src/workflows/diagnostics/types.js';
 import type { K8sHpa, K8sPod } from '../../src/workflows/ports.js';
-import { FakeKubernetes, SEED, daemonPod, hpaAtMaxWorld, node, oomAfterDeployWorld, pod, seedWorld, type KubeWorld } from '../support/fake-ports.js';
+import { FakeKubernetes, SEED, daemonPod, hpaAtMaxWorld, node, oomAfterDeployWorld, pod, replicaSet, seedWorld, type KubeWorld } from '../support/fake-ports.js';
 
 const seedWorkload: Subject = { kind: 'workload', namespace: 'default', deployment: 'data-service', service: 'data-service' };
 
@@ -232,16 +232,21 @@ describe('pods', () => {
     expect(f.symptoms?.map((x) => x.id)).toEqual(['pending-resources']);
   });
 
-  it('evictions and image pull errors', async () => {
+  it('evictions and image pull errors: a pull failing only in a new revision is the deploy\'s, one pod of a healthy revision is not', async () => {
     const k = kube((x) => {
+      // Revision 14 (the typo'd tag) rolled out at 10:50; revision 13's four pods still run.
+      x.replicaSets = [
+        ...(x.replicaSets ?? []),
+        replicaSet({ namespace: 'default', deployment: 'data-service', deploymentUid: 'uid-data-service', hash: '8e1f2a3b4', revision: 14, createdAt: '2025-03-14T10:50:00Z', labels: { app: 'data-service' }, containers: [{ name: 'data-service', image: 'registry.example.com/data-service:v1.14.4-typo' }], replicas: 1 }),
+      ];
       x.pods = [
         ...(x.pods ?? []),
         pod({ name: 'data-service-7d9f8b6c4-eeeee', namespace: 'default', labels: { app: 'data-service' }, containers: [{ name: 'data-service', image: 'x' }], phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.', ready: false, statuses: [] }),
         pod({
-          name: 'data-service-7d9f8b6c4-iiiii',
+          name: 'data-service-8e1f2a3b4-iiiii',
           namespace: 'default',
           labels: { app: 'data-service' },
-          rs: 'data-service-7d9f8b6c4',
+          rs: 'data-service-8e1f2a3b4',
           containers: [{ name: 'data-service', image: 'registry.example.com/data-service:v1.14.4-typo' }],
           phase: 'Pending',
           ready: false,
@@ -260,6 +265,17 @@ describe('pods', () => {
     expect(pull.symptoms).toEqual([expect.objectContaining({ id: 'image-pull', scope: 'new-revision' })]);
     // An image pull is not also reported as an unschedulable Pending pod.
     expect((await schedulingCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings).toEqual([]);
+
+    // The same pull failure in one pod of the current revision, whose other pods run the same image: not the deploy.
+    const one = kube((x) => {
+      x.pods = [
+        ...(x.pods ?? []),
+        pod({ name: 'data-service-7d9f8b6c4-jjjjj', namespace: 'default', labels: { app: 'data-service' }, rs: 'data-service-7d9f8b6c4', containers: [{ name: 'data-service', image: 'x' }], phase: 'Pending', ready: false, statuses: [{ name: 'data-service', ready: false, restartCount: 0, image: 'x', state: { waiting: { reason: 'ErrImagePull' } } }] }),
+      ];
+    });
+    const single = byDisc((await podsCheck.run(ctx({ kubernetes: one }, seedWorkload))).findings, 'image-pull');
+    expect(single.signals).toEqual({});
+    expect(single.symptoms?.[0]?.scope).toBe('one-pod');
   });
 
   it('no pods: a warning', async () => {
@@ -382,7 +398,7 @@ describe('hpa', () => {
 
   it('at max and hot but no node can host another pod: no higher max; it says what would help', async () => {
     const w = hpaAtMaxWorld();
-    const help = 'every node group is at its maximum (eks-general 3/3): raise a node group\'s maxSize (or add nodes) first';
+    const help = 'every node group that can host it is at its maximum (eks-general 3/3): raise its maxSize (or add nodes) first';
     const r = await hpaCheck.run(ctx({ kubernetes: w.kubernetes }, { kind: 'workload', namespace: 'web', deployment: 'frontend' }, { now: w.now, facts: { roomForPods: 0, whatWouldHelp: help } }));
     const f = byDisc(r.findings, 'at-max');
     expect(f.signals['hypothesis:capacity-ceiling']).toBe('supports');
@@ -457,7 +473,7 @@ describe('nodes', () => {
     });
     const f = byDisc((await nodesCheck.run(ctx({ kubernetes: k }, seedWorkload))).findings, 'headroom');
     expect(f.signals['hypothesis:cluster-capacity']).toBe('supports');
-    expect(f.summary).toContain('every node group is at its maximum (eks-general-20250101 3/3)');
+    expect(f.summary).toContain('every node group is at its maximum (eks-general-20250101 3/3): raise its maxSize (or add nodes) first');
     expect(f.evidence[0]?.numbers['nodeGroup eks-general-20250101']).toBe('3/3');
   });
 });

@@ -1,10 +1,12 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { alarmTransitions, cloudWatchAlarmNotification } from '../../src/sandbox/scenario/alarms.js';
 import { alertsInOrder, expandMetricPoints, expandPrometheusSeries, resolveKubernetesObjects, type ExpandedMetric } from '../../src/sandbox/scenario/expand.js';
 import { loadNamedScenario, loadScenario, parseScenario, scenariosDir } from '../../src/sandbox/scenario/loader.js';
+import { INCONCLUSIVE, expectedProposals } from '../../src/sandbox/scenario/schema.js';
+import { HYPOTHESES } from '../../src/workflows/diagnostics/causes.js';
 import type { Scenario } from '../../src/sandbox/scenario/schema.js';
 import { bucketize, combine, parseStat } from '../../src/sandbox/scenario/statistics.js';
 import { relativeMs, resolveTime } from '../../src/sandbox/scenario/time.js';
@@ -78,8 +80,23 @@ alerts:
 describe('scenario files', () => {
   const files = readdirSync(scenariosDir()).filter((f) => f.endsWith('.yaml'));
 
-  it('ships the four scenarios', () => {
-    expect(files.sort()).toEqual(['flapping-alb-target-response-time.yaml', 'hpa-pinned-at-max.yaml', 'oom-crashloop-after-deploy.yaml', 'sidecar-cpu-throttling.yaml']);
+  it('ships the four original scenarios and at least twelve more, each listed in docs/scenarios.md with what it expects', () => {
+    expect(files).toEqual(expect.arrayContaining(['flapping-alb-target-response-time.yaml', 'hpa-pinned-at-max.yaml', 'oom-crashloop-after-deploy.yaml', 'sidecar-cpu-throttling.yaml']));
+    expect(files.length).toBeGreaterThanOrEqual(16);
+    const doc = readFileSync(path.join(scenariosDir(), '..', 'docs', 'scenarios.md'), 'utf8');
+    for (const file of files) {
+      const s = loadScenario(path.join(scenariosDir(), file));
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${file}\``));
+      expect(row, `docs/scenarios.md lists ${file}`).toBeDefined();
+      expect(row, file).toContain(`\`${s.expect.topHypothesis}\``);
+    }
+  });
+
+  it.each(files)('%s expects hypotheses the assessment knows (or inconclusive)', (file) => {
+    const s = loadScenario(path.join(scenariosDir(), file));
+    const known = new Set<string>([...HYPOTHESES, INCONCLUSIVE]);
+    expect(known.has(s.expect.topHypothesis), s.expect.topHypothesis).toBe(true);
+    for (const r of s.expect.refuted) expect(HYPOTHESES as readonly string[], r).toContain(r);
   });
 
   it.each(files)('%s loads and names its expectation', (file) => {
@@ -95,7 +112,7 @@ describe('scenario files', () => {
   });
 
   it('loads a shipped scenario by name', () => {
-    expect(loadNamedScenario('oom-crashloop-after-deploy').expect.proposal?.kind).toBe('rollback');
+    expect(expectedProposals(loadNamedScenario('oom-crashloop-after-deploy').expect)[0]?.kind).toBe('rollback');
   });
 });
 

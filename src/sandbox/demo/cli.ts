@@ -1,9 +1,10 @@
 /**
  * `npm run demo -- --scenario <file> [--exit] [--out <dir>]`: plays a scenario against the real bot
  * in a sandbox (Slack, CloudWatch and Kubernetes emulated; Redis real; Prometheus real when installed,
- * else the sandbox's stand-in of its HTTP API), prints the
- * incident channel's transcript and writes the artifacts to the output directory. With `--exit` it
- * stops afterwards (exit code 1 when the scenario could not be played or a milestone timed out);
+ * else the sandbox's stand-in of its HTTP API), prints the incident channel's transcript and writes
+ * the artifacts to the output directory. It judges the diagnosis against the scenario's `expect`
+ * block (judge.ts). With `--exit` it stops afterwards (exit code 1 when the scenario could not be
+ * played, a milestone timed out, or the diagnosis does not match its expectations);
  * without, it keeps the sandbox running and prints where to look, until Ctrl-C.
  */
 import { startViewer } from '../viewer/index.js';
@@ -11,6 +12,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { loadNamedScenario, loadScenario } from '../scenario/loader.js';
+import { judge } from './judge.js';
 import { playScenario, writeArtifacts, type PlayResult } from './runner.js';
 import { startWorld, type World } from './world.js';
 
@@ -38,7 +40,9 @@ when the scenario resolves, postmortem.md.
 
 Options:
   --scenario <file>   scenario file, or the name of a shipped one (default ${DEFAULT_SCENARIO})
-  --exit              stop when the scenario is played (exit 1 if it could not be played)
+  --exit              stop when the scenario is played; exit 1 if it could not be played or
+                      the diagnosis does not match the scenario's expect block (top hypothesis,
+                      refuted, must include, the expected proposal or none)
   --interactive       play the alerts, then leave the script to you: approve, deny and type
                       /incident commands in the viewer (the sandbox keeps running)
   --out <dir>         output directory (default ${DEFAULT_OUT})
@@ -149,6 +153,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (result.failure) {
       console.error(`demo: the scenario could not be played to the end: ${result.failure}`);
       code = 1;
+    }
+    // The diagnosis against what the scenario expects; with --exit a mismatch fails the run.
+    const verdict = judge(world.scenario.expect, result.assessment);
+    console.log(`\nDiagnosis against the scenario's expectations:\n${verdict.lines.map((l) => `  ${l}`).join('\n')}`);
+    if (!verdict.ok) {
+      console.error(`demo: the diagnosis does not match ${world.scenario.name}'s expectations:\n${verdict.lines.filter((l) => l.startsWith('MISMATCH')).map((l) => `  ${l}`).join('\n')}`);
+      if (args.exit) code = 1;
     }
   } catch (e) {
     console.error(`demo: ${errorMessage(e)}`);

@@ -23,9 +23,10 @@ import { ACTIONS } from '../../integrations/slack/blocks/ids.js';
 import { buildPostmortem } from '../../workflows/lifecycle.js';
 import { cloudWatchAlarmNotification } from '../scenario/alarms.js';
 import { alertsInOrder, type TimedAlert } from '../scenario/expand.js';
-import type { ScriptStep } from '../scenario/schema.js';
+import { expectedProposals, type ScriptStep } from '../scenario/schema.js';
 import { isRelativeTime, relativeMs } from '../scenario/time.js';
 import type { ApiCall } from '../slack/index.js';
+import { mitigationMatches } from './judge.js';
 import { renderChannel } from './transcript.js';
 import type { World } from './world.js';
 
@@ -131,16 +132,8 @@ export function alertmanagerPayload(alert: Extract<TimedAlert, { source: 'alertm
   };
 }
 
-export function matchesRef(p: Proposal, ref: ProposalRef | undefined): boolean {
-  if (!ref) return true;
-  const m = p.mitigation;
-  if (m.kind !== ref.kind) return false;
-  if (m.kind === 'silence') return ref.namespace === undefined && ref.deployment === undefined && ref.name === undefined;
-  if (ref.namespace !== undefined && m.namespace !== ref.namespace) return false;
-  const name = m.kind === 'hpa' ? m.name : m.deployment;
-  if (ref.deployment !== undefined && name !== ref.deployment) return false;
-  if (ref.name !== undefined && name !== ref.name) return false;
-  return true;
+export function matchesRef(p: Pick<Proposal, 'mitigation'>, ref: ProposalRef | undefined): boolean {
+  return mitigationMatches(p.mitigation, ref);
 }
 
 function describeRef(ref: ProposalRef | undefined): string {
@@ -349,7 +342,8 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
       await sleep(stepDelay);
       await deliver(a);
     }
-    if (scenario.expect.proposal && !scenario.script.some((s) => s.after === 'proposal')) await waitFor('proposal', scenario.expect.proposal);
+    const expected = expectedProposals(scenario.expect)[0];
+    if (expected && !scenario.script.some((s) => s.after === 'proposal')) await waitFor('proposal', expected);
     if (!opts.skipScript) for (const step of scenario.script) await runStep(step);
     if ((await refreshIncident())?.status === 'resolved') await waitFor('postmortem');
   } catch (e) {

@@ -263,16 +263,32 @@ const Slack = z.strictObject({
   responders: z.array(z.string()).default([]),
 });
 
+/** `expect.topHypothesis` when the right answer is that nothing warroom can see explains the incident. */
+export const INCONCLUSIVE = 'inconclusive';
+/** `expect.proposal` when the right answer is no mitigation at all. */
+export const NO_PROPOSAL = 'none';
+
 export const Expectation = z.strictObject({
-  /** Id of the hypothesis the assessment should rank first. */
+  /** Id of the hypothesis the assessment should rank first (alone, not tied), or `inconclusive`: none supported. */
   topHypothesis: z.string().min(1),
   /** Finding ids, or strings the assessment must contain. */
   mustInclude: z.array(z.string().min(1)).default([]),
   /** Hypotheses the assessment should refute. */
   refuted: z.array(z.string().min(1)).default([]),
-  /** The mitigation the bot should propose. */
-  proposal: ProposalRef.optional(),
+  /**
+   * The mitigation(s) the bot should propose, and nothing else; `none` (or leaving it out): no
+   * mitigation at all.
+   */
+  proposal: z.union([ProposalRef, z.array(ProposalRef).min(1), z.literal(NO_PROPOSAL)]).optional(),
 });
+export type Expectation = z.infer<typeof Expectation>;
+export type ProposalRef = z.infer<typeof ProposalRef>;
+
+/** The proposals a scenario expects (empty: none). */
+export function expectedProposals(e: Pick<Expectation, 'proposal'>): ProposalRef[] {
+  if (e.proposal === undefined || e.proposal === NO_PROPOSAL) return [];
+  return Array.isArray(e.proposal) ? e.proposal : [e.proposal];
+}
 
 export const Scenario = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and "-"'),

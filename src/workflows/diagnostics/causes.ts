@@ -62,7 +62,9 @@ export interface HypothesisDef {
 }
 
 const NEW: readonly Scope[] = ['new-revision'];
-const FLEET: readonly Scope[] = ['all-pods', 'under-load', 'container'];
+const FLEET: readonly Scope[] = ['all-pods', 'under-load', 'container', 'one-pod'];
+/** Saturated pods answer their probes late: kills and unready pods during load peaks are how saturation shows. */
+const UNDER_LOAD: readonly Scope[] = ['under-load'];
 
 export const HYPOTHESIS_DEFS = {
   'bad-deploy': {
@@ -108,7 +110,7 @@ export const HYPOTHESIS_DEFS = {
   },
   'load-imbalance': {
     title: 'load imbalance',
-    explains: { 'hot-pod': 'any', throttling: ['one-pod'], latency: 'any' },
+    explains: { 'hot-pod': 'any', throttling: ['one-pod'], 'liveness-kill': ['one-pod'], 'readiness-failing': ['one-pod'], latency: 'any' },
   },
   'low-traffic-artifact': {
     title: 'low-traffic artifact',
@@ -120,7 +122,7 @@ export const HYPOTHESIS_DEFS = {
   },
   'process-model-ceiling': {
     title: 'process-model ceiling (one worker, one core)',
-    explains: { 'cpu-plateau': 'any', 'hpa-flat-under-load': 'any', latency: 'any' },
+    explains: { 'cpu-plateau': 'any', 'hpa-flat-under-load': 'any', 'liveness-kill': UNDER_LOAD, 'readiness-failing': UNDER_LOAD, latency: 'any' },
   },
   'hpa-never-scales': {
     title: 'HPA never scales',
@@ -128,7 +130,7 @@ export const HYPOTHESIS_DEFS = {
   },
   'capacity-ceiling': {
     title: 'capacity ceiling (HPA at max)',
-    explains: { 'hpa-at-max': 'any', latency: 'any', errors: 'any' },
+    explains: { 'hpa-at-max': 'any', 'liveness-kill': UNDER_LOAD, 'readiness-failing': UNDER_LOAD, latency: 'any', errors: 'any' },
   },
   'cluster-capacity': {
     title: 'cluster capacity (no node can host another pod)',
@@ -136,7 +138,7 @@ export const HYPOTHESIS_DEFS = {
   },
   'cpu-throttling': {
     title: 'CPU throttling',
-    explains: { throttling: 'any', latency: 'any' },
+    explains: { throttling: 'any', 'liveness-kill': UNDER_LOAD, 'readiness-failing': UNDER_LOAD, latency: 'any' },
   },
   'node-pressure': {
     title: 'node pressure',

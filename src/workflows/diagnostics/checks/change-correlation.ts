@@ -116,12 +116,21 @@ export function configChangeText(c: TemplateChange): string {
     if (same(x.from, x.to)) return;
     const gone = x.from.filter((n) => !x.to.includes(n));
     const added = x.to.filter((n) => !x.from.includes(n));
-    parts.push(`${kind} ${gone.join(', ') || '-'} -> ${added.join(', ') || '-'}`);
+    if (gone.length && added.length) parts.push(`${kind} ${gone.join(', ')} -> ${added.join(', ')}`);
+    else if (added.length) parts.push(`${kind} ${added.join(', ')} added`);
+    else parts.push(`${kind} ${gone.join(', ')} removed`);
   };
   swapped('ConfigMap', c.configMaps);
   swapped('Secret', c.secrets);
   if (c.checksums.length > 0) parts.push(`${c.checksums.join(', ')} changed`);
   return parts.join('; ');
+}
+
+/** What a config change is called in titles: the configuration it points at ("pricing-config (checksum/config)"). */
+export function configLabel(c: TemplateChange): string {
+  const added = [...c.configMaps.to.filter((n) => !c.configMaps.from.includes(n)), ...c.secrets.to.filter((n) => !c.secrets.from.includes(n))];
+  const names = added.length > 0 ? added : [...c.configMaps.to, ...c.secrets.to];
+  return `${names.join(', ') || 'the pod template'}${c.checksums.length ? ` (${c.checksums.join(', ')})` : ''}`;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -297,7 +306,7 @@ export const changeCorrelationCheck: Check = {
     }
     if (configText) numbers.configChange = configText;
     const facts: Record<string, unknown> = { deployVersion: current.version, deployRevision: current.revision, deployedAt: deployAt.toISOString() };
-    if (configOnly) facts.configChange = configText;
+    if (configOnly) facts.configChange = configLabel(change);
     const evidence = [{ query, numbers, detail }];
     const push = (f: Omit<FindingInput, 'check' | 'subject' | 'evidence' | 'facts'>): CheckResult => {
       findings.push(makeFinding({ check: ID, subject, evidence, facts, ...f }));
@@ -333,7 +342,7 @@ export const changeCorrelationCheck: Check = {
     const oldFailing = failing(rev.oldPods);
     const kinds = [...new Set(newFailing.flatMap((p) => [...failuresOf(p, ctx.now)]))].sort() as PodFailure[];
     const terms = terminations(newFailing);
-    const reasons = [...new Set([...terms.map((t) => (t.reason ? `${t.reason} (exit ${t.exitCode})` : `exit ${t.exitCode}`)), ...kinds.filter((k) => k !== 'restarts' && k !== 'oom-kill' && k !== 'crash-loop').map((k) => FAILURE_TEXT[k])])].sort();
+    const reasons = [...new Set(terms.map((t) => (t.reason ? `${t.reason} (exit ${t.exitCode})` : `exit ${t.exitCode}`)))].sort();
     numbers.newPods = rev.newPods.length;
     numbers.failingNewPods = newFailing.length;
     numbers.newPodRestarts = rev.newPods.reduce((a, p) => a + restarts(p), 0);
@@ -342,7 +351,7 @@ export const changeCorrelationCheck: Check = {
     const changeSymptom: SymptomInput = configOnly ? { id: 'config-change', text: `${what} rolled out ${duration(lead)} before the onset` } : { id: 'recent-change', text: `${what} rolled out ${duration(lead)} before the onset` };
 
     if (newFailing.length > 0 && oldFailing.length === 0) {
-      const failText = `${newFailing.length} of ${rev.newPods.length} new pods failing (${kinds.map((k) => FAILURE_TEXT[k]).join(', ')}${reasons.length ? `; ${reasons.join(', ')}` : ''}) while ${rev.oldPods.length ? `the ${rev.oldPods.length} older pods run` : 'no older pod fails'}`;
+      const failText = `${newFailing.length} of ${rev.newPods.length} new pods failing (${kinds.map((k) => FAILURE_TEXT[k]).join(', ')}${reasons.length ? `; ${reasons.join(', ')}` : ''})${rev.oldPods.length ? ` while the ${rev.oldPods.length} older pods run` : ' (no older pod is left to compare)'}`;
       const blocker = previous ? await rollbackBlocker(k8s, subject.namespace, change, previous.rs, ctx.signal) : 'there is no previous revision';
       const proposals: ProposalNote[] =
         previous && !blocker

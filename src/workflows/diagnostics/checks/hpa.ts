@@ -197,6 +197,17 @@ export const hpaCheck: Check = {
 
     const peakPct = Math.round(peakFromPods);
     const atMin = cur === undefined || cur <= hpa.minReplicas;
+    const hotPod = readFact(ctx.facts, 'hotPod', z.string());
+    if (atMin && hotPod !== undefined && peakPct < target) {
+      // The HPA averages over pods: one hot pod among idle ones reads as a fleet near its target.
+      return finding({
+        discriminator: 'uneven',
+        severity: 'info',
+        title: `HPA ${name}: its average hides one hot pod (${hotPod})`,
+        summary: `HPA ${name} runs ${bounds} and sees a ${peakPct}% average against its ${target}% target, but the load is not spread: ${hotPod} carries most of it. More replicas or a lower target would add idle pods, not relieve the hot one`,
+        signals: { 'hpa-never-scales': ['neutral', `the ${peakPct}% average hides one hot pod`] },
+      });
+    }
     const saturatedBelow = plateauPct !== undefined && plateauPct < target;
     const nearTarget = peakPct >= NEAR_TARGET * target;
     if (atMin && (nearTarget || saturatedBelow)) {

@@ -132,7 +132,12 @@ export const http5xxCheck: Check = {
             title: `5xx from the load balancer: ${Math.round(elb)} ELB vs ${Math.round(tgt)} target 5xx${top && top.healthyMin === 0 ? `; ${top.name} had no healthy target` : ''}`,
             summary: `the load balancer produced ${Math.round(elb)} of the ${Math.round(elb + tgt)} 5xx (${req > 0 ? pct((elb + tgt) / req) : '?'} of ${Math.round(req)} requests), ${why}`,
             evidence: [{ query, numbers, link, detail }],
-            signals: discovered.length ? { 'shared-lb': ['refutes', `the 5xx follow ${top?.name ?? 'one group'}, which had no healthy target`] } : {},
+            signals:
+              top && top.healthyMin === 0
+                ? { 'shared-lb': ['refutes', `the 5xx follow ${top.name}, which had no healthy target`] }
+                : standsOut && second
+                  ? { 'shared-lb': ['refutes', `the 5xx follow ${top?.name ?? 'one group'} (${pct(top?.ratio ?? 0)} vs ≤ ${pct(second.ratio)})`] }
+                  : {},
             symptoms: [{ id: 'elb-errors', text: `${Math.round(elb)} 5xx answered by the load balancer${top && top.healthyMin === 0 ? ` (${top.name}: no healthy target)` : ''}` }],
           }),
         ],

@@ -184,15 +184,17 @@ export const RECENT_REVISION_MS = 2 * 3600_000;
 
 /**
  * Where failing pods are confined: the newest revision when every failing pod belongs to it, a
- * previous revision exists, and either an older pod is still healthy or the revision is recent;
- * one pod of several; otherwise every pod.
+ * previous revision exists, and either an older pod is still healthy or the revision is recent and
+ * most of its pods fail; one pod of several; otherwise every pod.
  */
 export function failureScope(failing: K8sPod[], rev: Revisions, total: number, now: Date): 'new-revision' | 'one-pod' | 'all-pods' {
   const newNames = new Set(rev.newPods.map((p) => p.metadata.name));
   const created = Date.parse(rev.current?.metadata.creationTimestamp ?? '');
   const recent = Number.isFinite(created) && now.getTime() - created <= RECENT_REVISION_MS;
   const healthyOld = rev.oldPods.some((p) => failuresOf(p, now).size === 0 && p.status.phase === 'Running');
-  if (failing.length > 0 && rev.previous && failing.every((p) => newNames.has(p.metadata.name)) && (healthyOld || recent)) return 'new-revision';
+  // With no older pod left to compare, the new revision is to blame only when most of it fails.
+  const mostOfNew = failing.length * 2 > rev.newPods.length;
+  if (failing.length > 0 && rev.previous && failing.every((p) => newNames.has(p.metadata.name)) && (healthyOld || (recent && mostOfNew))) return 'new-revision';
   if (failing.length === 1 && total > 1) return 'one-pod';
   return 'all-pods';
 }

@@ -148,13 +148,29 @@ async function nodeGroups(k8s: KubernetesPort, signal: AbortSignal): Promise<Nod
   }
 }
 
-/** What would let another pod run when none fits. */
-export function whatWouldHelp(groups: NodeGroup[] | undefined): string {
+/** Node labels naming the group a node belongs to (EKS, eksctl, Karpenter, GKE, AKS). */
+const GROUP_LABELS = ['eks.amazonaws.com/nodegroup', 'alpha.eksctl.io/nodegroup-name', 'karpenter.sh/nodepool', 'cloud.google.com/gke-nodepool', 'kubernetes.azure.com/agentpool'];
+
+/**
+ * The node groups that can host the pod: those whose name contains the group label of a node the
+ * pod may run on (the autoscaler names groups after the cloud's groups: `eks-<nodegroup>-<id>`).
+ * Undefined when no group can be tied to an eligible node.
+ */
+export function groupsForNodes(groups: NodeGroup[], eligible: K8sNode[]): NodeGroup[] | undefined {
+  const hints = [...new Set(eligible.flatMap((n) => GROUP_LABELS.map((l) => n.metadata.labels?.[l]).filter((v): v is string => v !== undefined && v !== '')))];
+  const matched = groups.filter((g) => hints.some((h) => g.name.includes(h)));
+  return matched.length > 0 ? matched : undefined;
+}
+
+/** What would let another pod run when none fits. `relevant`: the groups known to be able to host it. */
+export function whatWouldHelp(groups: NodeGroup[] | undefined, relevant?: NodeGroup[]): string {
   if (!groups || groups.length === 0) return 'add nodes (no cluster-autoscaler status is visible)';
-  const full = groups.filter((g) => g.target >= g.max);
-  const room = groups.filter((g) => g.target < g.max);
-  if (room.length > 0) return `the cluster autoscaler can still grow ${room.map((g) => `${g.name} (${g.target} of max ${g.max})`).join(', ')}: new pods wait for a node, minutes behind a burst`;
-  return `every node group is at its maximum (${full.map((g) => `${g.name} ${g.target}/${g.max}`).join(', ')}): raise a node group's maxSize (or add nodes) first`;
+  const pool = relevant ?? groups;
+  const which = relevant ? 'node group that can host it' : 'node group';
+  const full = pool.filter((g) => g.target >= g.max);
+  const room = pool.filter((g) => g.target < g.max);
+  if (room.length > 0) return `the cluster autoscaler can still grow ${room.map((g) => `${g.name} (${g.target} of max ${g.max})`).join(', ')}${relevant ? '' : ' (which group can host this pod is not visible)'}: new pods wait for a node, minutes behind a burst`;
+  return `every ${which} is at its maximum (${full.map((g) => `${g.name} ${g.target}/${g.max}`).join(', ')}): raise ${full.length === 1 ? 'its' : 'a'} maxSize (or add nodes) first`;
 }
 
 interface NodeView {
@@ -276,8 +292,11 @@ export const nodesCheck: Check = {
       const constrained = views.length - eligible.length;
       const constraintText = constrained > 0 ? ` (${eligible.length} of ${views.length} nodes are eligible for its nodeSelector, affinity, tolerations and state)` : '';
       const groups = fits.length === 0 ? await nodeGroups(k8s, ctx.signal) : undefined;
-      const help = whatWouldHelp(groups);
-      const groupsAtMax = groups !== undefined && groups.length > 0 && groups.every((g) => g.target >= g.max);
+      const eligibleNames = new Set(eligible.map((v) => v.name));
+      const relevant = groups ? groupsForNodes(groups, nodes.filter((n) => eligibleNames.has(n.metadata.name))) : undefined;
+      const help = whatWouldHelp(groups, relevant);
+      const pool = relevant ?? groups ?? [];
+      const groupsAtMax = pool.length > 0 && pool.every((g) => g.target >= g.max);
       const numbers: Record<string, number | string> = { podCpuRequest: formatCpu(podReq.cpu), podMemoryRequest: formatMemory(podReq.mem), eligibleNodes: eligible.length, nodesThatFit: fits.length, roomForPods: room, maxFreeCpuCores: round(Math.max(0, roomiest?.freeCpu ?? 0)) };
       if (groups) for (const g of groups) numbers[`nodeGroup ${g.name}`] = `${g.target}/${g.max}`;
       findings.push(

@@ -96,7 +96,9 @@ export const podsCheck: Check = {
     const terms = terminations(pods).filter((t) => exitClass(t) !== 'completed');
     const totalRestarts = pods.reduce((a, p) => a + restarts(p), 0);
     const crashLooping = failing('crash-loop');
-    const restarting = failing('restarts');
+    // Restarts the kubelet caused (SIGTERM 143, SIGKILL 137 without OOM: liveness kills, grace expiry) are the probes check's.
+    const killedByKubelet = new Set(terms.filter((t) => exitClass(t) === 'sigterm' || exitClass(t) === 'sigkill').map((t) => t.pod));
+    const restarting = failing('restarts').filter((p) => !killedByKubelet.has(p.metadata.name) || crashLooping.includes(p));
     const oomPods = failing('oom-kill');
     const oom = terms.filter((t) => exitClass(t) === 'oom');
     const running = pods.filter((p) => p.status.phase === 'Running');

@@ -14,7 +14,7 @@ import { FACT, makeFinding, notConfigured, readFact, round, type Check, type Che
 import { deploymentSelector, exitClass, failureScope, podsByRevision, scopeText, terminations } from './k8s-util.js';
 
 const ID = 'probes';
-/** Pods running at this share of their CPU limit (or above their request without a limit) are "under load". */
+/** Pods running at this share of their CPU request or limit (or at a plateau) are "under load". */
 export const UNDER_LOAD_SHARE = 0.8;
 
 const LIVENESS = /^Liveness probe failed/i;
@@ -53,8 +53,11 @@ export const probesCheck: Check = {
     const peak = readFact(ctx.facts, FACT.cpuFleetPeakAvgCores, z.number());
     const limit = readFact(ctx.facts, 'cpuLimitCores', z.number());
     const request = readFact(ctx.facts, 'cpuRequestCores', z.number());
+    const plateau = readFact(ctx.facts, FACT.cpuPlateauCores, z.number());
     const ceiling = limit ?? request;
-    const underLoad = peak !== undefined && ceiling !== undefined && ceiling > 0 && peak >= UNDER_LOAD_SHARE * ceiling;
+    // Busy: saturated at a plateau, or past most of the request (what the HPA aims at) or of the limit.
+    const busyAt = [request, limit].filter((x): x is number => x !== undefined && x > 0).map((x) => UNDER_LOAD_SHARE * x);
+    const underLoad = plateau !== undefined || (peak !== undefined && busyAt.some((x) => peak >= x));
     const loadText = peak === undefined ? 'the load is unknown (no CPU history)' : ceiling !== undefined ? `the pods peaked at ${round(peak)} cores against a ${round(ceiling)}-core ${limit !== undefined ? 'limit' : 'request'}` : `the pods peaked at ${round(peak)} cores`;
     const query = `kubectl get events -n ${subject.namespace} --field-selector reason=Unhealthy (and reason=Killing); kubectl get pods -n ${subject.namespace} -l ${deploymentSelector(deployment)} (lastState.terminated.exitCode)`;
     const scopeFor = (xs: K8sPod[]): Scope => {

@@ -31,8 +31,10 @@ export const rolloutCheck: Check = {
     const available = st.availableReplicas ?? 0;
     const progressing = (st.conditions ?? []).find((c) => c.type === 'Progressing');
     const exceeded = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
-    const done = updated >= desired && available >= desired && (st.replicas ?? desired) <= desired;
-    if (!exceeded && done) return { findings: [], discovered: [] };
+    // A rollout is under way while the new template has not replaced every pod; pods that are merely
+    // unavailable after a scale-up (Pending, say) are not a rollout's progress.
+    const rolling = updated < desired || (st.replicas ?? desired) > desired;
+    if (!exceeded && (!rolling || progressing?.reason === 'NewReplicaSetAvailable')) return { findings: [], discovered: [] };
     const pods = await k8s.listPods(subject.namespace, deploymentSelector(d), ctx.signal);
     const rev = await podsByRevision(k8s, d, pods, ctx.signal);
     const startedMs = Date.parse(rev.current?.metadata.creationTimestamp ?? '');
