@@ -53,6 +53,8 @@ describe('npm run demo', () => {
       expect(r.stdout).toContain('Scenario flapping-alb-target-response-time');
       expect(r.stdout).toMatch(/#inc-[a-z0-9-]+/);
       expect(r.stdout).toContain('Top hypothesis: process-model-ceiling (supported)');
+      expect(r.stdout).toContain('ok top hypothesis: process-model-ceiling');
+      expect(r.stdout).not.toContain('MISMATCH');
       const transcript = JSON.parse(readFileSync(path.join(out.dir, 'transcript.json'), 'utf8')) as { calls: { seq: number; method: string; args: Record<string, unknown> }[] };
       expect(transcript.calls.length).toBeGreaterThan(10);
       expect(transcript.calls.map((c) => c.seq)).toEqual(transcript.calls.map((_, i) => i + 1));
@@ -126,6 +128,28 @@ describe('npm run demo', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       out.cleanup();
+    }
+  }, 120_000);
+
+  it('judges the diagnosis: with --exit a scenario whose expectations the assessment does not meet exits 1 with the mismatch', async () => {
+    const dir = tmpDir('demo-judge');
+    try {
+      // The sidecar scenario, expecting the wrong cause and a proposal the world does not warrant.
+      const text = readFileSync(path.join(ROOT, 'scenarios', 'sidecar-cpu-throttling.yaml'), 'utf8')
+        .replace('topHypothesis: cpu-throttling', 'topHypothesis: process-model-ceiling')
+        .replace('refuted: [bad-deploy, process-model-ceiling]', 'refuted: [bad-deploy]');
+      expect(text).toContain('topHypothesis: process-model-ceiling');
+      const file = path.join(dir.dir, 'sidecar-cpu-throttling.yaml');
+      writeFileSync(file, text);
+      const r = await runCli(['--scenario', file, '--exit', '--out', path.join(dir.dir, 'out')], { REDIS_URL: inject('redisUrl') });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toContain("Diagnosis against the scenario's expectations:");
+      expect(r.stdout).toContain('MISMATCH top hypothesis: expected process-model-ceiling, got cpu-throttling');
+      expect(r.stderr).toContain("demo: the diagnosis does not match sidecar-cpu-throttling's expectations:");
+      // The scenario itself was played: the artifacts are there.
+      expect(existsSync(path.join(dir.dir, 'out', 'assessment.json'))).toBe(true);
+    } finally {
+      dir.cleanup();
     }
   }, 120_000);
 

@@ -188,7 +188,7 @@ describe('tables, discovery, reviews, defaulting, field selectors', () => {
     });
     expect((apps.body['resources'] as Obj[]).find((r) => r['name'] === 'deployments/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
     const core = await call(emu, 'GET', '/api/v1');
-    expect(Object.fromEntries((core.body['resources'] as Obj[]).map((r) => [r['name'], r['shortNames']]))).toEqual({ namespaces: ['ns'], nodes: ['no'], pods: ['po'], events: ['ev'], services: ['svc'] });
+    expect(Object.fromEntries((core.body['resources'] as Obj[]).map((r) => [r['name'], r['shortNames']]))).toEqual({ namespaces: ['ns'], nodes: ['no'], pods: ['po'], events: ['ev'], services: ['svc'], configmaps: ['cm'] });
 
     const aggregated = await call(emu, 'GET', '/apis', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
     expect(aggregated.type).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');

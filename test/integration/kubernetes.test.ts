@@ -481,6 +481,31 @@ describe('reads', () => {
     expect(web?.metadata.creationTimestamp).toBe('2026-02-28T10:00:00Z');
     expect(web?.status?.conditions?.[1]).toMatchObject({ type: 'Progressing', reason: 'NewReplicaSetAvailable', lastTransitionTime: '2026-03-02T08:00:00Z' });
   });
+
+  it('reads a ConfigMap by name with its data and its last write (the latest managedFields time); a missing one is undefined; taints come with nodes', async () => {
+    const edited = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'web-flags',
+        namespace: 'prod',
+        creationTimestamp: '2026-01-10T08:00:00Z',
+        managedFields: [
+          { manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: '2026-01-10T08:00:00Z', fieldsType: 'FieldsV1', fieldsV1: {} },
+          { manager: 'kubectl-edit', operation: 'Update', apiVersion: 'v1', time: '2026-03-02T08:40:00Z', fieldsType: 'FieldsV1', fieldsV1: {} },
+        ],
+      },
+      data: { CHECKOUT_V2: 'true' },
+    };
+    const tainted = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'gpu-1', labels: { workload: 'gpu' } }, spec: { taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] }, status: { allocatable: { cpu: '8' } } };
+    const { emu, kube } = await setup({ objects: [...sampleCluster(), edited, tainted] });
+    const cm = await kube.getConfigMap('prod', 'web-flags');
+    expect(cm).toMatchObject({ metadata: { name: 'web-flags', namespace: 'prod', creationTimestamp: '2026-01-10T08:00:00Z' }, data: { CHECKOUT_V2: 'true' }, updatedAt: '2026-03-02T08:40:00Z' });
+    expect(emu.requests.at(-1)).toMatchObject({ verb: 'get', resource: 'configmaps', path: '/api/v1/namespaces/prod/configmaps/web-flags' });
+    expect(await kube.getConfigMap('prod', 'web-config')).toMatchObject({ data: { LOG_LEVEL: 'info' } });
+    expect(await kube.getConfigMap('prod', 'absent')).toBeUndefined();
+    expect((await kube.listNodes()).find((n) => n.metadata.name === 'gpu-1')?.spec?.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }]);
+  });
 });
 
 describe('loadKubeConfig', () => {

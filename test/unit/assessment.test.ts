@@ -31,6 +31,40 @@ describe('assess: determinism', () => {
     );
   });
 
+  it('random findings with signals and symptoms: any order, any duplicates, the same assessment; ties only between equal scores; a symptom never outranks its cause', () => {
+    const names = ['bad-deploy', 'config-change', 'oom-crashloop', 'probe-kills', 'load-imbalance', 'cpu-throttling', 'capacity-ceiling', 'cluster-capacity', 'node-pressure', 'hpa-never-scales'] as const;
+    const symptomIds = ['recent-change', 'crash-loop', 'oom-kill', 'restarts', 'throttling', 'hot-pod', 'hpa-at-max', 'pending-resources', 'no-room', 'eviction', 'latency', 'errors', 'liveness-kill'] as const;
+    const scopes = [undefined, 'new-revision', 'all-pods', 'one-pod', 'under-load'] as const;
+    const arbFinding = fc.record({
+      d: fc.string({ minLength: 1, maxLength: 4 }),
+      severity: fc.constantFrom('info', 'warning', 'critical', 'error'),
+      signals: fc.dictionary(fc.constantFrom(...names), fc.constantFrom('supports', 'refutes', 'neutral'), { maxKeys: 2 }),
+      symptoms: fc.array(fc.record({ id: fc.constantFrom(...symptomIds), scope: fc.constantFrom(...scopes) }), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(arbFinding, { minLength: 1, maxLength: 12 }), fc.nat(), (raw, seed) => {
+        const findings = raw.map((r) =>
+          f(r.d, {
+            severity: r.severity,
+            signals: Object.fromEntries(Object.entries(r.signals).map(([k, v]) => [k, [v, `${k} ${v}`]])),
+            symptoms: r.symptoms.map((s) => ({ id: s.id, ...(s.scope ? { scope: s.scope } : {}), text: `${s.id} ${s.scope ?? ''}` })),
+          }),
+        );
+        const reference = assess('P', findings);
+        const shuffled = [...findings].sort((a, b) => ((a.id.length * 31 + seed) % 7) - ((b.id.length * 31 + seed) % 7));
+        expect(assess('P', [...shuffled, ...findings.slice(0, seed % 3)].reverse())).toEqual(reference);
+        const top = reference.hypotheses[0];
+        for (const id of reference.ties ?? []) expect(reference.hypotheses.find((h) => h.id === id)?.score).toBe(top?.score);
+        const rank = new Map(reference.hypotheses.map((h, i) => [h.id, i]));
+        for (const h of reference.hypotheses) if (h.causedBy) expect(rank.get(h.causedBy) ?? Infinity).toBeLessThan(rank.get(h.id) ?? -1);
+        // Nothing refutes the first-ranked cause while an unrefuted supported one exists.
+        const supported = reference.hypotheses.filter((h) => h.verdict === 'supported');
+        if (supported.some((h) => h.refutedBy.length === 0)) expect(supported[0]?.refutedBy).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('lists every known hypothesis, findings sorted by id', async () => {
     const a = assess('INC-1', [...(await seedFindings())].reverse());
     expect(a.hypotheses.map((h) => h.id).sort()).toEqual(HYPOTHESES.map((h) => `hypothesis:${h}`).sort());

@@ -160,6 +160,11 @@ export function makeFinding(input: FindingInput): Finding {
   };
 }
 
+/** A check's result made of one finding (and the subjects it leads to). */
+export function single(input: FindingInput, discovered: Subject[] = []): CheckResult {
+  return { findings: [makeFinding(input)], discovered };
+}
+
 /** The finding a check returns when the port it needs is not configured. */
 export function notConfigured(check: string, subject: Subject, what: string, port: 'CloudWatch' | 'Kubernetes' | 'Prometheus'): CheckResult {
   return {

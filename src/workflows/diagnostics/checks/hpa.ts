@@ -13,7 +13,7 @@
  */
 import type { K8sCondition, K8sHpa } from '../../ports.js';
 import { formatCpu, sumContainerResource } from '../quantity.js';
-import { FACT, makeFinding, notConfigured, readFact, round, type Check, type CheckResult, type ProposalNote } from '../types.js';
+import { FACT, makeFinding, notConfigured, readFact, round, single, type Check, type CheckResult, type FindingInput, type ProposalNote } from '../types.js';
 import { z } from 'zod';
 
 const ID = 'hpa';
@@ -127,7 +127,7 @@ export const hpaCheck: Check = {
     const detail = hpa.conditions.map((c) => `${c.type}=${c.status} ${c.reason ?? ''} ${c.message ?? ''}`.trim()).join('\n');
     const evidence = [{ query, numbers, ...(detail ? { detail } : {}) }];
     const bounds = `${cur ?? '?'} replicas, min ${hpa.minReplicas}, max ${hpa.maxReplicas}`;
-    const finding = (input: Omit<Parameters<typeof makeFinding>[0], 'check' | 'subject' | 'evidence'>): CheckResult => ({ findings: [makeFinding({ check: ID, subject, evidence, ...input })], discovered: [] });
+    const finding = (input: Omit<FindingInput, 'check' | 'subject' | 'evidence'>): CheckResult => single({ check: ID, subject, evidence, ...input });
 
     if (scalingActive?.status === 'False' || ableToScale?.status === 'False') {
       const c = scalingActive?.status === 'False' ? scalingActive : ableToScale;

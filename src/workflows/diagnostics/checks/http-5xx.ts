@@ -9,7 +9,7 @@
  */
 import type { Subject } from '../../../domain/diagnostics.js';
 import type { MetricQuery } from '../../ports.js';
-import { inWindows, makeFinding, notConfigured, round, targetGroupName, type Check, type CheckResult } from '../types.js';
+import { inWindows, makeFinding, notConfigured, round, single, targetGroupName, type Check, type CheckResult } from '../types.js';
 import { burstWindows, byId, points, span } from './cw-util.js';
 import { FIVE_XX_COUNT, alarmTrigger } from './lb-breakdown.js';
 
@@ -93,20 +93,15 @@ export const http5xxCheck: Check = {
     if (req > 0) numbers.errorRatio = pct((elb + tgt) / req);
 
     if (elb + tgt === 0) {
-      return {
-        findings: [
-          makeFinding({
-            check: ID,
-            subject,
-            discriminator: 'none',
-            severity: 'info',
-            title: 'No 5xx in the alarm windows',
-            summary: `neither the load balancer nor the targets counted a 5xx between ${start.toISOString()} and ${end.toISOString()}`,
-            evidence: [{ query, numbers, link, detail }],
-          }),
-        ],
-        discovered: [],
-      };
+      return single({
+        check: ID,
+        subject,
+        discriminator: 'none',
+        severity: 'info',
+        title: 'No 5xx in the alarm windows',
+        summary: `neither the load balancer nor the targets counted a 5xx between ${start.toISOString()} and ${end.toISOString()}`,
+        evidence: [{ query, numbers, link, detail }],
+      });
     }
     const noHealthy = rows.filter((r) => r.healthyMin === 0);
     const byLb = elb > tgt;

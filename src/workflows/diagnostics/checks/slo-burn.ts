@@ -8,7 +8,7 @@
  * checks (the alert's namespace and service labels) look for their cause.
  */
 import type { PromSample } from '../../ports.js';
-import { duration, makeFinding, notConfigured, round, type Check, type CheckResult } from '../types.js';
+import { duration, notConfigured, round, single, type Check, type CheckResult } from '../types.js';
 
 const ID = 'slo-burn';
 const WINDOW = /^slo:sli_error:ratio_rate(\d+[mhd])$/;
@@ -65,21 +65,16 @@ export const sloBurnCheck: Check = {
     const objective = byName('slo:objective:ratio');
     const periodDays = byName('slo:time_period:days') ?? 30;
     if (objective === undefined || ratios.size === 0) {
-      return {
-        findings: [
-          makeFinding({
-            check: ID,
-            subject,
-            discriminator: 'no-data',
-            severity: 'info',
-            title: `No SLO series for ${slo}`,
-            summary: `Prometheus returned no ${objective === undefined ? 'slo:objective:ratio' : 'slo:sli_error:ratio_rate<window>'} series for sloth_id="${slo}": the burn rate and the budget left cannot be computed here`,
-            evidence: [{ query: promql, numbers: { series: samples.length }, link }],
-            cannotSee: [`the error budget of SLO ${slo} (no recording rules found)`],
-          }),
-        ],
-        discovered: [],
-      };
+      return single({
+        check: ID,
+        subject,
+        discriminator: 'no-data',
+        severity: 'info',
+        title: `No SLO series for ${slo}`,
+        summary: `Prometheus returned no ${objective === undefined ? 'slo:objective:ratio' : 'slo:sli_error:ratio_rate<window>'} series for sloth_id="${slo}": the burn rate and the budget left cannot be computed here`,
+        evidence: [{ query: promql, numbers: { series: samples.length }, link }],
+        cannotSee: [`the error budget of SLO ${slo} (no recording rules found)`],
+      });
     }
     const budget = 1 - objective;
     const windows = [...ratios.keys()].sort((a, b) => windowMs(a) - windowMs(b) || WINDOW_ORDER.indexOf(a) - WINDOW_ORDER.indexOf(b));
@@ -106,21 +101,16 @@ export const sloBurnCheck: Check = {
     const left = remaining === undefined ? 'budget left unknown' : exhausted ? `the ${periodDays}-day budget is exhausted (${pct(remaining)})` : `${pct(remaining)} of the ${periodDays}-day budget left`;
     const when = exhausted ? '' : exhaustMs !== undefined ? `, gone in ${duration(exhaustMs)} at this rate` : '';
     const errText = current ? `${pct(ratios.get(current) ?? 0)} of requests failing over ${current}` : 'errors';
-    return {
-      findings: [
-        makeFinding({
-          check: ID,
-          subject,
-          discriminator: 'burn',
-          severity: exhausted || fast ? 'critical' : 'warning',
-          title: `SLO ${slo}: burning ${burnText}; ${left}${when}`,
-          summary: `${errText} against a ${pct(objective)} objective (budget ${pct(budget)}): burn rate ${shortWindows.map((w) => `${round(burn(w), 1)}× over ${w}`).join(', ')}${fast ? ` (≥ ${FAST_BURN}×: a ${periodDays}-day budget would last ${duration(periodMs / FAST_BURN)})` : currentBurn !== undefined && currentBurn >= SLOW_BURN ? ` (≥ ${SLOW_BURN}×)` : ''}; ${left}${when}`,
-          evidence: [{ query: promql, numbers, link }],
-          symptoms: [{ id: 'errors', text: `${errText}, burning the ${slo} budget at ${burnText}` }],
-          facts: { sloBurnRate: currentBurn === undefined ? null : round(currentBurn, 2), sloBudgetRemaining: remaining === undefined ? null : round(remaining, 4) },
-        }),
-      ],
-      discovered: [],
-    };
+    return single({
+      check: ID,
+      subject,
+      discriminator: 'burn',
+      severity: exhausted || fast ? 'critical' : 'warning',
+      title: `SLO ${slo}: burning ${burnText}; ${left}${when}`,
+      summary: `${errText} against a ${pct(objective)} objective (budget ${pct(budget)}): burn rate ${shortWindows.map((w) => `${round(burn(w), 1)}× over ${w}`).join(', ')}${fast ? ` (≥ ${FAST_BURN}×: a ${periodDays}-day budget would last ${duration(periodMs / FAST_BURN)})` : currentBurn !== undefined && currentBurn >= SLOW_BURN ? ` (≥ ${SLOW_BURN}×)` : ''}; ${left}${when}`,
+      evidence: [{ query: promql, numbers, link }],
+      symptoms: [{ id: 'errors', text: `${errText}, burning the ${slo} budget at ${burnText}` }],
+      facts: { sloBurnRate: currentBurn === undefined ? null : round(currentBurn, 2), sloBudgetRemaining: remaining === undefined ? null : round(remaining, 4) },
+    });
   },
 };
