@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import type { Finding, Subject } from '../../src/domain/diagnostics.js';
 import { alarmHistoryCheck } from '../../src/workflows/diagnostics/checks/alarm-history.js';
 import { alarmStatisticCheck } from '../../src/workflows/diagnostics/checks/alarm-statistic.js';
 import { lbBreakdownCheck } from '../../src/workflows/diagnostics/checks/lb-breakdown.js';
 import type { Check, CheckContext, CheckPorts } from '../../src/workflows/diagnostics/types.js';
-import type { AlarmDescription } from '../../src/workflows/ports.js';
+import type { AlarmDescription, MetricQuery, MetricSeries } from '../../src/workflows/ports.js';
 import { FakeCloudWatch, SEED, at, history, minutes, seedWorld, type MetricFixture } from '../support/fake-ports.js';
 
 const alarmSubject: Subject = { kind: 'cloudwatch-alarm', alarmName: SEED.alarmName, region: SEED.region };
@@ -136,6 +137,22 @@ describe('alarm-statistic', () => {
     expect(f.summary).toContain('vs p99 no data (not served) and Maximum 29.7 s');
     expect(f.summary).not.toMatch(/p99 0\b/);
     expect(f.evidence[0]?.detail).toContain('p99 is not supported by this backend');
+  });
+
+  it('a port whose whole call throws on a percentile query (no per-query status) cannot fail the check either', async () => {
+    class ThrowsOnPercentiles extends FakeCloudWatch {
+      override async getMetricData(region: string, queries: MetricQuery[], start: Date, end: Date): Promise<MetricSeries[]> {
+        if (queries.some((q) => /^p\d/.test(q.stat))) throw new AppError('unavailable', 'CloudWatch GetMetricData failed: 500: <html>Internal Server Error</html>');
+        return super.getMetricData(region, queries, start, end);
+      }
+    }
+    const cw = new ThrowsOnPercentiles(seedWorld().cw);
+    const facts = await factsOf(alarmHistoryCheck, ctx({ cloudwatch: cw }));
+    const f = only((await alarmStatisticCheck.run(ctx({ cloudwatch: cw }, facts))).findings);
+    expect(f.id.endsWith(':real-traffic')).toBe(true);
+    expect(f.summary).toContain('vs p99 no data (not served) and Maximum 29.7 s');
+    expect(f.evidence[0]?.detail).toBe('p99 not available: CloudWatch GetMetricData failed: 500: <html>Internal Server Error</html>');
+    expect(f.evidence[0]?.numbers.maximumDuringBreach).toBe(29.7);
   });
 
   it('no p99 series: "p99 no data", not "p99 0 s"; a missing Maximum likewise', async () => {
