@@ -94,6 +94,8 @@ export function createFakeCluster(init: { deployments?: K8sDeployment[]; hpas?: 
       }));
     },
     listEvents: async () => [],
+    // The mitigation tests' cluster has no ConfigMaps.
+    getConfigMap: async () => undefined,
     listHpas: async (ns) => structuredClone(state.hpas.filter((h) => h.metadata.namespace === ns)),
     getHpa: async (ns, name) => structuredClone(findHpa(ns, name)),
     listNodes: async () => [],
