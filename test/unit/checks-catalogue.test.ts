@@ -44,9 +44,10 @@ describe('the seed investigation, end to end through the catalogue', () => {
       'pods@wl/default/data-service',
       'scheduling@wl/default/data-service',
       'cpu-per-pod@wl/default/data-service',
-      'probes@wl/default/data-service',
       'cpu-throttling@wl/default/data-service',
       'nodes@wl/default/data-service',
+      // Dependants run once what they depend on has finished (the engine adds them then).
+      'probes@wl/default/data-service',
       'hpa@wl/default/data-service',
     ]);
 
