@@ -7,8 +7,7 @@ import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, type Met
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudWatchAdapter } from '../../src/integrations/cloudwatch/adapter.js';
 import { alarmStatisticCheck } from '../../src/workflows/diagnostics/checks/alarm-statistic.js';
-import { MOTO_INSTALL, requireTool } from '../support/aws.js';
-import { freePort, startProc, waitForPort, type Proc } from '../support/procs.js';
+import { startMoto, type MotoServer } from '../support/aws.js';
 
 const REGION = 'us-east-1';
 const NS = 'AWS/ApplicationELB';
@@ -17,18 +16,13 @@ const ALARM = 'orders-target-response-time';
 const MIN = 60_000;
 
 describe('alarm-statistic against moto_server (percentiles refused with an HTML 500)', () => {
-  let moto: Proc | undefined;
+  let moto: MotoServer | undefined;
   let client: CloudWatchClient;
   let now: Date;
 
   beforeAll(async () => {
-    const bin = requireTool('moto_server', MOTO_INSTALL);
-    const port = await freePort();
-    moto = startProc(bin, ['-H', '127.0.0.1', '-p', String(port)]);
-    await waitForPort(port, 30_000).catch((e: unknown) => {
-      throw new Error(`moto_server did not listen on ${port}: ${String(e)}\n${moto?.output() ?? ''}`);
-    });
-    client = new CloudWatchClient({ region: REGION, endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1, disableRequestCompression: true });
+    moto = await startMoto(REGION);
+    client = moto.client;
     now = new Date(Math.floor(Date.now() / MIN) * MIN);
     // The last 25 minutes: 300 requests a minute, slow (2 s average) in the last 10.
     const dims = [{ Name: 'LoadBalancer', Value: LB }];

@@ -24,8 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { createCloudWatchAdapter } from '../../src/integrations/cloudwatch/adapter.js';
 import type { CloudWatchPort, MetricQuery, MetricSeries } from '../../src/workflows/ports.js';
-import { MOTO_INSTALL, requireTool } from '../support/aws.js';
-import { freePort, startProc, waitForPort, type Proc } from '../support/procs.js';
+import { startMoto, type MotoServer } from '../support/aws.js';
 
 const REGION = 'us-east-1';
 const NS = 'AWS/ApplicationELB';
@@ -57,7 +56,7 @@ const dimsOf = (tg: string): { name: string; value: string }[] => [
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('the CloudWatch adapter against moto_server', () => {
-  let moto: Proc | undefined;
+  let moto: MotoServer | undefined;
   let client: CloudWatchClient;
   let endpoint: string;
   let cw: CloudWatchPort;
@@ -65,14 +64,8 @@ describe('the CloudWatch adapter against moto_server', () => {
   let base: number;
 
   beforeAll(async () => {
-    const bin = requireTool('moto_server', MOTO_INSTALL);
-    const port = await freePort();
-    moto = startProc(bin, ['-H', '127.0.0.1', '-p', String(port)]);
-    await waitForPort(port, 30_000).catch((e: unknown) => {
-      throw new Error(`moto_server did not listen on ${port}: ${String(e)}\n${moto?.output() ?? ''}`);
-    });
-    endpoint = `http://127.0.0.1:${port}`;
-    client = new CloudWatchClient({ region: REGION, endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1, disableRequestCompression: true });
+    moto = await startMoto(REGION);
+    ({ endpoint, client } = moto);
     cw = createCloudWatchAdapter({ clientFor: () => client });
     base = Math.floor(Date.now() / (5 * MIN)) * 5 * MIN - MINUTES * MIN;
 
