@@ -2,9 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two projects: `unit` runs on fakes and needs no server at all (`npx vitest run test/unit` starts
- * nothing); `integration` (test/integration and test/e2e) shares one redis-server started by the
- * global setup and starts its own prometheus/alertmanager where a test needs them. `npm test` runs both.
+ * nothing); `integration` (test/integration, test/e2e and test/conformance, where real clients run
+ * against the sandbox) shares one redis-server started by the global setup and starts its own
+ * prometheus/alertmanager where a test needs them. `npm test` runs both; test/unit/test-layout.test.ts
+ * fails when a test file lies outside these folders (it would never run).
  */
+export const TEST_FOLDERS = { unit: ['test/unit'], integration: ['test/integration', 'test/e2e', 'test/conformance'] } as const;
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -18,8 +22,8 @@ export default defineConfig({
     // The tests of that behaviour run child processes without it.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'], globalSetup: ['test/support/global-setup.ts'] } },
+      { extends: true, test: { name: 'unit', include: TEST_FOLDERS.unit.map((d) => `${d}/**/*.test.ts`) } },
+      { extends: true, test: { name: 'integration', include: TEST_FOLDERS.integration.map((d) => `${d}/**/*.test.ts`), globalSetup: ['test/support/global-setup.ts'] } },
     ],
   },
 });
