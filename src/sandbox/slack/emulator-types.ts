@@ -157,6 +157,12 @@ export interface SlackEmulator {
 
   /** A trigger_id as Slack issues with a command or a click (valid 3 s, single use). */
   issueTriggerId(userId: string): string;
+  /**
+   * A response_url as Slack puts into a command, click or shortcut payload (up to 5 uses within 30 minutes),
+   * for payloads built outside the emulator (Slack's own SDK fixtures): what is posted to it lands as an
+   * ephemeral to `origin.user` in `origin.channel`, or replaces `origin.messageTs`.
+   */
+  issueResponseUrl(origin: ResponsePost['origin']): string;
   sendSlashCommand(input: SlashCommandInput, opts?: DeliveryOptions): Promise<DeliveryResult>;
   clickButton(input: ClickButtonInput, opts?: DeliveryOptions): Promise<DeliveryResult>;
   submitView(input: SubmitViewInput, opts?: DeliveryOptions): Promise<DeliveryResult>;

@@ -390,6 +390,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
     },
     clearFaults: () => faults.clear(),
     issueTriggerId: (userId) => ws.issueTrigger(userId, clock()),
+    issueResponseUrl,
 
     async sendSlashCommand(input, d) {
       const triggerId = ws.issueTrigger(input.userId, clock());

@@ -162,7 +162,7 @@ export interface ResponsePost {
   at: string;
   url: string;
   /** What the response_url was issued for. */
-  origin: { kind: 'command' | 'block_actions' | 'view_submission'; channel?: string; user: string; messageTs?: string };
+  origin: { kind: 'command' | 'block_actions' | 'view_submission' | 'message_action'; channel?: string; user: string; messageTs?: string };
   body: Record<string, unknown>;
   status: number;
 }
