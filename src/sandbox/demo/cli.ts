@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { loadNamedScenario, loadScenario } from '../scenario/loader.js';
+import { writeSandboxEndpoints } from './endpoints.js';
 import { judge } from './judge.js';
 import { playScenario, writeArtifacts, type PlayResult } from './runner.js';
 import { startWorld, type World } from './world.js';
@@ -35,8 +36,9 @@ Plays an incident scenario against warroom in a sandbox: Slack, CloudWatch and K
 emulated, Redis is real (REDIS_URL, or a private redis-server), Prometheus is the real binary when
 installed, else the sandbox's stand-in of its HTTP API (WARROOM_SANDBOX_PROMETHEUS=binary|standin
 forces one). Prints the incident channel's transcript and writes to the output directory:
-transcript.txt, transcript.json (every Slack Web API call), assessment.json, timeline.json and,
-when the scenario resolves, postmortem.md.
+sandbox.json (as soon as the world is up: a kubeconfig for kubectl, the CloudWatch endpoint for
+aws --endpoint-url, the Prometheus, viewer and bot URLs), transcript.txt, transcript.json (every
+Slack Web API call), assessment.json, timeline.json and, when the scenario resolves, postmortem.md.
 
 Options:
   --scenario <file>   scenario file, or the name of a shipped one (default ${DEFAULT_SCENARIO})
@@ -144,6 +146,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   // The viewer comes up first, so a person can watch the channel open.
   const viewer = args.exit ? undefined : await startViewer({ slack: world.slack, actAs: world.scenario.slack?.users.find((u) => !u.isBot)?.id ?? world.slack.users()[0]?.id ?? 'U0ONCALL1' });
   if (viewer) console.log(`Viewer of the sandbox Slack workspace: ${viewer.url}`);
+  // Real clients (kubectl, the AWS CLI, a browser) find the world here while the script plays.
+  try {
+    console.log(`Sandbox endpoints: ${writeSandboxEndpoints(world, args.out, viewer?.url)}`);
+  } catch (e) {
+    console.error(`demo: cannot write the sandbox endpoints to ${args.out}: ${errorMessage(e)}`);
+    await viewer?.stop();
+    await world.stop().catch(() => undefined);
+    return 1;
+  }
 
   let code = 0;
   try {
