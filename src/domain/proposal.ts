@@ -51,6 +51,11 @@ export const Proposal = z.object({
   messageTs: z.string().optional(),
   /** The approval rule that covers it (re-checked at click time against the current config). */
   rule: z.string().optional(),
+  /**
+   * Who may approve under that rule when it was proposed (shown on the card; the click is still
+   * checked against the current config). Absent in proposals of older versions.
+   */
+  approvers: z.object({ users: z.array(z.string()), usergroups: z.array(z.string()), allowSelfApproval: z.boolean() }).optional(),
   /** The mitigation that would undo this one, computed from the state it was pinned to. */
   revert: Mitigation.optional(),
   silenceId: z.string().optional(),

@@ -15,7 +15,7 @@ import { loadNamedScenario, loadScenario } from '../scenario/loader.js';
 import { writeSandboxEndpoints } from './endpoints.js';
 import { judge } from './judge.js';
 import { playScenario, writeArtifacts, type PlayResult } from './runner.js';
-import { startWorld, type World } from './world.js';
+import { scriptApprovers, startWorld, type World } from './world.js';
 
 export const DEFAULT_SCENARIO = 'scenarios/flapping-alb-target-response-time.yaml';
 export const DEFAULT_OUT = '.demo-out';
@@ -40,9 +40,14 @@ sandbox.json (as soon as the world is up: a kubeconfig for kubectl, the CloudWat
 aws --endpoint-url, the Prometheus, viewer and bot URLs), transcript.txt, transcript.json (every
 Slack Web API call), assessment.json, timeline.json and, when the scenario resolves, postmortem.md.
 
+By default the play is paced for a person: the alert arrives, the channel opens, the diagnosis
+unfolds, and the proposal card waits for you to click Approve in the viewer (the printed URL; the
+page acts as the scenario's approver). Execution, verification and resolution follow your click.
+
 Options:
   --scenario <file>   scenario file, or the name of a shipped one (default ${DEFAULT_SCENARIO})
-  --exit              stop when the scenario is played; exit 1 if it could not be played or
+  --exit              play the whole script unattended (the approval included: CI) and stop
+                      when it is played; exit 1 if it could not be played or
                       the diagnosis does not match the scenario's expect block (top hypothesis,
                       refuted, must include, the expected proposal or none)
   --interactive       play the alerts, then leave the script to you: approve, deny and type
@@ -143,9 +148,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     await world.stop();
     return 2;
   }
-  // The viewer comes up first, so a person can watch the channel open.
-  const viewer = args.exit ? undefined : await startViewer({ slack: world.slack, actAs: world.scenario.slack?.users.find((u) => !u.isBot)?.id ?? world.slack.users()[0]?.id ?? 'U0ONCALL1' });
-  if (viewer) console.log(`Viewer of the sandbox Slack workspace: ${viewer.url}`);
+  // The viewer comes up first, so a person can watch the channel open. It acts as the scenario's
+  // approver (the approval policy of the sandbox names the script's approvers), so the person's
+  // Approve counts; the user picker on the page switches to anyone else.
+  const humans = world.slack.users().filter((u) => !u.isBot && u.id !== world.slack.botUserId);
+  const actAs = scriptApprovers(world.scenario).find((id) => humans.some((u) => u.id === id)) ?? humans[0]?.id ?? world.slack.users()[0]?.id ?? 'U0ONCALL1';
+  const viewer = args.exit ? undefined : await startViewer({ slack: world.slack, actAs });
+  const userName = (id: string) => world.slack.users().find((u) => u.id === id)?.name ?? id;
+  if (viewer) {
+    console.log(`Viewer of the sandbox Slack workspace: ${viewer.url}  (acting as @${userName(actAs)})`);
+    if (!args.interactive) console.log(`Open it now to watch the incident unfold; when the proposal card comes, click Approve there.`);
+  }
   // Real clients (kubectl, the AWS CLI, a browser) find the world here while the script plays.
   try {
     console.log(`Sandbox endpoints: ${writeSandboxEndpoints(world, args.out, viewer?.url)}`);
@@ -158,7 +171,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   let code = 0;
   try {
-    const result = await playScenario(world, { onLog: (l) => console.log(l), skipScript: args.interactive });
+    const paced = viewer && !args.interactive ? { person: { viewerUrl: viewer.url, userName } } : {};
+    const result = await playScenario(world, { onLog: (l) => console.log(l), skipScript: args.interactive, ...paced });
     const files = writeArtifacts(result, path.resolve(args.out));
     printResult(result, files);
     if (result.failure) {

@@ -21,6 +21,7 @@ import type { TimelineEvent } from '../../domain/timeline.js';
 import { AppError, errorMessage } from '../../errors.js';
 import { ACTIONS } from '../../integrations/slack/blocks/ids.js';
 import { buildPostmortem } from '../../workflows/lifecycle.js';
+import { describeMitigation } from '../../workflows/mitigations/catalogue.js';
 import { cloudWatchAlarmNotification } from '../scenario/alarms.js';
 import { alertsInOrder, type TimedAlert } from '../scenario/expand.js';
 import { expectedProposals, type ScriptStep } from '../scenario/schema.js';
@@ -42,9 +43,11 @@ export interface PlayTimeouts {
   postmortem: number;
   /** Acknowledge/resolve taking effect after the command. */
   command: number;
+  /** A person deciding on a proposal in the viewer (paced demo). */
+  person: number;
 }
 
-export const DEFAULT_TIMEOUTS: PlayTimeouts = { channel: 30_000, assessment: 120_000, proposal: 30_000, decision: 15_000, executed: 30_000, verified: 90_000, postmortem: 30_000, command: 15_000 };
+export const DEFAULT_TIMEOUTS: PlayTimeouts = { channel: 30_000, assessment: 120_000, proposal: 30_000, decision: 15_000, executed: 30_000, verified: 90_000, postmortem: 30_000, command: 15_000, person: 60 * 60_000 };
 
 export interface PlayOptions {
   timeouts?: Partial<PlayTimeouts>;
@@ -54,6 +57,12 @@ export interface PlayOptions {
   onLog?: (line: string) => void;
   /** Leave the scenario's script to a person (the viewer): play the alerts, wait for the assessment, stop there. */
   skipScript?: boolean;
+  /**
+   * Pace the play for a person: the script's approve and deny steps are left to them. The runner
+   * waits for the proposal card, says where to click (the viewer's URL, as whom), and goes on once
+   * the proposal is decided there; the rest of the script (acknowledge, resolve...) plays as written.
+   */
+  person?: { viewerUrl: string; userName: (id: string) => string };
 }
 
 type ProposalRef = Extract<ScriptStep, { action: 'approve' }>['proposal'];
@@ -298,6 +307,29 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     note(`proposal ${p.id} is now ${decided.status}`);
   }
 
+  /** The paced demo: the person decides in the viewer; the runner says where and waits. */
+  async function personDecides(step: Extract<ScriptStep, { action: 'approve' | 'deny' }>, person: NonNullable<PlayOptions['person']>): Promise<void> {
+    const p = (await findProposal(step.proposal)) ?? (await (async () => {
+      await waitFor('proposal', step.proposal);
+      return findProposal(step.proposal);
+    })());
+    if (!p?.messageTs) throw new PlayFailure(`no proposal card matches ${describeRef(step.proposal)}`);
+    lastProposal = p;
+    const channelId = inc().channelId ?? '';
+    const approvers = [...(p.approvers?.users ?? []).map((u) => `@${person.userName(u)}`), ...(p.approvers?.usergroups ?? []).map((g) => `@${g}`)];
+    note(`YOUR TURN: the proposal ${p.id} (${describeMitigation(p.mitigation)}) is waiting for approval.`);
+    note(`  Open ${person.viewerUrl}#${channelId} (acting as @${person.userName(step.user)}), read the card "Proposed: ${describeMitigation(p.mitigation)}": what changes, the approval policy "${p.rule ?? '?'}" (${p.requiredApprovals} approval${p.requiredApprovals === 1 ? '' : 's'}, who may approve: ${approvers.join(', ') || '—'}), then click ${step.action === 'approve' ? 'Approve and confirm' : 'Deny'}.`);
+    note('  (Deny works too: nothing then changes in the cluster. Ctrl-C stops the sandbox.)');
+    const decided = await until(`a person to approve or deny ${p.id} in the viewer`, t.person, async () => {
+      const cur = await proposals.get(p.id);
+      return cur && cur.status !== 'pending' ? cur : undefined;
+    });
+    const by = decided.approvals.map((a) => `@${person.userName(a.userId)}`).join(', ') || (decided.decidedBy ? `@${person.userName(decided.decidedBy)}` : 'someone');
+    note(`${by} decided in the viewer: proposal ${p.id} is now ${decided.status}`);
+    if (decided.status === 'denied' || decided.status === 'expired' || decided.status === 'refused') throw new PlayFailure(`the proposal ${p.id} was ${decided.status} in the viewer; nothing was changed, the rest of the script does not apply`);
+    await waitFor('executed');
+  }
+
   async function incidentStatus(what: string, ok: (i: Incident) => boolean): Promise<void> {
     await until(what, t.command, async () => {
       const i = await refreshIncident();
@@ -318,7 +350,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     switch (step.action) {
       case 'approve':
       case 'deny':
-        return click(step);
+        return opts.person ? personDecides(step, opts.person) : click(step);
       case 'acknowledge':
         await command(step.user, 'ack');
         return incidentStatus(`the incident to be acknowledged by ${step.user}`, (i) => Boolean(i.acknowledgedAt));

@@ -64,6 +64,7 @@ export async function propose(deps: Ports, incident: Incident, m: Mitigation, re
     requiredApprovals: rule.requiredApprovals,
     protectedEnvironment: rule.protected,
     rule: rule.name,
+    approvers: { users: [...rule.approvers.users], usergroups: [...rule.approvers.usergroups], allowSelfApproval: rule.allowSelfApproval },
     ...(env ? { environment: env } : {}),
     ...(revert ? { revert } : {}),
   };

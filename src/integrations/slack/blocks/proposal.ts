@@ -16,6 +16,16 @@ const STATUS_LINE: Record<Proposal['status'], string> = {
   refused: ':no_entry_sign: Refused',
 };
 
+/** The approval policy's answer for this proposal: the rule, how many approvals, and who may give them. */
+function policyFields(p: Proposal): string[] {
+  if (!p.rule) return [];
+  const self = p.approvers?.allowSelfApproval ? 'the requester may approve' : 'not the requester';
+  const policy = `*Approval policy*\n“${esc(p.rule)}”: ${p.requiredApprovals} approval${p.requiredApprovals === 1 ? '' : 's'}, ${self}${p.protectedEnvironment ? ' (protected)' : ''}`;
+  if (!p.approvers) return [policy];
+  const who = [...p.approvers.users.map((u) => `<@${u}>`), ...p.approvers.usergroups.map((g) => `<!subteam^${g}>`)];
+  return [policy, `*Who may approve*\n${who.length ? cut(who.join(', '), 1900) : '_nobody is named in the rule_'}`];
+}
+
 export function proposalCard(p: Proposal): ChatMessage {
   const what = describeMitigation(p.mitigation);
   const diff = p.diff.length ? p.diff.map((d) => `${esc(d.field)}: \`${esc(d.before)}\` → \`${esc(d.after)}\``).join('\n') : '_no change computed_';
@@ -28,6 +38,7 @@ export function proposalCard(p: Proposal): ChatMessage {
       `*Requested by*\n${p.requestedBy.startsWith('U') ? `<@${p.requestedBy}>` : esc(p.requestedBy)}`,
       `*Expires*\n${fmtTime(p.expiresAt)}`,
       `*Approvals*\n${p.approvals.length}/${p.requiredApprovals}${p.approvals.length ? ` (${p.approvals.map((a) => `<@${a.userId}>`).join(', ')})` : ''}`,
+      ...policyFields(p),
       `*Pinned to*\n${[p.pinned.resourceVersion ? `resourceVersion ${p.pinned.resourceVersion}` : '', p.pinned.revision !== undefined ? `revision ${p.pinned.revision}` : ''].filter(Boolean).join(', ') || '—'}`,
     ]),
   ];
