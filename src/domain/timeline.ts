@@ -19,6 +19,8 @@ export const TimelineKind = z.enum([
   'slack.unpinned',
   'slack.reaction',
   'slack.reaction_removed',
+  /** A message added with the message shortcut "Add to incident timeline". */
+  'slack.message',
   'diagnosis.started',
   'diagnosis.finding',
   'diagnosis.assessment',

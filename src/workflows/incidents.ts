@@ -15,6 +15,7 @@ import { incidentResolvedJob } from './jobs/incident-resolved.js';
 import { openIncidentJob } from './jobs/open-incident.js';
 import { refreshCardJob } from './jobs/refresh-card.js';
 import { remindJob } from './jobs/remind.js';
+import { scheduleHomeRefresh } from './home.js';
 import { incidentKey, matchRoute, routeOf, severityFor } from './routing.js';
 import { alertService, alertSymptom, incidentTitle } from '../domain/naming.js';
 
@@ -117,6 +118,8 @@ const cardWriteSlot = (incidentId: string) => `card-write-${incidentId}`;
 export async function scheduleCardRefresh(deps: Ports, incidentId: string): Promise<void> {
   const { window, delayMs } = nextWindow(deps.clock.now().getTime(), CARD_UPDATE_INTERVAL_MS);
   await deps.queue.enqueue(refreshCardJob, { incidentId, window }, { delayMs });
+  // The App Home tabs list the open incidents: refreshed with them, coalesced and behind them.
+  await scheduleHomeRefresh(deps);
 }
 
 /** The incident, or AppError('not_found'). */

@@ -160,3 +160,29 @@ export async function captureSlackEvent(
   const text = e.text ? e.text.slice(0, 2000) : `message ${e.ts} marked with :${e.reaction}:`;
   await deps.timeline.append(incident.id, { at, kind: e.type === 'pin_added' ? 'slack.pinned' : 'slack.reaction', actor: e.author ?? e.user, text, data: { ts: e.ts, channel: e.channel, by: e.user } }, dedupe);
 }
+
+/**
+ * The message shortcut "Add to incident timeline": the message's text, author and permalink become a
+ * timeline event at the message's own time. Only in an incident channel; the same message twice is
+ * one event.
+ */
+export async function addMessageToTimeline(
+  deps: Ports,
+  m: { channelId: string; userId: string; ts: string; text: string; author?: string },
+): Promise<CommandOutcome> {
+  const incident = await deps.incidents.findByChannel(m.channelId);
+  if (!incident) return { ok: false, message: 'Add to incident timeline works on messages in an incident channel; this channel is not one. Open the incident’s channel and use the shortcut there.' };
+  const ms = Number(m.ts) * 1000;
+  if (!Number.isFinite(ms) || ms <= 0) return { ok: false, message: 'That message has no usable timestamp.' };
+  const permalink = await deps.chat.permalink(m.channelId, m.ts).catch((e: unknown) => {
+    deps.log.warn({ err: e }, 'permalink not available');
+    return '';
+  });
+  const text = m.text.trim() ? m.text.slice(0, 2000) : `(message ${m.ts} without text)`;
+  const added = await deps.timeline.append(
+    incident.id,
+    { at: new Date(Math.round(ms)).toISOString(), kind: 'slack.message', actor: m.author ?? m.userId, text, data: { ts: m.ts, channel: m.channelId, by: m.userId, ...(permalink ? { permalink } : {}) } },
+    `slack-message-${m.ts}`,
+  );
+  return { ok: true, message: added ? `Added to the ${incident.id} timeline.` : `That message is already on the ${incident.id} timeline.` };
+}

@@ -188,6 +188,10 @@ export interface ChatPort {
   uploadFile(channelId: string, file: { filename: string; title: string; content: string; threadTs?: string; initialComment?: string }): Promise<void>;
   archive(channelId: string): Promise<void>;
   openView(triggerId: string, view: unknown): Promise<void>;
+  /** Publishes a user's App Home tab (views.publish): the whole view replaces the last one. */
+  publishHome(userId: string, view: unknown): Promise<void>;
+  /** A message's permalink (chat.getPermalink). */
+  permalink(channelId: string, ts: string): Promise<string>;
   addBookmark(channelId: string, title: string, link: string): Promise<void>;
 }
 
@@ -339,6 +343,13 @@ export interface IncidentView {
   alerts: IncidentAlert[];
 }
 
+export interface HomeInput {
+  incidents: Incident[];
+  now: Date;
+  /** A line for the person who acted on the Home tab (an acknowledgement refused...). */
+  notice?: string;
+}
+
 export interface MessageRenderer {
   incidentCard(view: IncidentView): ChatMessage;
   announcement(incident: Incident, kind: 'opened' | 'reopened' | 'resolved' | 'update', text?: string): ChatMessage;
@@ -350,6 +361,8 @@ export interface MessageRenderer {
   roles(incident: Incident): ChatMessage;
   /** One page of the timeline; the lines are already formatted (formatTimelineLine). */
   timelinePage(lines: string[], page: number, pageCount: number): ChatMessage;
+  /** The App Home tab: the open incidents, oldest first (a `home` view for views.publish). */
+  home(input: HomeInput): unknown;
 }
 
 export type { Role, Mitigation };

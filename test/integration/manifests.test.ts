@@ -19,6 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { EnvSchema, parseConfig, parseEnv } from '../../src/config.js';
+import { SHORTCUTS } from '../../src/integrations/slack/blocks/ids.js';
 import { requireBinary } from '../support/binaries.js';
 import { freePort, startProc, tmpDir, waitForPort } from '../support/procs.js';
 
@@ -680,7 +681,7 @@ describe('.env.example', () => {
 // ---------------------------------------------------------------------------------------------
 // Slack app manifest
 
-const EVENTS = ['pin_added', 'pin_removed', 'reaction_added', 'reaction_removed'] as const;
+const EVENTS = ['app_home_opened', 'pin_added', 'pin_removed', 'reaction_added', 'reaction_removed'] as const;
 const SLACK_URL = z.url({ protocol: /^https$/ }).refine((u) => new URL(u).pathname === '/slack/events', 'must be the Bolt endpoint /slack/events');
 
 // Strict objects: a misspelt key is an error, as it is for Slack's manifest validator.
@@ -694,6 +695,8 @@ const SlackManifest = z.strictObject({
   }),
   features: z.strictObject({
     app_home: z.strictObject({ home_tab_enabled: z.boolean().optional(), messages_tab_enabled: z.boolean().optional(), messages_tab_read_only_enabled: z.boolean().optional() }).optional(),
+    // Slack: a shortcut's name at most 24 characters, its description at most 150 (manifest reference).
+    shortcuts: z.array(z.strictObject({ name: z.string().min(1).max(24), type: z.enum(['global', 'message']), callback_id: z.string().min(1).max(255), description: z.string().min(1).max(150) })).max(10).optional(),
     bot_user: z.strictObject({ display_name: z.string().regex(/^[a-z0-9._-]{1,80}$/), always_online: z.boolean().optional() }),
     slash_commands: z.array(z.strictObject({
       command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/),
@@ -716,7 +719,7 @@ const SlackManifest = z.strictObject({
 describe('infra/slack/manifest.yaml', () => {
   const manifest = () => SlackManifest.parse(loadOne('infra/slack/manifest.yaml'));
 
-  it('declares /incident with a usage hint, interactivity and the four events, on https request URLs', () => {
+  it('declares /incident with a usage hint, interactivity and the events, on https request URLs', () => {
     const m = manifest();
     const incident = m.features.slash_commands.find((c) => c.command === '/incident');
     expect(incident?.usage_hint).toBeTruthy();
@@ -729,6 +732,16 @@ describe('infra/slack/manifest.yaml', () => {
   });
 
   // The bot scopes and events are checked against the calls and listeners in src/ by test/unit/slack-manifest.test.ts.
+
+  it('declares the Home tab and the shortcuts the bot listens for (their callback ids are the bot\'s)', () => {
+    const m = manifest();
+    expect(m.features.app_home?.home_tab_enabled).toBe(true);
+    const shortcuts = (m.features.shortcuts ?? []).map((s) => [s.type, s.callback_id]).sort();
+    expect(shortcuts).toEqual([['global', SHORTCUTS.declare], ['message', SHORTCUTS.addToTimeline]].sort());
+    // Shortcuts are delivered under the commands scope.
+    expect(m.oauth_config.scopes.bot).toContain('commands');
+  });
+
   it('explains how to switch to Socket Mode', () => {
     const text = read('infra/slack/manifest.yaml');
     expect(text).toMatch(/connections:write/);

@@ -5,10 +5,12 @@
  */
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { ACTIONS, CALLBACKS, DECLARE_FIELDS } from '../../integrations/slack/blocks/ids.js';
+import { declareModal } from '../../integrations/slack/blocks/declare.js';
+import { ACTIONS, CALLBACKS, DECLARE_FIELDS, SHORTCUTS } from '../../integrations/slack/blocks/ids.js';
 import type { Ports } from '../../workflows/context.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
-import { captureSlackEvent, timelineView } from '../../workflows/lifecycle.js';
+import { publishHome } from '../../workflows/home.js';
+import { addMessageToTimeline, captureSlackEvent, timelineView } from '../../workflows/lifecycle.js';
 import { decide, proposeRevert } from '../../workflows/mitigations/index.js';
 import { declareIncident, tameBroadcasts } from '../../workflows/triage.js';
 import { AppError, toUserReply } from '../../errors.js';
@@ -40,6 +42,26 @@ const PinEvent = z.object({
   event_ts: z.string(),
   item_user: z.string().optional(),
   item: z.object({ message: z.object({ ts: z.string(), text: z.string().default(''), user: z.string().optional() }).passthrough().optional() }).passthrough(),
+});
+/** app_home_opened: the Home tab (or the Messages tab) opened by a user. */
+const HomeOpenedEvent = z.object({ type: z.literal('app_home_opened'), user: z.string().regex(/^[UW][A-Z0-9]+$/), tab: z.string().default('home') });
+/** A block action from the Home tab (its container is the view, not a message). */
+const HomeButtonBody = z.object({
+  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/) }),
+  view: z.object({ type: z.literal('home') }).passthrough().optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() })).min(1),
+});
+/** The global shortcut "Declare incident". */
+const GlobalShortcut = z.object({ type: z.literal('shortcut'), callback_id: z.string(), trigger_id: z.string().min(1), user: z.object({ id: z.string().min(1) }) });
+/** The message shortcut "Add to incident timeline" (type message_action). */
+const MessageShortcut = z.object({
+  type: z.literal('message_action'),
+  callback_id: z.string(),
+  user: z.object({ id: z.string().min(1) }),
+  channel: z.object({ id: z.string().min(1) }),
+  message_ts: z.string().regex(/^\d+\.\d+$/),
+  message: z.object({ ts: z.string().optional(), text: z.string().max(40_000).default(''), user: z.string().optional(), bot_id: z.string().optional() }).passthrough(),
+  response_url: z.string().url().optional(),
 });
 const ReactionEvent = z.object({ type: z.enum(['reaction_added', 'reaction_removed']), user: z.string(), reaction: z.string(), event_ts: z.string(), item_user: z.string().optional(), item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }) });
 
@@ -127,6 +149,65 @@ export function registerSlackListeners(app: App, deps: Ports): void {
       await respond({ response_type: 'ephemeral', replace_original: true, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}) }).catch(() => undefined);
     });
   }
+
+  // ---- App Home: the open incidents, published when the tab is opened; Acknowledge from there.
+  app.event('app_home_opened', async ({ event }) => {
+    const e = HomeOpenedEvent.safeParse(event);
+    if (!e.success || e.data.tab !== 'home') return;
+    await publishHome(deps, e.data.user).catch((err: unknown) => log.error({ err, userId: e.data.user }, 'home publish failed'));
+  });
+  app.action(ACTIONS.homeAck, async ({ ack, body }) => {
+    await ack();
+    const parsed = HomeButtonBody.safeParse(body);
+    if (!parsed.success) {
+      log.warn({ actionId: ACTIONS.homeAck, issues: parsed.error.issues.length }, 'malformed block_actions payload');
+      return;
+    }
+    const userId = parsed.data.user.id;
+    const incidentId = parsed.data.actions[0]?.value ?? '';
+    let notice: string | undefined;
+    try {
+      const incident = await deps.incidents.get(incidentId);
+      if (!incident || incident.status === 'resolved') notice = `${incidentId || 'That incident'} is no longer open.`;
+      else {
+        const r = await acknowledgeIncident({ ...deps, log: log.child({ actionId: ACTIONS.homeAck, userId, incidentId }) }, incident.id, userId);
+        if (!r.ok) notice = r.message;
+      }
+    } catch (e) {
+      log.error({ err: e, actionId: ACTIONS.homeAck }, 'action failed');
+      notice = toUserReply(e);
+    }
+    // The Home tab has no thread for an ephemeral reply: the person's own tab shows the outcome.
+    await publishHome(deps, userId, notice).catch((err: unknown) => log.error({ err, userId }, 'home publish failed'));
+  });
+
+  // ---- Shortcuts: "Declare incident" (global) and "Add to incident timeline" (message).
+  app.shortcut(SHORTCUTS.declare, async ({ ack, body }) => {
+    await ack();
+    const s = GlobalShortcut.safeParse(body);
+    if (!s.success) {
+      log.warn({ issues: s.error.issues.length }, 'malformed shortcut payload');
+      return;
+    }
+    // The trigger id lives 3 seconds: the form opens right away.
+    await deps.chat.openView(s.data.trigger_id, declareModal()).catch((err: unknown) => log.error({ err }, 'declare form did not open'));
+  });
+  app.shortcut(SHORTCUTS.addToTimeline, async ({ ack, body, respond }) => {
+    await ack();
+    const s = MessageShortcut.safeParse(body);
+    if (!s.success) {
+      log.warn({ issues: s.error.issues.length }, 'malformed message shortcut payload');
+      return;
+    }
+    const { user, channel, message, message_ts } = s.data;
+    try {
+      const r = await addMessageToTimeline(deps, { channelId: channel.id, userId: user.id, ts: message_ts, text: message.text, ...(message.user ? { author: message.user } : {}) });
+      await respond({ response_type: 'ephemeral', text: r.message }).catch(() => deps.chat.postEphemeral(channel.id, user.id, { text: r.message }));
+    } catch (e) {
+      log.error({ err: e, shortcut: SHORTCUTS.addToTimeline }, 'shortcut failed');
+      await respond({ response_type: 'ephemeral', text: toUserReply(e) }).catch(() => undefined);
+    }
+  });
 
   app.view(CALLBACKS.declare, async ({ ack, body }) => {
     const parsed = DeclareSubmission.safeParse(body);

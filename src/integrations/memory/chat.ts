@@ -34,6 +34,8 @@ export interface MemoryChat extends ChatPort {
   ephemerals: { channel: string; user: string; message: ChatMessage }[];
   files: { channel: string; filename: string; title: string; content: string; initialComment?: string }[];
   views: { triggerId: string; view: unknown }[];
+  /** The App Home view last published per user. */
+  homes: Map<string, unknown>;
   /** Every call, by method name, in order. */
   calls: string[];
 }
@@ -66,6 +68,7 @@ export function createMemoryChat(opts: { usergroups?: Record<string, string[]>; 
     ephemerals: [],
     files: [],
     views: [],
+    homes: new Map(),
     channel: (idOrName) => channels.get(idOrName) ?? [...channels.values()].find((c) => c.name.includes(idOrName)),
     async createChannel(name): Promise<CreateChannelResult> {
       calls.push('conversations.create');
@@ -127,6 +130,15 @@ export function createMemoryChat(opts: { usergroups?: Record<string, string[]>; 
     async openView(triggerId, view) {
       calls.push('views.open');
       chat.views.push({ triggerId, view });
+    },
+    async publishHome(userId, view) {
+      calls.push('views.publish');
+      chat.homes.set(userId, view);
+    },
+    async permalink(channelId, ts) {
+      calls.push('chat.getPermalink');
+      get(channelId);
+      return `https://memory.slack.test/archives/${channelId}/p${ts.replace('.', '')}`;
     },
     async addBookmark(channelId, title, link) {
       calls.push('bookmarks.add');

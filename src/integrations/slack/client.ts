@@ -174,6 +174,13 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
     async openView(trigger_id, view) {
       await call('views.open', () => client.views.open({ trigger_id, view: view as never }));
     },
+    async publishHome(user_id, view) {
+      await call('views.publish', () => client.views.publish({ user_id, view: view as never }));
+    },
+    async permalink(channel, message_ts) {
+      const r = await call('chat.getPermalink', () => client.chat.getPermalink({ channel, message_ts }));
+      return typeof r?.permalink === 'string' ? r.permalink : '';
+    },
     async addBookmark(channel_id, title, link) {
       await call('bookmarks.add', () => client.bookmarks.add({ channel_id, title, type: 'link', link }));
     },

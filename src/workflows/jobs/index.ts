@@ -19,6 +19,7 @@ import { openIncidentJob } from './open-incident.js';
 import { postmortemDraftJob } from './postmortem-draft.js';
 import { postmortemReminderJob } from './postmortem-reminder.js';
 import { refreshCardJob } from './refresh-card.js';
+import { refreshHomeJob } from './refresh-home.js';
 import { remindJob } from './remind.js';
 import { verifyMitigationJob } from './verify-mitigation.js';
 
@@ -26,6 +27,7 @@ export const JOBS: readonly JobDef[] = [
   ingestJob,
   openIncidentJob,
   refreshCardJob,
+  refreshHomeJob,
   incidentReopenedJob,
   incidentResolvedJob,
   remindJob,
@@ -63,6 +65,7 @@ export {
   postmortemDraftJob,
   postmortemReminderJob,
   refreshCardJob,
+  refreshHomeJob,
   remindJob,
   verifyMitigationJob,
 };

@@ -52,6 +52,7 @@ const KIND_LABELS: Record<TimelineKind, string> = {
   'slack.unpinned': 'unpinned',
   'slack.reaction': 'reaction',
   'slack.reaction_removed': 'reaction removed',
+  'slack.message': 'added from Slack',
   'diagnosis.started': 'diagnosis started',
   'diagnosis.finding': 'finding',
   'diagnosis.assessment': 'assessment',

@@ -1,13 +1,16 @@
 import { CALLBACKS, DECLARE_FIELDS } from './ids.js';
 
-/** The declare form: title, severity and extra responders, read back by the view_submission listener. */
-export function declareModal(channelId: string): Record<string, unknown> {
+/**
+ * The declare form: title, severity and extra responders, read back by the view_submission listener.
+ * `channelId`: where `/incident declare` was typed (absent from the global shortcut).
+ */
+export function declareModal(channelId?: string): Record<string, unknown> {
   const plain = (text: string) => ({ type: 'plain_text', text });
   const sevOption = (n: number) => ({ text: plain(`SEV${n}`), value: `SEV${n}` });
   return {
     type: 'modal',
     callback_id: CALLBACKS.declare,
-    private_metadata: JSON.stringify({ channelId }),
+    private_metadata: JSON.stringify(channelId ? { channelId } : {}),
     title: plain('Declare an incident'),
     submit: plain('Declare'),
     close: plain('Cancel'),

@@ -6,11 +6,21 @@ export const ACTIONS = {
   deny: 'proposal_deny',
   revert: 'proposal_revert',
   timelinePage: 'timeline_page',
+  /** Acknowledge from the App Home tab (value: the incident id). */
+  homeAck: 'home_ack',
 } as const;
 export type ActionId = (typeof ACTIONS)[keyof typeof ACTIONS];
 
 export const CALLBACKS = {
   declare: 'declare_incident',
+} as const;
+
+/** The app's shortcuts (callback ids as in infra/slack/manifest.yaml). */
+export const SHORTCUTS = {
+  /** Global shortcut: opens the declare form. */
+  declare: 'declare_incident_shortcut',
+  /** Message shortcut: adds the message to its incident channel's timeline. */
+  addToTimeline: 'add_to_timeline',
 } as const;
 
 export const DECLARE_FIELDS = {

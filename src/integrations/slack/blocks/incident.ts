@@ -3,7 +3,7 @@ import type { ChatMessage, IncidentView } from '../../../workflows/ports.js';
 import { ACTIONS } from './ids.js';
 import { actions, button, clampBlocks, context, cut, divider, esc, fields, fmtTime, header, section, type Block } from './kit.js';
 
-const STATUS_EMOJI: Record<Incident['status'], string> = { triggered: ':red_circle:', acknowledged: ':large_orange_circle:', mitigated: ':large_yellow_circle:', resolved: ':large_green_circle:' };
+export const STATUS_EMOJI: Record<Incident['status'], string> = { triggered: ':red_circle:', acknowledged: ':large_orange_circle:', mitigated: ':large_yellow_circle:', resolved: ':large_green_circle:' };
 const MAX_ALERT_LINES = 10;
 
 function alertLine(a: IncidentAlert): string {

@@ -4,6 +4,7 @@ import { assessment, finding, progress } from './diagnostics.js';
 import { announcement, incidentCard } from './incident.js';
 import { ACTIONS } from './ids.js';
 import { actions, button, context, cut, section } from './kit.js';
+import { homeView } from './home.js';
 import { proposalCard } from './proposal.js';
 
 function roles(incident: Incident): ChatMessage {
@@ -34,4 +35,5 @@ export const slackRenderer: MessageRenderer = {
   proposalCard,
   roles,
   timelinePage,
+  home: homeView,
 };
