@@ -93,4 +93,5 @@ export const schemas = {
   'bookmarks.list': z.object({ channel_id: optStr }),
   'views.open': z.object({ trigger_id: optStr }),
   'views.update': z.object({ view_id: optStr, external_id: optStr, hash: optStr }),
+  'views.publish': z.object({ user_id: optStr, hash: optStr }),
 };

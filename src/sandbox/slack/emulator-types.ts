@@ -1,6 +1,6 @@
 /** What the Slack emulator takes, records and offers (src/sandbox/slack/server.ts implements it). */
 import type { RateLimitOptions } from './rate-limit.js';
-import type { Bookmark, EmulatedUser, EmulatedUsergroup, Ephemeral, OpenedView, Pin, ResponsePost, SeedChannel, SlackChannel, SlackMessage, StoredFile } from './types.js';
+import type { Bookmark, EmulatedUser, EmulatedUsergroup, Ephemeral, OpenedView, Pin, PublishedHome, ResponsePost, SeedChannel, SlackChannel, SlackMessage, StoredFile } from './types.js';
 
 export interface SlackEmulatorOptions {
   /** 0 or absent: a free port. */
@@ -27,6 +27,8 @@ export interface SlackEmulatorOptions {
   botPath?: string;
   /** Clock in epoch ms (default Date.now): lets tests age trigger_ids and response_urls. */
   now?: () => number;
+  /** The app's Home tab is enabled (manifest features.app_home.home_tab_enabled; default true): else views.publish of a home view answers not_enabled. */
+  homeTabEnabled?: boolean;
 }
 
 export type Fault = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string };
@@ -116,6 +118,8 @@ export interface SandboxState {
   files: Omit<StoredFile, 'content'>[];
   ephemerals: Ephemeral[];
   views: OpenedView[];
+  /** The App Home tab of each user who has one. */
+  homes: PublishedHome[];
   responses: ResponsePost[];
   calls: ApiCall[];
 }
@@ -166,6 +170,16 @@ export interface SlackEmulator {
   sendSlashCommand(input: SlashCommandInput, opts?: DeliveryOptions): Promise<DeliveryResult>;
   clickButton(input: ClickButtonInput, opts?: DeliveryOptions): Promise<DeliveryResult>;
   submitView(input: SubmitViewInput, opts?: DeliveryOptions): Promise<DeliveryResult>;
+  /** The user's App Home tab as last published. */
+  home(userId: string): PublishedHome | undefined;
+  /** The user opens the app's Home tab: an `app_home_opened` event (with the published view, if any). */
+  openHome(userId: string, opts?: DeliveryOptions): Promise<DeliveryResult>;
+  /** A click on a button of the user's published Home tab (block_actions with a view container). */
+  clickHomeButton(input: { userId: string; actionId: string; value?: string }, opts?: DeliveryOptions): Promise<DeliveryResult>;
+  /** A global shortcut (type `shortcut`), with a fresh trigger_id. */
+  globalShortcut(input: { userId: string; callbackId: string }, opts?: DeliveryOptions): Promise<DeliveryResult>;
+  /** A message shortcut (type `message_action`) on a message, with a trigger_id and a response_url. */
+  messageShortcut(input: { userId: string; callbackId: string; channelId: string; messageTs: string }, opts?: DeliveryOptions): Promise<DeliveryResult>;
   /** An Events API `event_callback` around `event` (event_ts added when absent). */
   sendEvent(event: Record<string, unknown>, opts?: DeliveryOptions): Promise<DeliveryResult>;
   /** Low level: POST any raw body, signed, to the bot. */

@@ -75,14 +75,15 @@ export function decodeForLog(args: Record<string, unknown>): Record<string, unkn
   return out;
 }
 
-export function findElement(blocks: unknown[] | undefined, actionId: string): { blockId?: string; element: Record<string, unknown> } | undefined {
+export function findElement(blocks: unknown[] | undefined, actionId: string, value?: string): { blockId?: string; element: Record<string, unknown> } | undefined {
   for (const b of blocks ?? []) {
     if (typeof b !== 'object' || b === null) continue;
     const block = b as Record<string, unknown>;
     const blockId = typeof block['block_id'] === 'string' ? block['block_id'] : undefined;
     const candidates = [...(Array.isArray(block['elements']) ? (block['elements'] as unknown[]) : []), block['accessory']];
     for (const e of candidates) {
-      if (typeof e === 'object' && e !== null && (e as Record<string, unknown>)['action_id'] === actionId) {
+      const el = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : undefined;
+      if (el && el['action_id'] === actionId && (value === undefined || el['value'] === value)) {
         return { ...(blockId ? { blockId } : {}), element: e as Record<string, unknown> };
       }
     }

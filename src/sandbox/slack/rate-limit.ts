@@ -57,6 +57,7 @@ export const METHOD_TIERS: Record<string, 1 | 2 | 3 | 4> = {
   'bookmarks.list': 3,
   'views.open': 4,
   'views.update': 4,
+  'views.publish': 4,
 };
 
 class Bucket {

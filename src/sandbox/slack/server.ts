@@ -13,7 +13,7 @@ import { AppError } from '../../errors.js';
 import { zBool } from './args.js';
 import { RateLimiter } from './rate-limit.js';
 import { signedHeaders } from './signing.js';
-import type { ResponsePost } from './types.js';
+import type { PublishedHome, ResponsePost } from './types.js';
 import { blocksProblems } from './validate.js';
 import { KNOWN_METHODS } from './methods/index.js';
 import { Workspace, type MethodResult } from './workspace.js';
@@ -60,6 +60,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
     usergroups: opts.usergroups ?? [],
     channels: opts.channels ?? [],
     baseUrl: () => baseUrl,
+    ...(opts.homeTabEnabled !== undefined ? { homeTabEnabled: opts.homeTabEnabled } : {}),
   });
   const limiter = new RateLimiter(opts.rateLimits);
   const calls: ApiCall[] = [];
@@ -219,6 +220,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
       files: ws.fileList().map(({ content: _c, ...f }) => f),
       ephemerals: structuredClone(ws.ephemerals),
       views: structuredClone([...ws.views.values()]),
+      homes: structuredClone([...ws.homes.values()]),
       responses: structuredClone(responses),
       calls: calls.slice(-500),
     };
@@ -326,6 +328,12 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
       event_context: `4-${randomBytes(12).toString('base64url')}`,
     };
     return deliver(JSON.stringify(envelope), 'application/json', d);
+  }
+
+  /** A published Home tab as Slack shows it in payloads (the view object). */
+  function homeJson(h: PublishedHome): Record<string, unknown> {
+    const { user: _u, published_at: _p, ...view } = h;
+    return { ...structuredClone(view), state: { values: {} }, app_id: appId, bot_id: ws.opts.botId, root_view_id: h.id, previous_view_id: null };
   }
 
   const emulator: SlackEmulator = {
@@ -483,6 +491,95 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
 
     sendEvent,
     deliver,
+
+    home: (userId) => structuredClone(ws.homes.get(userId)),
+
+    async openHome(userId, d) {
+      if (!ws.user(userId)) throw new AppError('not_found', `slack emulator: no user ${userId}`);
+      const home = ws.homes.get(userId);
+      // The app's direct-message channel with the user carries the event (Slack sends its D id).
+      const channel = `D${userId.slice(1)}`;
+      return sendEvent({ type: 'app_home_opened', user: userId, channel, tab: 'home', ...(home ? { view: homeJson(home) } : {}) }, d);
+    },
+
+    async clickHomeButton(input, d) {
+      const home = ws.homes.get(input.userId);
+      if (!home) throw new AppError('not_found', `slack emulator: ${input.userId} has no published Home tab`);
+      const found = findElement(home.blocks, input.actionId, input.value);
+      if (!found) throw new AppError('bad_request', `slack emulator: no ${input.actionId} button${input.value !== undefined ? ` with value ${input.value}` : ''} on ${input.userId}'s Home tab`);
+      const now = clock();
+      const triggerId = ws.issueTrigger(input.userId, now);
+      const el = found.element;
+      const payload = {
+        type: 'block_actions',
+        user: userRef(input.userId),
+        api_app_id: appId,
+        token: 'sandbox-verification-token',
+        container: { type: 'view', view_id: home.id },
+        trigger_id: triggerId,
+        team: { id: teamId, domain: teamDomain },
+        enterprise: null,
+        is_enterprise_install: false,
+        view: homeJson(home),
+        actions: [
+          {
+            action_id: input.actionId,
+            block_id: found.blockId ?? randomBytes(3).toString('base64url'),
+            text: el['text'] ?? { type: 'plain_text', text: input.actionId, emoji: true },
+            value: typeof el['value'] === 'string' ? el['value'] : '',
+            ...(typeof el['style'] === 'string' ? { style: el['style'] } : {}),
+            type: typeof el['type'] === 'string' ? el['type'] : 'button',
+            action_ts: ws.nextTs(now),
+          },
+        ],
+      };
+      const r = await deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', d);
+      return { ...r, triggerId };
+    },
+
+    async globalShortcut(input, d) {
+      if (!ws.user(input.userId)) throw new AppError('not_found', `slack emulator: no user ${input.userId}`);
+      const now = clock();
+      const triggerId = ws.issueTrigger(input.userId, now);
+      const payload = {
+        type: 'shortcut',
+        token: 'sandbox-verification-token',
+        action_ts: ws.nextTs(now),
+        team: { id: teamId, domain: teamDomain },
+        user: { id: input.userId, username: ws.user(input.userId)?.name ?? input.userId, team_id: teamId },
+        is_enterprise_install: false,
+        enterprise: null,
+        callback_id: input.callbackId,
+        trigger_id: triggerId,
+      };
+      const r = await deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', d);
+      return { ...r, triggerId };
+    },
+
+    async messageShortcut(input, d) {
+      const message = ws.findMessage(input.channelId, input.messageTs);
+      if (!message) throw new AppError('not_found', `slack emulator: no message ${input.messageTs} in ${input.channelId}`);
+      const now = clock();
+      const triggerId = ws.issueTrigger(input.userId, now);
+      const responseUrl = issueResponseUrl({ kind: 'message_action', channel: input.channelId, user: input.userId });
+      const payload = {
+        type: 'message_action',
+        token: 'sandbox-verification-token',
+        action_ts: ws.nextTs(now),
+        team: { id: teamId, domain: teamDomain },
+        user: { id: input.userId, name: ws.user(input.userId)?.name ?? input.userId, team_id: teamId },
+        channel: { id: input.channelId, name: channelName(input.channelId) },
+        is_enterprise_install: false,
+        enterprise: null,
+        callback_id: input.callbackId,
+        trigger_id: triggerId,
+        response_url: responseUrl,
+        message_ts: input.messageTs,
+        message: structuredClone(message),
+      };
+      const r = await deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', d);
+      return { ...r, triggerId, responseUrl };
+    },
 
     async userPosts(input, d) {
       const m = ws.postAsUser(input.channelId, input.userId, input.text, input.threadTs, clock());

@@ -157,6 +157,19 @@ export interface OpenedView {
   opened_at: number;
 }
 
+/** A user's App Home tab as last published (views.publish). */
+export interface PublishedHome {
+  id: string;
+  team_id: string;
+  type: 'home';
+  user: string;
+  callback_id?: string;
+  private_metadata: string;
+  blocks: unknown[];
+  hash: string;
+  published_at: number;
+}
+
 /** A response_url post as received (protocols 5.4). */
 export interface ResponsePost {
   at: string;

@@ -13,6 +13,7 @@ import type {
   EmulatedUsergroup,
   Ephemeral,
   OpenedView,
+  PublishedHome,
   Pin,
   SeedChannel,
   SlackChannel,
@@ -37,6 +38,8 @@ export interface WorkspaceOptions {
   channels: SeedChannel[];
   /** Where files and permalinks point (the emulator's base URL, no trailing slash). */
   baseUrl: () => string;
+  /** Whether the app's Home tab is enabled (default true). */
+  homeTabEnabled?: boolean;
 }
 
 export interface ChannelState {
@@ -89,6 +92,8 @@ export class Workspace {
   readonly ephemerals: Ephemeral[] = [];
   readonly bookmarks: Bookmark[] = [];
   readonly views = new Map<string, OpenedView>();
+  /** Each user's App Home tab (views.publish), by user id. */
+  readonly homes = new Map<string, PublishedHome>();
   private seq = 0;
   private lastMicros = 0;
   /** Bumped on every change: lets a viewer poll cheaply. */

@@ -5,9 +5,14 @@
  * deliveries to the bot. One static page plus a small vanilla script (`static/`), read at start.
  *
  * Routes: `GET /` (page), `GET /app.js`, `GET /style.css`, `GET /api/state` (the emulator's state
- * without the call log), `POST /api/click`, `POST /api/command` (JSON bodies only).
+ * without the call log, with the app's shortcuts), `POST /api/click`, `POST /api/command`,
+ * `POST /api/home` (the user opens the App Home tab), `POST /api/home-click` (a button there),
+ * `POST /api/shortcut` (a global or message shortcut), `POST /api/submit` (a modal's submission)
+ * (JSON bodies only). The shortcuts are the ones the Slack app manifest declares
+ * (infra/slack/manifest.yaml), as Slack would offer them.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -21,6 +26,30 @@ export interface ViewerOptions {
   port?: number;
   /** The user the page acts as until another is picked (default: the first non-bot user). */
   actAs?: string;
+  /** The Slack app manifest whose shortcuts the page offers (default infra/slack/manifest.yaml). */
+  manifestPath?: string;
+}
+
+/** A shortcut of the app, as the manifest declares it. */
+export interface AppShortcut {
+  name: string;
+  type: 'global' | 'message';
+  callbackId: string;
+  description: string;
+}
+
+const ManifestShortcuts = z.object({
+  features: z.object({ shortcuts: z.array(z.object({ name: z.string().min(1), type: z.enum(['global', 'message']), callback_id: z.string().min(1), description: z.string() })).default([]) }),
+});
+
+export const DEFAULT_MANIFEST = new URL('../../../infra/slack/manifest.yaml', import.meta.url);
+
+/** The shortcuts the manifest declares (none when it has no shortcuts or is absent). */
+export function manifestShortcuts(file: string | URL = DEFAULT_MANIFEST): AppShortcut[] {
+  if (!existsSync(file)) return [];
+  const parsed = ManifestShortcuts.safeParse(parseYaml(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new AppError('config', `viewer: the manifest's shortcuts do not parse: ${parsed.error.message}`);
+  return parsed.data.features.shortcuts.map((s) => ({ name: s.name, type: s.type, callbackId: s.callback_id, description: s.description }));
 }
 
 export interface Viewer {
@@ -30,7 +59,7 @@ export interface Viewer {
 }
 
 /** What `GET /api/state` answers: the emulator's state (call log and response posts left out). */
-export type ViewerState = Omit<SandboxState, 'calls' | 'responses'> & { actAs: string; fileBase: string };
+export type ViewerState = Omit<SandboxState, 'calls' | 'responses'> & { actAs: string; fileBase: string; shortcuts: AppShortcut[] };
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -42,6 +71,23 @@ export const ClickBody = z.object({
   blockId: z.string().max(255).optional(),
   userId: z.string().min(1).max(64).optional(),
   ephemeral: z.boolean().optional(),
+});
+
+const UserId = z.string().min(1).max(64);
+export const HomeBody = z.object({ userId: UserId.optional() });
+export const HomeClickBody = z.object({ actionId: z.string().min(1).max(255), value: z.string().max(2000).optional(), userId: UserId.optional() });
+export const ShortcutBody = z.object({
+  callbackId: z.string().min(1).max(255),
+  /** A message shortcut: the message it is used on. */
+  channelId: z.string().min(1).max(64).optional(),
+  messageTs: z.string().regex(/^\d+\.\d+$/u).optional(),
+  userId: UserId.optional(),
+});
+/** A modal's state values as Slack sends them: block id -> action id -> element state. */
+export const SubmitBody = z.object({
+  viewId: z.string().min(1).max(64),
+  values: z.record(z.string().max(255), z.record(z.string().max(255), z.record(z.string(), z.unknown()))),
+  userId: UserId.optional(),
 });
 
 export const CommandBody = z.object({
@@ -104,6 +150,7 @@ function deliverySummary(r: DeliveryResult): { ok: boolean; status: number; body
 export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   const { slack } = opts;
   const files = loadStatic();
+  const shortcuts = manifestShortcuts(opts.manifestPath ?? DEFAULT_MANIFEST);
   const humans = (): string[] => slack.users().filter((u) => !u.isBot && u.id !== slack.botUserId).map((u) => u.id);
   const defaultUser = opts.actAs ?? humans()[0] ?? slack.users()[0]?.id;
   if (!defaultUser) throw new AppError('config', 'viewer: the workspace has no users to act as');
@@ -120,7 +167,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
 
   function viewState(): ViewerState {
     const { calls: _calls, responses: _responses, ...rest } = slack.state();
-    return { ...rest, actAs: defaultUser as string, fileBase: slack.baseUrl };
+    return { ...rest, actAs: defaultUser as string, fileBase: slack.baseUrl, shortcuts };
   }
 
   let port = 0;
@@ -161,6 +208,35 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
           ...(b.ephemeral ? { ephemeral: true } : {}),
         });
         return sendJson(res, 200, deliverySummary(r));
+      }
+      const body = <T>(schema: z.ZodType<T>, raw: unknown): T => {
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) throw new AppError('bad_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        return parsed.data;
+      };
+      if (url.pathname === '/api/home' && req.method === 'POST') {
+        const b = body(HomeBody, await readJson(req));
+        return sendJson(res, 200, deliverySummary(await slack.openHome(actor(b.userId))));
+      }
+      if (url.pathname === '/api/home-click' && req.method === 'POST') {
+        const b = body(HomeClickBody, await readJson(req));
+        return sendJson(res, 200, deliverySummary(await slack.clickHomeButton({ userId: actor(b.userId), actionId: b.actionId, ...(b.value !== undefined ? { value: b.value } : {}) })));
+      }
+      if (url.pathname === '/api/shortcut' && req.method === 'POST') {
+        const b = body(ShortcutBody, await readJson(req));
+        const s = shortcuts.find((x) => x.callbackId === b.callbackId);
+        if (!s) throw new AppError('bad_request', `the app declares no shortcut ${b.callbackId}`);
+        if (s.type === 'global') return sendJson(res, 200, deliverySummary(await slack.globalShortcut({ userId: actor(b.userId), callbackId: s.callbackId })));
+        if (!b.channelId || !b.messageTs) throw new AppError('bad_request', 'a message shortcut needs channelId and messageTs');
+        requireChannel(b.channelId);
+        return sendJson(res, 200, deliverySummary(await slack.messageShortcut({ userId: actor(b.userId), callbackId: s.callbackId, channelId: b.channelId, messageTs: b.messageTs })));
+      }
+      if (url.pathname === '/api/submit' && req.method === 'POST') {
+        const b = body(SubmitBody, await readJson(req));
+        if (!slack.views().some((v) => v.id === b.viewId)) throw new AppError('bad_request', `unknown view ${b.viewId}`);
+        const r = await slack.submitView({ viewId: b.viewId, userId: actor(b.userId), values: b.values });
+        // The bot's ack: empty (the modal closes) or response_action errors (shown on the form).
+        return sendJson(res, 200, { ...deliverySummary(r), ack: typeof r.body === 'object' && r.body !== null ? r.body : null });
       }
       if (url.pathname === '/api/command' && req.method === 'POST') {
         const parsed = CommandBody.safeParse(await readJson(req));

@@ -4,7 +4,7 @@ import { chatDelete, chatGetPermalink, chatPostEphemeral, chatPostMessage, chatU
 import { channelOp, conversationsCreate, conversationsHistory, conversationsInfo, conversationsInvite, conversationsList, conversationsOpen, conversationsReplies, setTopicOrPurpose } from './conversations.js';
 import { usergroupsList, usergroupsUsersList, usersInfo } from './directory.js';
 import { bookmarksAdd, bookmarksList, filesComplete, filesGetUploadUrl } from './files.js';
-import { viewsOpen, viewsUpdate } from './views.js';
+import { viewsOpen, viewsPublish, viewsUpdate } from './views.js';
 
 export type WebApiMethod = (ws: Workspace, args: Record<string, unknown>, now: number) => MethodResult;
 
@@ -52,6 +52,7 @@ export const WEB_API: Readonly<Record<string, WebApiMethod>> = {
   'bookmarks.list': (ws, args) => bookmarksList(ws, args),
   'views.open': viewsOpen,
   'views.update': viewsUpdate,
+  'views.publish': viewsPublish,
 };
 
 /** Every Web API method the emulator serves. */

@@ -17,7 +17,16 @@
     loudspeaker: '📢', rewind: '⏪', fast_forward: '⏩', arrow_up: '⬆️', arrow_down: '⬇️', stop_sign: '🛑', sparkles: '✨',
   };
 
+  /** The App Home tab's pseudo channel id in the sidebar. */
+  const HOME = '@home';
+
   const ui = {
+    /** Message menu open on `channelId/ts`, if any. */
+    menuFor: undefined,
+    /** Modal views already shown or there before the page loaded: never popped up (again). */
+    seenViews: new Set(),
+    /** The modal on screen: { id, errors }. */
+    modal: undefined,
     state: undefined,
     lastText: '',
     selected: undefined,
@@ -154,6 +163,10 @@
       if (!element.action_id) return b;
     }
     b.addEventListener('click', () => {
+      if (ctx.home) {
+        homeClick(b, { actionId: element.action_id, value: typeof element.value === 'string' ? element.value : undefined });
+        return;
+      }
       if (element.confirm) {
         const c = element.confirm;
         const question = [c.title && c.title.text, c.text && c.text.text].filter(Boolean).join('\n\n');
@@ -264,6 +277,34 @@
       const r = root.appendChild(el('div', 'reactions'));
       for (const x of m.reactions) r.appendChild(el('span', '', withEmoji(':' + x.name + ':') + ' ' + x.count));
     }
+    const messageShortcuts = ((ui.state && ui.state.shortcuts) || []).filter((s) => s.type === 'message');
+    if (!opts.ephemeral && !opts.noMenu && messageShortcuts.length > 0) {
+      const key = channel.id + '/' + m.ts;
+      const toggle = root.appendChild(el('button', 'msg-menu-toggle', '⋯'));
+      toggle.type = 'button';
+      toggle.title = 'More actions';
+      toggle.setAttribute('aria-label', 'More actions');
+      toggle.setAttribute('aria-expanded', ui.menuFor === key ? 'true' : 'false');
+      toggle.addEventListener('click', () => {
+        ui.menuFor = ui.menuFor === key ? undefined : key;
+        render();
+      });
+      if (ui.menuFor === key) {
+        const menu = root.appendChild(el('div', 'msg-menu'));
+        menu.setAttribute('role', 'menu');
+        for (const s of messageShortcuts) {
+          const item = menu.appendChild(el('button', 'shortcut-item', s.name));
+          item.type = 'button';
+          item.title = s.description;
+          item.dataset.callbackId = s.callbackId;
+          item.setAttribute('role', 'menuitem');
+          item.addEventListener('click', () => {
+            ui.menuFor = undefined;
+            shortcut(item, { callbackId: s.callbackId, channelId: channel.id, messageTs: m.ts });
+          });
+        }
+      }
+    }
     const replies = opts.replies || [];
     if (replies.length > 0) {
       const open = ui.expanded.has(channel.id + '/' + m.ts);
@@ -302,8 +343,31 @@
       picker.dataset.users = want;
     }
     picker.value = ui.actAs;
+    const shortcutsBox = $('global-shortcuts');
+    const globals = (st.shortcuts || []).filter((s) => s.type === 'global');
+    const wantShortcuts = globals.map((s) => s.callbackId).join(',');
+    if (shortcutsBox.dataset.shortcuts !== wantShortcuts) {
+      shortcutsBox.replaceChildren();
+      for (const s of globals) {
+        const b = shortcutsBox.appendChild(el('button', 'global-shortcut', '⚡ ' + s.name));
+        b.type = 'button';
+        b.title = s.description;
+        b.dataset.callbackId = s.callbackId;
+        b.addEventListener('click', () => shortcut(b, { callbackId: s.callbackId }));
+      }
+      shortcutsBox.dataset.shortcuts = wantShortcuts;
+    }
     const nav = $('channel-list');
     nav.replaceChildren();
+    const home = el('a', 'home', '🏠 Home');
+    home.dataset.home = '1';
+    home.href = '#' + HOME;
+    if (ui.selected === HOME) home.classList.add('selected');
+    home.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      select(HOME);
+    });
+    nav.appendChild(home);
     const visible = st.channels.filter((c) => !c.is_im && !c.is_archived);
     const groups = [
       ['Incidents', visible.filter(isIncident)],
@@ -327,7 +391,31 @@
     }
   }
 
+  // The App Home tab: the view the app published for the acting user (views.publish).
+  function renderHome(st) {
+    $('channel-title').textContent = '🏠 Home · warroom';
+    $('channel-topic').textContent = 'The app’s Home tab, as published for @' + userName(ui.actAs);
+    $('bookmarks').replaceChildren();
+    $('pinned').hidden = true;
+    $('pinned').replaceChildren();
+    const list = $('messages');
+    list.replaceChildren();
+    const view = (st.homes || []).find((h) => h.user === ui.actAs);
+    const box = list.appendChild(el('div', 'home-view'));
+    box.dataset.viewId = view ? view.id : '';
+    if (!view) {
+      box.appendChild(el('div', 'blk-context', 'Nothing published yet: the app publishes this tab when it is opened.'));
+      return;
+    }
+    const ctx = { home: true, channelId: '', ts: '' };
+    for (const b of view.blocks) block(box, b, ctx);
+  }
+
   function renderChannel(st) {
+    if (ui.selected === HOME) {
+      renderHome(st);
+      return;
+    }
     const channel = st.channels.find((c) => c.id === ui.selected);
     const pinnedBox = $('pinned');
     const list = $('messages');
@@ -361,7 +449,7 @@
     pinnedBox.hidden = pinnedMessages.length === 0;
     for (const m of pinnedMessages) {
       pinnedBox.appendChild(el('div', 'pinned-label', '📌 Pinned'));
-      const card = messageEl(m, channel, { replies: [] });
+      const card = messageEl(m, channel, { replies: [], noMenu: true });
       card.classList.add('pinned-card');
       pinnedBox.appendChild(card);
     }
@@ -383,12 +471,190 @@
     if (!st) return;
     renderSidebar(st);
     renderChannel(st);
+    renderModal(st);
   }
 
   function select(id) {
     ui.selected = id;
+    ui.menuFor = undefined;
     if (location.hash !== '#' + id) history.replaceState(null, '', '#' + id);
     render();
+    if (id === HOME) openHome();
+  }
+
+  // Opening the Home tab is what makes Slack send app_home_opened.
+  async function openHome() {
+    const status = $('command-status');
+    try {
+      const r = await post('/api/home', { userId: ui.actAs });
+      if (!r.json.ok) {
+        status.className = 'error';
+        status.textContent = 'app_home_opened failed: ' + (r.json.detail || r.json.error || r.json.status);
+      }
+    } catch (e) {
+      status.className = 'error';
+      status.textContent = 'app_home_opened failed: ' + String(e);
+    }
+    poll();
+  }
+
+  async function homeClick(button, payload) {
+    button.disabled = true;
+    const status = $('command-status');
+    try {
+      const r = await post('/api/home-click', { ...payload, userId: ui.actAs });
+      status.className = r.json.ok ? '' : 'error';
+      status.textContent = r.json.ok ? 'clicked ' + payload.actionId + ' on Home as @' + userName(ui.actAs) : 'click failed: ' + (r.json.detail || r.json.error || r.json.status);
+    } catch (e) {
+      status.className = 'error';
+      status.textContent = 'click failed: ' + String(e);
+    } finally {
+      button.disabled = false;
+      poll();
+    }
+  }
+
+  async function shortcut(button, payload) {
+    button.disabled = true;
+    const status = $('command-status');
+    try {
+      const r = await post('/api/shortcut', { ...payload, userId: ui.actAs });
+      status.className = r.json.ok ? '' : 'error';
+      status.textContent = r.json.ok ? 'shortcut ' + payload.callbackId + ' as @' + userName(ui.actAs) : 'shortcut failed: ' + (r.json.detail || r.json.error || r.json.status);
+    } catch (e) {
+      status.className = 'error';
+      status.textContent = 'shortcut failed: ' + String(e);
+    } finally {
+      button.disabled = false;
+      poll();
+    }
+  }
+
+  // ---- Modals (views.open): the newest one opened for the acting user since the page loaded.
+  function plainText(t) {
+    return t && typeof t.text === 'string' ? decodeEntities(t.text) : '';
+  }
+
+  function modalInput(parent, b, st) {
+    const wrap = parent.appendChild(el('div', 'modal-input'));
+    wrap.dataset.blockId = b.block_id || '';
+    const e = b.element || {};
+    const id = 'modal-' + (b.block_id || '') + '-' + (e.action_id || '');
+    const label = wrap.appendChild(el('label', '', plainText(b.label) + (b.optional ? ' (optional)' : '')));
+    label.htmlFor = id;
+    let input;
+    if (e.type === 'plain_text_input') {
+      input = el(e.multiline ? 'textarea' : 'input');
+      if (e.max_length) input.maxLength = e.max_length;
+      if (e.placeholder) input.placeholder = plainText(e.placeholder);
+      if (typeof e.initial_value === 'string') input.value = e.initial_value;
+    } else if (e.type === 'static_select') {
+      input = el('select');
+      for (const o of e.options || []) {
+        const opt = input.appendChild(el('option', '', plainText(o.text)));
+        opt.value = o.value;
+      }
+      if (e.initial_option) input.value = e.initial_option.value;
+    } else if (e.type === 'multi_users_select') {
+      input = el('select');
+      input.multiple = true;
+      for (const u of st.users.filter((x) => !x.isBot && x.id !== st.bot.userId)) {
+        const opt = input.appendChild(el('option', '', '@' + u.name));
+        opt.value = u.id;
+      }
+    } else {
+      wrap.appendChild(el('span', 'blk-unknown', '[' + String(e.type) + ']'));
+      return;
+    }
+    input.id = id;
+    input.dataset.actionId = e.action_id || '';
+    input.dataset.type = e.type;
+    wrap.appendChild(input);
+    wrap.appendChild(el('div', 'field-error'));
+  }
+
+  function renderModal(st) {
+    const views = (st.views || []).filter((v) => v.type === 'modal' && v.user === ui.actAs && !ui.seenViews.has(v.id));
+    const next = views.sort((a, b) => b.opened_at - a.opened_at)[0];
+    const backdrop = $('modal-backdrop');
+    if (!next) {
+      ui.modal = undefined;
+      backdrop.hidden = true;
+      return;
+    }
+    if (ui.modal && ui.modal.id === next.id) return; // keep what the person typed
+    ui.modal = { id: next.id };
+    $('modal').dataset.viewId = next.id;
+    $('modal').dataset.callbackId = next.callback_id || '';
+    $('modal-title').textContent = plainText(next.title);
+    $('modal-submit').textContent = plainText(next.submit) || 'Submit';
+    $('modal-close').textContent = plainText(next.close) || 'Cancel';
+    $('modal-error').textContent = '';
+    const blocks = $('modal-blocks');
+    blocks.replaceChildren();
+    for (const b of next.blocks) {
+      if (b && b.type === 'input') modalInput(blocks, b, st);
+      else block(blocks, b, { channelId: '', ts: '' });
+    }
+    backdrop.hidden = false;
+    const first = blocks.querySelector('input, select, textarea');
+    if (first) first.focus();
+  }
+
+  function closeModal() {
+    if (ui.modal) ui.seenViews.add(ui.modal.id);
+    ui.modal = undefined;
+    $('modal-backdrop').hidden = true;
+  }
+
+  function modalValues() {
+    const values = {};
+    for (const input of $('modal-blocks').querySelectorAll('[data-action-id]')) {
+      const blockId = input.closest('.modal-input').dataset.blockId;
+      const actionId = input.dataset.actionId;
+      const type = input.dataset.type;
+      let state;
+      if (type === 'plain_text_input') state = { type, value: input.value === '' ? null : input.value };
+      else if (type === 'static_select') {
+        const o = input.selectedOptions[0];
+        state = { type, selected_option: o ? { text: { type: 'plain_text', text: o.textContent }, value: o.value } : null };
+      } else if (type === 'multi_users_select') state = { type, selected_users: Array.from(input.selectedOptions).map((o) => o.value) };
+      else continue;
+      values[blockId] = values[blockId] || {};
+      values[blockId][actionId] = state;
+    }
+    return values;
+  }
+
+  async function submitModal(ev) {
+    ev.preventDefault();
+    if (!ui.modal) return;
+    const id = ui.modal.id;
+    const submit = $('modal-submit');
+    submit.disabled = true;
+    for (const e of $('modal-blocks').querySelectorAll('.field-error')) e.textContent = '';
+    $('modal-error').textContent = '';
+    try {
+      const r = await post('/api/submit', { viewId: id, values: modalValues(), userId: ui.actAs });
+      const ack = r.json.ack;
+      if (!r.json.ok) $('modal-error').textContent = 'submission failed: ' + (r.json.detail || r.json.error || r.json.status);
+      else if (ack && ack.response_action === 'errors' && ack.errors) {
+        for (const [blockId, message] of Object.entries(ack.errors)) {
+          const wrap = Array.from($('modal-blocks').querySelectorAll('.modal-input')).find((w) => w.dataset.blockId === blockId);
+          if (wrap) wrap.querySelector('.field-error').textContent = String(message);
+          else $('modal-error').textContent = String(message);
+        }
+      } else {
+        closeModal();
+        $('command-status').className = '';
+        $('command-status').textContent = 'submitted ' + ($('modal').dataset.callbackId || 'the form') + ' as @' + userName(ui.actAs);
+      }
+    } catch (e) {
+      $('modal-error').textContent = 'submission failed: ' + String(e);
+    } finally {
+      submit.disabled = false;
+      poll();
+    }
   }
 
   async function post(path, body) {
@@ -452,9 +718,17 @@
       if (res.ok && body !== ui.lastText) {
         ui.lastText = body;
         ui.state = JSON.parse(body);
-        if (!ui.actAs) ui.actAs = ui.state.actAs;
+        if (!ui.actAs) {
+          ui.actAs = ui.state.actAs;
+          // Modals opened before this page was: not popped up now.
+          for (const v of ui.state.views || []) ui.seenViews.add(v.id);
+        }
         if (!ui.selected) {
           const fromHash = location.hash.slice(1);
+          if (fromHash === HOME) {
+            select(HOME);
+            return;
+          }
           const first = ui.state.channels.find((c) => c.id === fromHash) || ui.state.channels.find(isIncident) || ui.state.channels[0];
           if (first) ui.selected = first.id;
         }
@@ -471,7 +745,10 @@
     $('user-picker').addEventListener('change', (ev) => {
       ui.actAs = ev.target.value;
       render();
+      if (ui.selected === HOME) openHome();
     });
+    $('modal').addEventListener('submit', submitModal);
+    $('modal-close').addEventListener('click', closeModal);
     $('command-form').addEventListener('submit', sendCommand);
     poll();
     setInterval(poll, 1000);
