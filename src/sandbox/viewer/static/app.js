@@ -15,6 +15,7 @@
     robot_face: '🤖', gear: '⚙️', ballot_box_with_check: '☑️', heavy_plus_sign: '➕', heavy_minus_sign: '➖', arrows_counterclockwise: '🔄',
     checkered_flag: '🏁', construction: '🚧', sos: '🆘', bulb: '💡', pencil: '📝', calendar: '📅', clock1: '🕐', mega: '📣',
     loudspeaker: '📢', rewind: '⏪', fast_forward: '⏩', arrow_up: '⬆️', arrow_down: '⬇️', stop_sign: '🛑', sparkles: '✨',
+    grey_question: '❔', question: '❓', balance_scale: '⚖️', house: '🏠', zap: '⚡', large_purple_circle: '🟣', white_circle: '⚪', black_circle: '⚫',
   };
 
   /** The App Home tab's pseudo channel id in the sidebar. */
