@@ -17,19 +17,36 @@ export async function publishHome(deps: Pick<Ports, 'incidents' | 'chat' | 'rend
   await deps.chat.publishHome(userId, deps.render.home({ incidents, now: deps.clock.now(), ...(notice ? { notice } : {}) }));
 }
 
+/**
+ * User-group members as read for the Home audience, per worker process, for 5 minutes:
+ * usergroups.users.list is Tier 2 (20 a minute), shared with the approver checks, so a refresh every
+ * window must not read it every time.
+ */
+const GROUP_TTL_MS = 5 * 60_000;
+const groupCache = new Map<string, { at: number; members: string[] }>();
+
 /** The people whose Home tab follows incident changes: every route's responders, user groups expanded. */
-export async function homeAudience(deps: Pick<Ports, 'config' | 'chat' | 'log'>): Promise<string[]> {
+export async function homeAudience(deps: Pick<Ports, 'config' | 'chat' | 'log' | 'clock'>): Promise<string[]> {
   const users = new Set<string>();
   const groups = new Set<string>();
   for (const r of deps.config.routes) {
     for (const u of r.responders.users) users.add(u);
     for (const g of r.responders.usergroups) groups.add(g);
   }
+  const now = deps.clock.now().getTime();
   for (const g of groups) {
-    const members = await deps.chat.usergroupMembers(g).catch((e: unknown) => {
-      deps.log.warn({ err: e, usergroup: g }, 'home refresh: user group not readable');
-      return [] as string[];
-    });
+    const cached = groupCache.get(g);
+    let members = cached && now - cached.at < GROUP_TTL_MS ? cached.members : undefined;
+    if (!members) {
+      try {
+        members = await deps.chat.usergroupMembers(g);
+        groupCache.set(g, { at: now, members });
+      } catch (e) {
+        // A failed read is not remembered: the last known members serve until the next window.
+        deps.log.warn({ err: e, usergroup: g }, 'home refresh: user group not readable');
+        members = cached?.members ?? [];
+      }
+    }
     for (const u of members) users.add(u);
   }
   return [...users].sort();
