@@ -100,9 +100,10 @@ describe('npm run demo', () => {
     }
   }, 120_000);
 
-  it('without --exit keeps the sandbox running, serves the Slack state, and stops on Ctrl-C', async () => {
+  // The default, paced run (it waits for a person's Approve) is driven in a browser: demo-paced.test.ts.
+  it('with --interactive plays the alerts, keeps the sandbox running, serves the Slack state, and stops on Ctrl-C', async () => {
     const out = tmpDir('demo-live');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/demo/cli.ts', '--scenario', 'scenarios/oom-crashloop-after-deploy.yaml', '--out', out.dir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/demo/cli.ts', '--scenario', 'scenarios/oom-crashloop-after-deploy.yaml', '--interactive', '--out', out.dir], {
       cwd: ROOT,
       env: { ...process.env, REDIS_URL: inject('redisUrl') },
       stdio: ['ignore', 'pipe', 'pipe'],
