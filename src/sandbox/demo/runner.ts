@@ -282,13 +282,19 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     note(`${user}: /incident ${text}${reply ? ` -> ${reply.slice(0, 200)}` : ''}`);
   }
 
-  async function click(step: Extract<ScriptStep, { action: 'approve' | 'deny' }>): Promise<void> {
+  /** The proposal card an approve or deny step is about (waited for when not there yet). */
+  async function stepProposal(step: Extract<ScriptStep, { action: 'approve' | 'deny' }>): Promise<Proposal & { messageTs: string }> {
     const p = (await findProposal(step.proposal)) ?? (await (async () => {
       await waitFor('proposal', step.proposal);
       return findProposal(step.proposal);
     })());
     if (!p?.messageTs) throw new PlayFailure(`no proposal card matches ${describeRef(step.proposal)}`);
     lastProposal = p;
+    return { ...p, messageTs: p.messageTs };
+  }
+
+  async function click(step: Extract<ScriptStep, { action: 'approve' | 'deny' }>): Promise<void> {
+    const p = await stepProposal(step);
     const channelId = inc().channelId ?? '';
     const actionId = step.action === 'approve' ? ACTIONS.approve : ACTIONS.deny;
     const card = slack.messages(channelId).find((m) => m.ts === p.messageTs);
@@ -309,12 +315,7 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
 
   /** The paced demo: the person decides in the viewer; the runner says where and waits. */
   async function personDecides(step: Extract<ScriptStep, { action: 'approve' | 'deny' }>, person: NonNullable<PlayOptions['person']>): Promise<void> {
-    const p = (await findProposal(step.proposal)) ?? (await (async () => {
-      await waitFor('proposal', step.proposal);
-      return findProposal(step.proposal);
-    })());
-    if (!p?.messageTs) throw new PlayFailure(`no proposal card matches ${describeRef(step.proposal)}`);
-    lastProposal = p;
+    const p = await stepProposal(step);
     const channelId = inc().channelId ?? '';
     const approvers = [...(p.approvers?.users ?? []).map((u) => `@${person.userName(u)}`), ...(p.approvers?.usergroups ?? []).map((g) => `@${g}`)];
     note(`YOUR TURN: the proposal ${p.id} (${describeMitigation(p.mitigation)}) is waiting for approval.`);

@@ -330,6 +330,16 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
     return deliver(JSON.stringify(envelope), 'application/json', d);
   }
 
+  /** An interactive payload as Slack posts it: form-encoded `payload=<json>`, signed. */
+  function deliverInteractive(payload: Record<string, unknown>, d?: DeliveryOptions): Promise<DeliveryResult> {
+    return deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', d);
+  }
+
+  /** What global and message shortcut payloads share. */
+  function shortcutEnvelope(callbackId: string, triggerId: string, now: number): Record<string, unknown> {
+    return { token: 'sandbox-verification-token', action_ts: ws.nextTs(now), team: { id: teamId, domain: teamDomain }, is_enterprise_install: false, enterprise: null, callback_id: callbackId, trigger_id: triggerId };
+  }
+
   /** A published Home tab as Slack shows it in payloads (the view object). */
   function homeJson(h: PublishedHome): Record<string, unknown> {
     const { user: _u, published_at: _p, ...view } = h;
@@ -533,7 +543,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
           },
         ],
       };
-      const r = await deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', d);
+      const r = await deliverInteractive(payload, d);
       return { ...r, triggerId };
     },
 
@@ -541,18 +551,8 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
       if (!ws.user(input.userId)) throw new AppError('not_found', `slack emulator: no user ${input.userId}`);
       const now = clock();
       const triggerId = ws.issueTrigger(input.userId, now);
-      const payload = {
-        type: 'shortcut',
-        token: 'sandbox-verification-token',
-        action_ts: ws.nextTs(now),
-        team: { id: teamId, domain: teamDomain },
-        user: { id: input.userId, username: ws.user(input.userId)?.name ?? input.userId, team_id: teamId },
-        is_enterprise_install: false,
-        enterprise: null,
-        callback_id: input.callbackId,
-        trigger_id: triggerId,
-      };
-      const r = await deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', d);
+      const payload = { type: 'shortcut', ...shortcutEnvelope(input.callbackId, triggerId, now), user: { id: input.userId, username: ws.user(input.userId)?.name ?? input.userId, team_id: teamId } };
+      const r = await deliverInteractive(payload, d);
       return { ...r, triggerId };
     },
 
@@ -564,20 +564,14 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
       const responseUrl = issueResponseUrl({ kind: 'message_action', channel: input.channelId, user: input.userId });
       const payload = {
         type: 'message_action',
-        token: 'sandbox-verification-token',
-        action_ts: ws.nextTs(now),
-        team: { id: teamId, domain: teamDomain },
+        ...shortcutEnvelope(input.callbackId, triggerId, now),
         user: { id: input.userId, name: ws.user(input.userId)?.name ?? input.userId, team_id: teamId },
         channel: { id: input.channelId, name: channelName(input.channelId) },
-        is_enterprise_install: false,
-        enterprise: null,
-        callback_id: input.callbackId,
-        trigger_id: triggerId,
         response_url: responseUrl,
         message_ts: input.messageTs,
         message: structuredClone(message),
       };
-      const r = await deliver(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', d);
+      const r = await deliverInteractive(payload, d);
       return { ...r, triggerId, responseUrl };
     },
 

@@ -499,36 +499,12 @@
     poll();
   }
 
-  async function homeClick(button, payload) {
-    button.disabled = true;
-    const status = $('command-status');
-    try {
-      const r = await post('/api/home-click', { ...payload, userId: ui.actAs });
-      status.className = r.json.ok ? '' : 'error';
-      status.textContent = r.json.ok ? 'clicked ' + payload.actionId + ' on Home as @' + userName(ui.actAs) : 'click failed: ' + (r.json.detail || r.json.error || r.json.status);
-    } catch (e) {
-      status.className = 'error';
-      status.textContent = 'click failed: ' + String(e);
-    } finally {
-      button.disabled = false;
-      poll();
-    }
+  function homeClick(button, payload) {
+    return act(button, '/api/home-click', payload, 'clicked ' + payload.actionId + ' on Home', 'click failed');
   }
 
-  async function shortcut(button, payload) {
-    button.disabled = true;
-    const status = $('command-status');
-    try {
-      const r = await post('/api/shortcut', { ...payload, userId: ui.actAs });
-      status.className = r.json.ok ? '' : 'error';
-      status.textContent = r.json.ok ? 'shortcut ' + payload.callbackId + ' as @' + userName(ui.actAs) : 'shortcut failed: ' + (r.json.detail || r.json.error || r.json.status);
-    } catch (e) {
-      status.className = 'error';
-      status.textContent = 'shortcut failed: ' + String(e);
-    } finally {
-      button.disabled = false;
-      poll();
-    }
+  function shortcut(button, payload) {
+    return act(button, '/api/shortcut', payload, 'shortcut ' + payload.callbackId, 'shortcut failed');
   }
 
   // ---- Modals (views.open): the newest one opened for the acting user since the page loaded.
@@ -669,20 +645,25 @@
     return { httpStatus: res.status, json };
   }
 
-  async function click(button, payload) {
+  // A person's action in the page, as the acting user: the button waits, the status line says what came of it.
+  async function act(button, path, payload, done, failed) {
     button.disabled = true;
     const status = $('command-status');
     try {
-      const r = await post('/api/click', { ...payload, userId: ui.actAs });
+      const r = await post(path, { ...payload, userId: ui.actAs });
       status.className = r.json.ok ? '' : 'error';
-      status.textContent = r.json.ok ? 'clicked ' + payload.actionId + ' as @' + userName(ui.actAs) : 'click failed: ' + (r.json.detail || r.json.error || r.json.status);
+      status.textContent = r.json.ok ? done + ' as @' + userName(ui.actAs) : failed + ': ' + (r.json.detail || r.json.error || r.json.status);
     } catch (e) {
       status.className = 'error';
-      status.textContent = 'click failed: ' + String(e);
+      status.textContent = failed + ': ' + String(e);
     } finally {
       button.disabled = false;
       poll();
     }
+  }
+
+  function click(button, payload) {
+    return act(button, '/api/click', payload, 'clicked ' + payload.actionId, 'click failed');
   }
 
   async function sendCommand(ev) {
