@@ -95,4 +95,39 @@ describe('sandbox viewer API', () => {
   it('refuses to start acting as a user the workspace does not have', async () => {
     await expect(startViewer({ slack, actAs: 'U0GHOST' })).rejects.toThrow(/unknown user/);
   });
+
+  it('offers the manifest\'s shortcuts and delivers them; Home opens and Home clicks; malformed or unknown requests are 400s', async () => {
+    const state = (await (await fetch(new URL('/api/state', viewer.url))).json()) as { shortcuts: { type: string; callbackId: string; name: string }[] };
+    expect(state.shortcuts.map((x) => [x.type, x.callbackId, x.name]).sort()).toEqual([
+      ['global', 'declare_incident_shortcut', 'Declare incident'],
+      ['message', 'add_to_timeline', 'Add to incident timeline'],
+    ]);
+    let before = capture.requests.length;
+    expect((await api('/api/shortcut', { callbackId: 'declare_incident_shortcut', userId: 'U0LEAD' })).status).toBe(200);
+    expect(lastPayload(capture.requests[before] as CapturedRequest)).toMatchObject({ type: 'shortcut', callback_id: 'declare_incident_shortcut', user: { id: 'U0LEAD' } });
+    const { ts } = await slack.userPosts({ userId: 'U0LEAD', channelId: 'C0ANNOUNCE', text: 'note this' });
+    before = capture.requests.length;
+    expect((await api('/api/shortcut', { callbackId: 'add_to_timeline', channelId: 'C0ANNOUNCE', messageTs: ts })).status).toBe(200);
+    expect(lastPayload(capture.requests[before] as CapturedRequest)).toMatchObject({ type: 'message_action', message_ts: ts, channel: { id: 'C0ANNOUNCE' }, user: { id: 'U0ONCALL1' } });
+    before = capture.requests.length;
+    expect((await api('/api/home', {})).status).toBe(200);
+    expect(JSON.parse(capture.requests[before]?.body ?? '{}')).toMatchObject({ type: 'event_callback', event: { type: 'app_home_opened', user: 'U0ONCALL1', tab: 'home' } });
+
+    const bad = async (p: string, body: unknown) => {
+      const r = await api(p, body);
+      expect(r.status, `${p} ${JSON.stringify(body)}`).toBe(400);
+    };
+    await bad('/api/shortcut', { callbackId: 'not_in_the_manifest' });
+    await bad('/api/shortcut', { callbackId: 'add_to_timeline' });
+    await bad('/api/shortcut', { callbackId: 'add_to_timeline', channelId: 'CNOPE', messageTs: ts });
+    await bad('/api/shortcut', { callbackId: 7 });
+    await bad('/api/home', { userId: 'UNOBODY' });
+    await bad('/api/home-click', { value: 'x' });
+    await bad('/api/submit', { viewId: 'VNOPE', values: {} });
+    await bad('/api/submit', { viewId: 'V1', values: 'title' });
+    // A Home click on a tab nobody published is the emulator refusing: an error answer, no crash.
+    const r = await api('/api/home-click', { actionId: 'home_ack', value: 'INC-1', userId: 'U0RANDOM' });
+    expect(r.status).toBe(502);
+    expect((await fetch(new URL('/api/state', viewer.url))).status).toBe(200);
+  });
 });

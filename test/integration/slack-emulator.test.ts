@@ -491,6 +491,98 @@ describe('with a real Bolt app', () => {
   });
 });
 
+describe('App Home and shortcuts', () => {
+  const home = { type: 'home' as const, blocks: [{ type: 'section', block_id: 'row', text: { type: 'mrkdwn', text: 'INC-1' }, accessory: { type: 'button', action_id: 'home_ack', value: 'INC-1', text: { type: 'plain_text', text: 'Acknowledge' } } }] };
+
+  it('views.publish stores one Home tab per user: a new hash each time, hash_conflict on a stale one, Slack\'s refusals', async () => {
+    const client = webClientFor(emu);
+    const first = await client.views.publish({ user_id: 'UCAROL', view: home });
+    expect(first.view).toMatchObject({ type: 'home', blocks: home.blocks });
+    const second = await client.views.publish({ user_id: 'UCAROL', view: home, hash: first.view?.hash ?? '' });
+    expect(second.view?.id).toBe(first.view?.id);
+    expect(second.view?.hash).not.toBe(first.view?.hash);
+    expect(emu.home('UCAROL')).toMatchObject({ id: first.view?.id, user: 'UCAROL', hash: second.view?.hash });
+    expect(await slackError(client.views.publish({ user_id: 'UCAROL', view: home, hash: first.view?.hash ?? '' }))).toBe('hash_conflict');
+    expect(await slackError(client.views.publish({ user_id: 'UNOBODY', view: home }))).toBe('user_not_found');
+    expect(await slackError(client.views.publish({ user_id: 'UCAROL', view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] } }))).toBe('invalid_arguments');
+    expect(await slackError(client.views.publish({ user_id: 'UCAROL', view: { type: 'home', blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) } }))).toBe('invalid_arguments');
+    const big = { type: 'home' as const, blocks: Array.from({ length: 90 }, () => ({ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(2990) } })) };
+    expect(await slackError(client.views.publish({ user_id: 'UCAROL', view: big }))).toBe('view_too_large');
+    const off = await startSlackEmulator({ signingSecret: SECRET, users, homeTabEnabled: false });
+    try {
+      expect(await slackError(webClientFor(off).views.publish({ user_id: 'UALICE', view: home }))).toBe('not_enabled');
+    } finally {
+      await off.stop();
+    }
+  });
+
+  describe('delivered to a real Bolt app', () => {
+    let app: App;
+    const seen: Record<string, Record<string, unknown>> = {};
+    let opened: string | undefined;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      app = new App({ token: emu.botToken, signingSecret: SECRET, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: emu.apiUrl } });
+      app.event('app_home_opened', async ({ event }) => {
+        seen['home'] = event as unknown as Record<string, unknown>;
+      });
+      app.action('home_ack', async ({ ack, body }) => {
+        await ack();
+        seen['homeClick'] = body as unknown as Record<string, unknown>;
+      });
+      app.shortcut('declare_shortcut', async ({ ack, body, client }) => {
+        await ack();
+        seen['global'] = body as unknown as Record<string, unknown>;
+        opened = (await client.views.open({ trigger_id: body.trigger_id, view: { type: 'modal', title: { type: 'plain_text', text: 'Declare' }, blocks: [] } })).view?.id;
+      });
+      app.shortcut('add_to_timeline', async ({ ack, body, respond }) => {
+        await ack();
+        seen['message'] = body as unknown as Record<string, unknown>;
+        await respond({ response_type: 'ephemeral', text: 'added' });
+      });
+      await app.start(port);
+      emu.setBotUrl(`http://127.0.0.1:${port}`);
+    });
+    afterAll(async () => {
+      emu.setBotUrl(undefined);
+      await app.stop();
+    });
+
+    it('app_home_opened carries the published view; a Home button is a block_actions with a view container', async () => {
+      await webClientFor(emu).views.publish({ user_id: 'UDAVE', view: home });
+      const r = await emu.openHome('UDAVE');
+      expect(r.status).toBe(200);
+      expect(seen['home']).toMatchObject({ type: 'app_home_opened', user: 'UDAVE', tab: 'home', view: { type: 'home', id: emu.home('UDAVE')?.id } });
+      const c = await emu.clickHomeButton({ userId: 'UDAVE', actionId: 'home_ack', value: 'INC-1' });
+      expect(c.status).toBe(200);
+      expect(seen['homeClick']).toMatchObject({ type: 'block_actions', user: { id: 'UDAVE' }, container: { type: 'view', view_id: emu.home('UDAVE')?.id }, view: { type: 'home' }, actions: [{ action_id: 'home_ack', value: 'INC-1', block_id: 'row' }] });
+      expect(seen['homeClick']?.['response_url']).toBeUndefined();
+      // Only buttons that are on the published tab can be clicked.
+      await expect(emu.clickHomeButton({ userId: 'UDAVE', actionId: 'home_ack', value: 'INC-9' })).rejects.toThrow(/no home_ack button/);
+      await expect(emu.clickHomeButton({ userId: 'UALICE', actionId: 'home_ack' })).rejects.toThrow(/no published Home tab/);
+    });
+
+    it('a global shortcut brings a trigger_id views.open accepts; a message shortcut brings the message and a response_url', async () => {
+      const r = await emu.globalShortcut({ userId: 'UBOB', callbackId: 'declare_shortcut' });
+      expect(r.status).toBe(200);
+      expect(seen['global']).toMatchObject({ type: 'shortcut', callback_id: 'declare_shortcut', user: { id: 'UBOB' }, trigger_id: r.triggerId });
+      await waitFor(() => opened, { timeoutMs: 5000, what: 'views.open from the shortcut' });
+      expect(emu.views().find((v) => v.id === opened)).toMatchObject({ user: 'UBOB', type: 'modal' });
+
+      const id = await newChannel();
+      await webClientFor(emu).conversations.invite({ channel: id, users: 'UBOB' });
+      const { ts } = await emu.userPosts({ userId: 'UBOB', channelId: id, text: 'the cache is cold' });
+      const m = await emu.messageShortcut({ userId: 'UALICE', callbackId: 'add_to_timeline', channelId: id, messageTs: ts });
+      expect(m.status).toBe(200);
+      expect(seen['message']).toMatchObject({ type: 'message_action', callback_id: 'add_to_timeline', user: { id: 'UALICE' }, channel: { id }, message_ts: ts, message: { ts, text: 'the cache is cold', user: 'UBOB' } });
+      expect(typeof seen['message']?.['response_url']).toBe('string');
+      await waitFor(() => emu.ephemerals().find((e) => e.channel === id && e.user === 'UALICE' && e.text === 'added'), { timeoutMs: 5000, what: 'the ephemeral reply' });
+      await expect(emu.messageShortcut({ userId: 'UALICE', callbackId: 'add_to_timeline', channelId: id, messageTs: '1.000001' })).rejects.toThrow(/no message/);
+    });
+  });
+});
+
 describe('trigger ids and response urls age', () => {
   it('expired_trigger_id after 3 s, invalid_trigger_id when unknown; a response_url takes 5 posts', async () => {
     let offset = 0;
