@@ -27,6 +27,8 @@ const METHOD_SCOPES: Record<string, { scopes: string[]; why?: string }> = {
   'chat.postMessage': { scopes: ['chat:write', 'chat:write.public'] },
   'chat.update': { scopes: ['chat:write'] },
   'chat.postEphemeral': { scopes: ['chat:write'] },
+  // chat.getPermalink: "Bot tokens: No scope required" (the message shortcut's permalink).
+  'chat.getPermalink': { scopes: [] },
   // conversations.* on the incident channel: channels:manage for public channels, groups:write for
   // private ones (routes[].channel.private).
   'conversations.create': { scopes: ['channels:manage', 'groups:write'] },
