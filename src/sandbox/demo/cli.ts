@@ -169,10 +169,38 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
+  // Without --exit, Ctrl-C stops the sandbox cleanly at any point: while the play waits for the
+  // person's Approve as much as afterwards.
+  const interrupted = args.exit
+    ? undefined
+    : new Promise<'interrupted'>((resolve) => {
+        const stop = () => resolve('interrupted');
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+  const stopSandbox = async (): Promise<number> => {
+    console.log('\nstopping the sandbox…');
+    try {
+      await viewer?.stop();
+      await world.stop();
+    } catch (e) {
+      console.error(`demo: ${errorMessage(e)}`);
+      return 1;
+    }
+    return 0;
+  };
+
   let code = 0;
   try {
     const paced = viewer && !args.interactive ? { person: { viewerUrl: viewer.url, userName } } : {};
-    const result = await playScenario(world, { onLog: (l) => console.log(l), skipScript: args.interactive, ...paced });
+    const playing = playScenario(world, { onLog: (l) => console.log(l), skipScript: args.interactive, ...paced });
+    const first = interrupted ? await Promise.race([playing, interrupted]) : await playing;
+    if (first === 'interrupted') {
+      // The play is abandoned where it waits; its collection would only read a stopping world.
+      playing.catch(() => undefined);
+      return await stopSandbox();
+    }
+    const result = first;
     const files = writeArtifacts(result, path.resolve(args.out));
     printResult(result, files);
     if (result.failure) {
@@ -211,20 +239,8 @@ The sandbox keeps running (Ctrl-C to stop):
   CloudWatch emulator    ${world.cloudwatch.endpoint}
   Kubernetes emulator    ${world.kubernetes.url}${world.prometheus ? `\n  Prometheus             ${world.prometheus.url}${world.prometheus.kind === 'standin' ? '  (stand-in: the HTTP API only)' : ''}` : ''}
   Redis                  ${world.redisUrl} (keys ${world.prefix}*)`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  console.log('\nstopping the sandbox…');
-  try {
-    await viewer?.stop();
-    await world.stop();
-  } catch (e) {
-    console.error(`demo: ${errorMessage(e)}`);
-    return 1;
-  }
-  return code;
+  await interrupted;
+  return (await stopSandbox()) || code;
 }
 
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
