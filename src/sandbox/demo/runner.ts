@@ -327,7 +327,12 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     });
     const by = decided.approvals.map((a) => `@${person.userName(a.userId)}`).join(', ') || (decided.decidedBy ? `@${person.userName(decided.decidedBy)}` : 'someone');
     note(`${by} decided in the viewer: proposal ${p.id} is now ${decided.status}`);
-    if (decided.status === 'denied' || decided.status === 'expired' || decided.status === 'refused') throw new PlayFailure(`the proposal ${p.id} was ${decided.status} in the viewer; nothing was changed, the rest of the script does not apply`);
+    const declined = decided.status === 'denied' || decided.status === 'expired' || decided.status === 'refused';
+    if (step.action === 'deny') {
+      if (!declined) note(`(the script denies ${p.id}; it was ${decided.status} instead: the rest of the script may not apply)`);
+      return;
+    }
+    if (declined) throw new PlayFailure(`the proposal ${p.id} was ${decided.status} in the viewer; nothing was changed, the rest of the script does not apply`);
     await waitFor('executed');
   }
 
