@@ -504,6 +504,7 @@
   }
 
   function shortcut(button, payload) {
+    ui.menuFor = undefined;
     return act(button, '/api/shortcut', payload, 'shortcut ' + payload.callbackId, 'shortcut failed');
   }
 
