@@ -73,6 +73,7 @@ export const EnvSchema = z
     WARROOM_REDIS_PREFIX: z.string().min(1).default('wr:').describe('Prefix of warroom\'s state keys in Redis (several installations can share one Redis).'),
     WARROOM_QUEUE_PREFIX: z.string().min(1).regex(/^[^:]+$/, 'must not contain ":"').default('bull').describe('BullMQ key prefix of warroom\'s queues.'),
     QUEUE_LOCK_MS: z.coerce.number().int().min(1000).default(30_000).describe('BullMQ job lock: a job whose worker died is picked up again after about this long (also the stalled-job check interval).'),
+    MITIGATION_WATCH_POLL_MS: z.coerce.number().int().min(100).default(60_000).describe('How often a flapping alarm is re-read while a mitigation is watched through its flap cycle (one delayed job per look; a flap between looks is still seen in the alarm history).'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000).describe('Deadline for draining workers on SIGTERM; whatever hangs, the process exits (status 1) 5 s after it.'),
     BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576).describe('Largest request body accepted, webhooks and Slack (413 above).'),
     HTTP_INFLIGHT_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1_048_576).describe('Request bodies buffered at once, all connections together; above it a request gets 503 (retry later). Bodies are read only after the credentials in the headers passed.'),

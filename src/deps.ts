@@ -82,7 +82,7 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
     ...(env.PROMETHEUS_URL ? { prometheus: createPrometheusAdapter({ baseUrl: env.PROMETHEUS_URL }) } : {}),
     ...(env.ALERTMANAGER_URL ? { alertmanager: createAlertmanagerAdapter({ baseUrl: env.ALERTMANAGER_URL }) } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
-    ...(overrides.verify ? { verify: overrides.verify } : {}),
+    verify: { watchPollMs: env.MITIGATION_WATCH_POLL_MS, ...overrides.verify },
   };
 
   const verifier = createSnsVerifier({ ...(overrides.fetchCertificate ? { fetchCertificate: overrides.fetchCertificate } : {}), now: () => clock.now() });

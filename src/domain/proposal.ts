@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { Mitigation } from './diagnostics.js';
 
-export const ProposalStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'executing', 'executed', 'failed', 'verified', 'refused']);
+/**
+ * `executed`: written, being verified; `watching`: written, a flapping alarm watched through a flap
+ * cycle (Proposal.watch); `verified`: took effect and the paging signal re-checked clear;
+ * `unverified`: written but not verified (not done yet, the alarm flapped again, or the signal
+ * could not be re-checked; Proposal.verification says which).
+ */
+export const ProposalStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'executing', 'executed', 'watching', 'failed', 'verified', 'unverified', 'refused']);
 export type ProposalStatus = z.infer<typeof ProposalStatus>;
 
 /** Object state a proposal is pinned to: a stale button refuses. */
@@ -17,6 +23,14 @@ export const PinnedState = z.object({
   specHash: z.string().optional(),
 });
 export type PinnedState = z.infer<typeof PinnedState>;
+
+/**
+ * verified: took effect and the paging signal is clear (through a flap cycle for a flapping alarm);
+ * not-yet: the rollout or the signal has not settled; not-verified: the alarm flapped again while
+ * watched; not-rechecked: the paging signal could not be read; failed: the change did not take effect.
+ */
+export const VerificationResult = z.enum(['verified', 'not-yet', 'not-verified', 'not-rechecked', 'failed']);
+export type VerificationResult = z.infer<typeof VerificationResult>;
 
 export const Approval = z.object({
   userId: z.string(),
@@ -59,6 +73,10 @@ export const Proposal = z.object({
   /** The mitigation that would undo this one, computed from the state it was pinned to. */
   revert: Mitigation.optional(),
   silenceId: z.string().optional(),
-  verification: z.object({ result: z.enum(['verified', 'not-yet', 'failed']), detail: z.string() }).optional(),
+  /** When the approved write was claimed (status `executing`): a retried job after a crash inspects the target from there. */
+  executingSince: z.string().optional(),
+  /** A flapping alarm watched after execution: from `since` until `until` (ISO), one flap cycle of `cycleMs` plus margin. */
+  watch: z.object({ since: z.string(), until: z.string(), cycleMs: z.number().int().positive(), region: z.string(), alarmName: z.string() }).optional(),
+  verification: z.object({ result: VerificationResult, detail: z.string() }).optional(),
 });
 export type Proposal = z.infer<typeof Proposal>;

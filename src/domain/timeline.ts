@@ -31,7 +31,9 @@ export const TimelineKind = z.enum([
   'mitigation.expired',
   'mitigation.executed',
   'mitigation.failed',
+  'mitigation.watching',
   'mitigation.verified',
+  'mitigation.unverified',
   'reminder.sent',
   'postmortem.drafted',
 ]);

@@ -124,10 +124,31 @@ describe('the seed scenario end to end', () => {
     expect(p?.mitigation).toEqual({ kind: 'hpa', namespace: 'default', name: 'data-service', maxReplicas: 10, targetCPUUtilizationPercentage: 50 });
     expect(p?.approvals.map((a) => a.userId)).toEqual(['U0APPROVER']);
     expect(p?.status).toBe('verified');
-    expect(p?.verification?.detail).toContain('is OK');
+    expect(p?.verification?.result).toBe('verified');
+    expect(p?.verification?.detail).toMatch(/^alarm k8s-api-prod-core-7db0ccf2c3-target-response-time stayed OK from \d\d:\d\d UTC to \d\d:\d\d UTC \(\d+m, more than one flap cycle of about 36m\)$/);
     const hpa = world.kubernetes.get('HorizontalPodAutoscaler', 'default', 'data-service') as { spec?: { maxReplicas?: number; metrics?: unknown[] } } | undefined;
     expect(hpa?.spec?.maxReplicas).toBe(10);
     expect(JSON.stringify(hpa?.spec?.metrics)).toContain('"averageUtilization":50');
+  });
+
+  it('watches the flapping alarm through a flap cycle before saying verified; only then is the incident mitigated', () => {
+    const ref = expectedProposals(scenario.expect)[0];
+    const p = result.proposals.find((x) => ref && matchesRef(x, ref));
+    const events = result.timeline.filter((e) => e.data?.['proposalId'] === p?.id || e.kind === 'incident.mitigated');
+    const kinds = events.map((e) => e.kind);
+    expect(kinds.filter((k) => k !== 'mitigation.proposed' && k !== 'mitigation.approved')).toEqual(['mitigation.executed', 'mitigation.watching', 'mitigation.verified', 'incident.mitigated']);
+    const executed = events.find((e) => e.kind === 'mitigation.executed');
+    const watching = events.find((e) => e.kind === 'mitigation.watching');
+    const verified = events.find((e) => e.kind === 'mitigation.verified');
+    // The alarm cycled every 36 minutes: the watch covers a cycle plus a margin, measured from the history.
+    expect(watching?.data?.['cycleMs']).toBe(36 * 60_000);
+    const until = Date.parse(String(watching?.data?.['until']));
+    expect(until - Date.parse(String(executed?.at))).toBeGreaterThanOrEqual(36 * 60_000);
+    expect(Date.parse(String(verified?.at))).toBeGreaterThanOrEqual(until);
+    const hhmm = new Date(until).toISOString().slice(11, 16);
+    expect(result.transcript.some((l) => l.includes(`watching until ${hhmm} UTC`))).toBe(true);
+    expect(result.transcript.some((l) => l.includes(':white_check_mark: Change HPA') && l.includes('*verified*') && l.includes('stayed OK'))).toBe(true);
+    expect(result.log.some((l) => l.includes('the world clock moves to the end of the watch'))).toBe(true);
   });
 });
 

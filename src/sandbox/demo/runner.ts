@@ -256,10 +256,19 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
       case 'verified': {
         const target = lastProposal ?? (await until(`a proposal before it is ${m}`, t.proposal, () => findProposal(ref)));
         const wanted = m === 'executed' ? 'mitigation.executed' : 'mitigation.verified';
+        let watched = false;
         const ev = await until(`proposal ${target.id} (${target.mitigation.kind}) to be ${m}`, m === 'executed' ? t.executed : t.verified, async () => {
           const events = (await timeline()).filter((e) => e.data?.['proposalId'] === target.id);
-          const bad = events.find((e) => e.kind === 'mitigation.failed' || (e.kind === 'mitigation.refused' && e.actor === 'warroom'));
+          const bad = events.find((e) => e.kind === 'mitigation.failed' || (e.kind === 'mitigation.refused' && e.actor === 'warroom') || (m === 'verified' && e.kind === 'mitigation.unverified'));
           if (bad) throw new PlayFailure(`proposal ${target.id} was not ${m}: ${bad.text}`);
+          // A flapping alarm is watched through a flap cycle: time is compressed to the watch's end.
+          const watching = events.find((e) => e.kind === 'mitigation.watching');
+          const watchUntil = typeof watching?.data?.['until'] === 'string' ? Date.parse(watching.data['until']) : NaN;
+          if (m === 'verified' && !watched && Number.isFinite(watchUntil)) {
+            watched = true;
+            note(`${watching?.text ?? 'watching'}; the world clock moves to the end of the watch`);
+            world.clock.advanceTo(watchUntil - world.anchor.getTime() + 1000);
+          }
           return events.find((e) => e.kind === wanted);
         });
         note(`${m}: ${ev.text}`);

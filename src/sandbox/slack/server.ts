@@ -279,7 +279,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
 
   async function deliver(rawBody: string, contentType: string, d: DeliveryOptions = {}): Promise<DeliveryResult> {
     if (!botUrl) throw new AppError('config', 'slack emulator: no bot URL to deliver to (setBotUrl)');
-    const ts = Math.floor(Date.now() / 1000) - (d.staleBySeconds ?? 0);
+    const ts = Math.floor(clock() / 1000) - (d.staleBySeconds ?? 0);
     const sentBody = d.tamperBody ? d.tamperBody(rawBody) : rawBody;
     const headers: Record<string, string> = {
       'content-type': contentType,

@@ -22,6 +22,7 @@ import { refreshCardJob } from './refresh-card.js';
 import { refreshHomeJob } from './refresh-home.js';
 import { remindJob } from './remind.js';
 import { verifyMitigationJob } from './verify-mitigation.js';
+import { watchMitigationJob } from './watch-mitigation.js';
 
 export const JOBS: readonly JobDef[] = [
   ingestJob,
@@ -40,6 +41,7 @@ export const JOBS: readonly JobDef[] = [
   diagnoseProgressJob,
   executeMitigationJob,
   verifyMitigationJob,
+  watchMitigationJob,
   expireProposalJob,
   legacyCommandJob,
   legacyPostmortemJob,
@@ -68,5 +70,6 @@ export {
   refreshHomeJob,
   remindJob,
   verifyMitigationJob,
+  watchMitigationJob,
 };
 export { QUEUES, defineJob, jobBindings, nextWindow, parsePayload, prepareJob, runJob, type JobContext, type JobDef, type JobOptions, type PreparedJob, type QueueName } from './define.js';

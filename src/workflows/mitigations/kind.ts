@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Mitigation } from '../../domain/diagnostics.js';
-import type { PinnedState, Proposal } from '../../domain/proposal.js';
+import type { PinnedState, Proposal, VerificationResult } from '../../domain/proposal.js';
 import { AppError } from '../../errors.js';
 import type { Ports } from '../context.js';
 import type { AlertmanagerPort, KubernetesPort, MutationResult } from '../ports.js';
@@ -28,20 +28,23 @@ export interface Applied {
   silenceId?: string;
 }
 
-export type VerificationResult = 'verified' | 'not-yet' | 'failed';
+/** What a kind can say about its object: the change took effect, not yet, or it failed. */
+export type TookEffect = Extract<VerificationResult, 'verified' | 'not-yet' | 'failed'>;
 
 export interface VerifyOptions {
   /** How often the rollout is polled. */
   pollMs: number;
   /** How long a rollout may take before it is reported as not done yet. */
   rolloutDeadlineMs: number;
+  /** How often a flapping alarm is re-read while it is watched (a delayed job each time; MITIGATION_WATCH_POLL_MS). */
+  watchPollMs: number;
 }
 
-export const DEFAULT_VERIFY: VerifyOptions = { pollMs: 1000, rolloutDeadlineMs: 5 * 60_000 };
+export const DEFAULT_VERIFY: VerifyOptions = { pollMs: 1000, rolloutDeadlineMs: 5 * 60_000, watchPollMs: 60_000 };
 
 /** Whether the change took effect on the object (the paging signal is re-checked by verify.ts for every kind). */
 export interface Verification {
-  result: VerificationResult;
+  result: TookEffect;
   lines: string[];
 }
 

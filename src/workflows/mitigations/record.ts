@@ -4,7 +4,7 @@ import type { Ports } from '../context.js';
 
 export const BOT = 'warroom';
 
-export type ProposalEvent = 'mitigation.approved' | 'mitigation.denied' | 'mitigation.refused' | 'mitigation.expired' | 'mitigation.executed' | 'mitigation.failed' | 'mitigation.verified';
+export type ProposalEvent = 'mitigation.approved' | 'mitigation.denied' | 'mitigation.refused' | 'mitigation.expired' | 'mitigation.executed' | 'mitigation.failed' | 'mitigation.watching' | 'mitigation.verified' | 'mitigation.unverified';
 
 /** Appends the event to the timeline (once per kind, proposal and actor; every refusal) and logs it. */
 export async function record(deps: Ports, p: Proposal, kind: ProposalEvent, actor: string, text: string, data: Record<string, unknown> = {}): Promise<void> {

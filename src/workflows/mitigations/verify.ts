@@ -1,44 +1,170 @@
 /**
- * After execution: the kind checks the change took effect (rollout watched to completion, HPA fields),
- * then the signal that paged is re-checked (CloudWatch alarm state, Alertmanager alerts). Verified,
- * not yet, or failed is posted with the numbers; verified marks the incident mitigated.
+ * After execution: the kind checks the change took effect (rollout watched to completion, HPA fields,
+ * replica counts), then the signal that paged is re-checked (CloudWatch alarm state, Alertmanager
+ * alerts). A flapping alarm (FLAPPING_MIN_CYCLES OK -> ALARM cycles in the 6 h before) is watched
+ * through one flap cycle plus a margin: "watching until HH:MM UTC", re-read by delayed jobs
+ * (jobs/watch-mitigation.ts; no worker sleeps), then verified (it stayed OK) or not verified (it
+ * went to ALARM again, and when). A signal that cannot be read is "not re-checked", never verified.
+ * Only verified marks the incident mitigated.
  */
-import type { Proposal } from '../../domain/proposal.js';
+import type { Proposal, VerificationResult } from '../../domain/proposal.js';
 import { errorMessage } from '../../errors.js';
 import type { Ports } from '../context.js';
+import { ALARM_HISTORY_LOOKBACK_MS, flapCycle, transitionsOf } from '../diagnostics/checks/alarm-history.js';
+import { duration } from '../diagnostics/types.js';
 import { scheduleCardRefresh } from '../incidents.js';
+import { watchMitigationJob } from '../jobs/watch-mitigation.js';
 import { describeMitigation, kindOf } from './catalogue.js';
-import { DEFAULT_VERIFY, type VerificationResult } from './kind.js';
+import { DEFAULT_VERIFY } from './kind.js';
 import { BOT, record, refreshCard } from './record.js';
 
-const WORD: Record<VerificationResult, { outcome: string; event: string; icon: string }> = {
-  verified: { outcome: 'Verified', event: 'Verified', icon: ':white_check_mark:' },
-  'not-yet': { outcome: 'Executed; not yet verified', event: 'Not yet verified', icon: ':hourglass:' },
-  failed: { outcome: 'Verification failed', event: 'Verification failed', icon: ':x:' },
+const WORD: Record<VerificationResult, { outcome: string; label: string; icon: string }> = {
+  verified: { outcome: 'Verified', label: 'verified', icon: ':white_check_mark:' },
+  'not-yet': { outcome: 'Executed; not yet verified', label: 'not yet verified', icon: ':hourglass:' },
+  'not-verified': { outcome: 'Executed; not verified', label: 'not verified', icon: ':warning:' },
+  'not-rechecked': { outcome: 'Executed; not re-checked', label: 'not re-checked', icon: ':grey_question:' },
+  failed: { outcome: 'Verification failed', label: 'failed', icon: ':x:' },
 };
+
+/** The watch window after the flap cycle: a quarter of the cycle, at least 5 minutes. */
+export function watchWindowMs(cycleMs: number): number {
+  return cycleMs + Math.max(Math.round(cycleMs / 4), 5 * 60_000);
+}
+
+const ceilMinute = (ms: number) => Math.ceil(ms / 60_000) * 60_000;
+const utc = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
+
+type Signal =
+  | { read: false; text: string }
+  | { read: true; cleared: boolean; text: string; alarm?: { region: string; alarmName: string; cycleMs?: number; cycles: number } };
 
 export async function verify(deps: Ports, proposalId: string, signal?: AbortSignal): Promise<void> {
   const p = await deps.proposals.get(proposalId);
   if (!p || p.status !== 'executed') return;
   const m = p.mitigation;
-  const what = describeMitigation(m);
   // Without a cluster there is no object to watch; the paging signal is still re-checked.
   const took = deps.kubernetes || m.kind === 'silence' ? await kindOf(m).verify(deps, m, { ...DEFAULT_VERIFY, ...deps.verify, ...(signal ? { signal } : {}) }) : { result: 'verified' as const, lines: [] };
-  let result: VerificationResult = took.result;
   const lines = [...took.lines];
-  if (result !== 'failed') {
-    const sig = await recheckSignal(deps, p).catch((e: unknown) => ({ cleared: undefined, text: `could not re-check the paging signal: ${errorMessage(e)}` }));
-    lines.push(sig.text);
-    if (sig.cleared === false && result === 'verified') result = 'not-yet';
+  if (took.result === 'failed') return conclude(deps, p, 'failed', lines);
+  const sig = await readSignal(deps, p).catch((e: unknown): Signal => ({ read: false, text: `could not re-check the paging signal: ${errorMessage(e)}` }));
+  lines.push(sig.text);
+  if (!sig.read) return conclude(deps, p, 'not-rechecked', lines);
+  if (took.result === 'not-yet') return conclude(deps, p, 'not-yet', lines);
+  if (sig.alarm?.cycleMs !== undefined) return startWatch(deps, p, { ...sig.alarm, cycleMs: sig.alarm.cycleMs }, lines);
+  return conclude(deps, p, sig.cleared ? 'verified' : 'not-yet', lines);
+}
+
+/** Is the signal that paged still there? CloudWatch alarm state (and whether it flaps), or the Alertmanager alerts. */
+async function readSignal(deps: Ports, p: Proposal): Promise<Signal> {
+  const alerts = await deps.incidents.listAlerts(p.incidentId);
+  const cw = alerts.find((a) => a.cloudwatch)?.cloudwatch;
+  if (cw) {
+    if (!deps.cloudwatch) return { read: false, text: `alarm ${cw.alarmName} not re-checked: CloudWatch is not reachable from this deployment` };
+    const alarm = await deps.cloudwatch.describeAlarm(cw.region, cw.alarmName).catch((e: unknown) => errorMessage(e));
+    if (typeof alarm === 'string') return { read: false, text: `could not read alarm ${cw.alarmName}: ${alarm}` };
+    if (!alarm) return { read: false, text: `alarm ${cw.alarmName} no longer exists in ${cw.region}` };
+    if (alarm.stateValue !== 'OK' && alarm.stateValue !== 'ALARM') return { read: false, text: `alarm ${alarm.alarmName} has no data (${alarm.stateValue})` };
+    const now = deps.clock.now();
+    const start = new Date(now.getTime() - ALARM_HISTORY_LOOKBACK_MS);
+    const items = await deps.cloudwatch.alarmHistory(cw.region, cw.alarmName, start, now).catch((e: unknown) => errorMessage(e));
+    if (typeof items === 'string') return { read: false, text: `alarm ${alarm.alarmName} is ${alarm.stateValue}, but its history could not be read to tell whether it flaps: ${items}` };
+    const flap = flapCycle(transitionsOf(items, start, now));
+    const cycleMs = flap.flapping ? flap.cycleMs : undefined;
+    return { read: true, cleared: alarm.stateValue === 'OK', text: `alarm ${alarm.alarmName} is ${alarm.stateValue}`, alarm: { region: cw.region, alarmName: cw.alarmName, cycles: flap.cycles.length, ...(cycleMs !== undefined ? { cycleMs } : {}) } };
   }
+  const am = alerts.filter((a) => a.source === 'alertmanager');
+  if (am.length) {
+    if (!deps.alertmanager) return { read: false, text: `${am.length} Alertmanager alert(s) not re-checked: ALERTMANAGER_URL is not configured` };
+    let firing = 0;
+    try {
+      for (const a of am) {
+        const live = await deps.alertmanager.listAlerts({ alertname: a.labels.alertname ?? a.name, ...(a.labels.namespace ? { namespace: a.labels.namespace } : {}) });
+        firing += live.filter((x) => x.status === 'active').length;
+      }
+    } catch (e) {
+      return { read: false, text: `could not read Alertmanager: ${errorMessage(e)}` };
+    }
+    return { read: true, cleared: firing === 0, text: `${firing} matching alert(s) still active in Alertmanager` };
+  }
+  return { read: false, text: alerts.length ? `no paging signal that can be re-checked live (${alerts.length} alert(s) from ${[...new Set(alerts.map((a) => a.source))].join(', ')})` : 'no paging signal to re-check (declared by hand)' };
+}
+
+/** A flapping alarm: watched through one flap cycle plus a margin before any verdict. */
+async function startWatch(deps: Ports, p: Proposal, alarm: { region: string; alarmName: string; cycleMs: number; cycles: number }, lines: string[]): Promise<void> {
+  const since = deps.clock.now();
+  const until = new Date(ceilMinute(since.getTime() + watchWindowMs(alarm.cycleMs)));
+  const why = `alarm ${alarm.alarmName} cycled OK→ALARM ${alarm.cycles} times in the last 6 h, about every ${duration(alarm.cycleMs)}; verified only if it stays OK through the next cycle`;
+  const text = `watching until ${utc(until)}: ${why}`;
+  const watching = (
+    await deps.proposals.update(p.id, (cur) =>
+      cur.status === 'executed' ? { ...cur, status: 'watching', watch: { since: since.toISOString(), until: until.toISOString(), cycleMs: alarm.cycleMs, region: alarm.region, alarmName: alarm.alarmName }, outcome: `Executed; ${text} (${lines.join('; ')})` } : undefined,
+    )
+  )?.value;
+  if (!watching || watching.status !== 'watching') return;
+  const what = describeMitigation(p.mitigation);
+  await record(deps, watching, 'mitigation.watching', BOT, `Watching: ${what} — ${text}`, { since: since.toISOString(), until: until.toISOString(), cycleMs: alarm.cycleMs, alarmName: alarm.alarmName });
+  await refreshCard(deps, watching);
+  const incident = await deps.incidents.get(p.incidentId);
+  if (incident?.channelId) await deps.chat.post(incident.channelId, deps.render.text(`:eyes: ${what}: executed; *watching until ${utc(until)}* — ${why}.`));
+  await scheduleWatch(deps, watching, 1);
+}
+
+async function scheduleWatch(deps: Ports, p: Proposal, n: number): Promise<void> {
+  const until = Date.parse(p.watch?.until ?? '');
+  const poll = deps.verify?.watchPollMs ?? DEFAULT_VERIFY.watchPollMs;
+  const delayMs = Math.max(0, Math.min(poll, until - deps.clock.now().getTime()));
+  await deps.queue.enqueue(watchMitigationJob, { proposalId: p.id, n }, { delayMs });
+}
+
+/**
+ * One look at a watched alarm: went to ALARM since the change -> not verified, with when; the window
+ * not over -> the next look is scheduled; over -> verified when it is OK now, else not verified.
+ */
+export async function watch(deps: Ports, proposalId: string, n: number): Promise<void> {
+  const p = await deps.proposals.get(proposalId);
+  const w = p?.watch;
+  if (!p || !w || p.status !== 'watching') return;
+  const cw = deps.cloudwatch;
+  const now = deps.clock.now();
+  const since = new Date(w.since);
+  const until = new Date(w.until);
+  const over = now.getTime() >= until.getTime();
+  const watched = `watched since ${utc(since)}, flap cycle about ${duration(w.cycleMs)}`;
+  const notRead = async (why: string) => {
+    // A failed read during the window is tried again at the next look; at its end it is the verdict.
+    if (!over) {
+      deps.log.warn({ proposalId, alarm: w.alarmName, why }, 'watch: the alarm could not be read; looking again later');
+      return scheduleWatch(deps, p, n + 1);
+    }
+    return conclude(deps, p, 'not-rechecked', [`alarm ${w.alarmName} not re-checked at the end of the watch (${utc(until)}): ${why}`, watched]);
+  };
+  if (!cw) return notRead('CloudWatch is not reachable from this deployment');
+  const items = await cw.alarmHistory(w.region, w.alarmName, since, now).catch((e: unknown) => errorMessage(e));
+  if (typeof items === 'string') return notRead(`its history could not be read: ${items}`);
+  const again = transitionsOf(items, since, now).find((t) => t.to === 'ALARM');
+  if (again) return conclude(deps, p, 'not-verified', [`alarm ${w.alarmName} went to ALARM again at ${utc(again.at)}, ${duration(again.at.getTime() - since.getTime())} after the change`, watched]);
+  if (!over) return scheduleWatch(deps, p, n + 1);
+  const alarm = await cw.describeAlarm(w.region, w.alarmName).catch((e: unknown) => errorMessage(e));
+  if (typeof alarm === 'string') return notRead(alarm);
+  if (!alarm) return notRead(`the alarm no longer exists in ${w.region}`);
+  if (alarm.stateValue === 'INSUFFICIENT_DATA') return notRead('it has no data (INSUFFICIENT_DATA)');
+  if (alarm.stateValue !== 'OK') return conclude(deps, p, 'not-verified', [`alarm ${w.alarmName} is ${alarm.stateValue} at the end of the watch (${utc(until)})`, watched]);
+  return conclude(deps, p, 'verified', [`alarm ${w.alarmName} stayed OK from ${utc(since)} to ${utc(now)} (${duration(now.getTime() - since.getTime())}, more than one flap cycle of about ${duration(w.cycleMs)})`]);
+}
+
+/** The verdict: stored, recorded, the card updated, said in the channel; verified marks the incident mitigated. */
+async function conclude(deps: Ports, p: Proposal, result: VerificationResult, lines: string[]): Promise<void> {
+  const what = describeMitigation(p.mitigation);
   const detail = lines.join('; ');
-  const done = (await deps.proposals.update(p.id, (cur) => ({ ...cur, status: result === 'failed' ? 'failed' : 'verified', verification: { result, detail }, outcome: `${WORD[result].outcome}: ${detail}` })))?.value;
-  if (!done) return;
-  await record(deps, done, result === 'failed' ? 'mitigation.failed' : 'mitigation.verified', BOT, `${WORD[result].event}: ${what} — ${detail}`, { result, detail });
+  const status = result === 'verified' ? 'verified' : result === 'failed' ? 'failed' : 'unverified';
+  const done = (await deps.proposals.update(p.id, (cur) => (cur.status === 'executed' || cur.status === 'watching' ? { ...cur, status, verification: { result, detail }, outcome: `${WORD[result].outcome}: ${detail}` } : undefined)))?.value;
+  if (!done || done.status !== status) return;
+  const event = result === 'verified' ? 'mitigation.verified' : result === 'failed' ? 'mitigation.failed' : 'mitigation.unverified';
+  await record(deps, done, event, BOT, `${WORD[result].outcome}: ${what} — ${detail}`, { result, detail });
   await refreshCard(deps, done);
   const incident = await deps.incidents.get(p.incidentId);
   if (incident?.channelId) {
-    await deps.chat.post(incident.channelId, deps.render.text(`${WORD[result].icon} ${what}: *${result}* — ${detail}${result === 'failed' && p.revert ? '\nUse “Propose revert” on the card to undo it.' : ''}`));
+    await deps.chat.post(incident.channelId, deps.render.text(`${WORD[result].icon} ${what}: *${WORD[result].label}* — ${detail}${result === 'failed' && p.revert ? '\nUse “Propose revert” on the card to undo it.' : ''}`));
   }
   if (result === 'verified' && incident && incident.status !== 'resolved' && incident.status !== 'mitigated') {
     const at = deps.clock.now().toISOString();
@@ -46,25 +172,4 @@ export async function verify(deps: Ports, proposalId: string, signal?: AbortSign
     await deps.timeline.append(incident.id, { at, kind: 'incident.mitigated', actor: BOT, text: `Mitigated: ${what} verified`, data: { proposalId: p.id } }, `mitigated-${p.id}`);
     await scheduleCardRefresh(deps, incident.id);
   }
-}
-
-/** Is the signal that paged still there? CloudWatch alarm state, or the Alertmanager alerts. */
-async function recheckSignal(deps: Ports, p: Proposal): Promise<{ cleared: boolean | undefined; text: string }> {
-  const alerts = await deps.incidents.listAlerts(p.incidentId);
-  const cw = alerts.find((a) => a.cloudwatch);
-  if (cw?.cloudwatch && deps.cloudwatch) {
-    const alarm = await deps.cloudwatch.describeAlarm(cw.cloudwatch.region, cw.cloudwatch.alarmName);
-    if (alarm) return { cleared: alarm.stateValue === 'OK', text: `alarm ${alarm.alarmName} is ${alarm.stateValue}` };
-  }
-  const am = alerts.filter((a) => a.source === 'alertmanager');
-  if (am.length && deps.alertmanager) {
-    let firing = 0;
-    for (const a of am) {
-      const live = await deps.alertmanager.listAlerts({ alertname: a.labels.alertname ?? a.name, ...(a.labels.namespace ? { namespace: a.labels.namespace } : {}) });
-      firing += live.filter((x) => x.status === 'active').length;
-    }
-    return { cleared: firing === 0, text: `${firing} matching alert(s) still active in Alertmanager` };
-  }
-  const stillFiring = alerts.filter((a) => a.status === 'firing').length;
-  return { cleared: undefined, text: `paging signal not re-checked live (${stillFiring} alert(s) last seen firing)` };
 }

@@ -367,7 +367,8 @@ function mitigationsSection(ctx: Ctx): string[] {
   ctx.proposals.forEach((p, i) => {
     const events = ctx.timeline.filter((e) => e.kind.startsWith('mitigation.') && proposalIdOf(e) === p.id);
     const executed = events.find((e) => e.kind === 'mitigation.executed');
-    const verification = events.filter((e) => e.kind === 'mitigation.verified' || e.kind === 'mitigation.failed').at(-1);
+    const verification = events.filter((e) => e.kind === 'mitigation.verified' || e.kind === 'mitigation.unverified' || e.kind === 'mitigation.failed').at(-1);
+    const watched = events.find((e) => e.kind === 'mitigation.watching');
     const decision = events.find((e) => e.kind === 'mitigation.denied' || e.kind === 'mitigation.refused' || e.kind === 'mitigation.expired');
     lines.push('', `### ${i + 1}. ${describeMitigation(p.mitigation)}`, '');
     lines.push(`- **Status:** ${p.status}${p.environment !== undefined ? ` · environment ${code(p.environment)}${p.protectedEnvironment ? ' (protected)' : ''}` : ''}`);
@@ -385,11 +386,12 @@ function mitigationsSection(ctx: Ctx): string[] {
     if (decision !== undefined) lines.push(`- **${decision.kind === 'mitigation.denied' ? 'Denied' : decision.kind === 'mitigation.refused' ? 'Refused' : 'Expired'}:** ${utcAt(decision.at)} UTC by ${mention(decision.actor)}: ${inline(decision.text)}`);
     else if (p.status === 'denied' && p.decidedBy !== undefined) lines.push(`- **Denied by:** ${person(p.decidedBy)}`);
     lines.push(`- **Executed:** ${executed ? `${bothAt(executed.at, ctx.tz)}` : '_not executed_'}`);
+    if (watched) lines.push(`- **Watched:** from ${utcAt(watched.at)} UTC: ${inline(watched.text)}`);
     if (verification) {
-      const verdict = verification.kind === 'mitigation.verified' ? 'verified' : 'failed';
+      const verdict = verification.kind === 'mitigation.verified' ? 'verified' : verification.kind === 'mitigation.failed' ? 'failed' : (p.verification?.result ?? 'not verified');
       lines.push(`- **Verification:** ${verdict} at ${utcAt(verification.at)} UTC: ${inline(verification.text)}`);
     } else {
-      lines.push(`- **Verification:** ${p.status === 'verified' || p.status === 'failed' ? p.status : '_no verification recorded_'}`);
+      lines.push(`- **Verification:** ${p.verification?.result ?? (p.status === 'verified' || p.status === 'failed' ? p.status : '_no verification recorded_')}`);
     }
     if (p.outcome !== undefined) lines.push(`- **Outcome:** ${inline(p.outcome)}`);
     if (p.diff.length > 0) lines.push('', ...table(['Field', 'Before', 'After'], p.diff.map((d) => [escapePipes(code(d.field)), cell(d.before), cell(d.after)])));

@@ -63,7 +63,9 @@ const KIND_LABELS: Record<TimelineKind, string> = {
   'mitigation.expired': 'mitigation expired',
   'mitigation.executed': 'mitigation executed',
   'mitigation.failed': 'mitigation failed',
+  'mitigation.watching': 'mitigation watched',
   'mitigation.verified': 'mitigation verified',
+  'mitigation.unverified': 'mitigation not verified',
   'reminder.sent': 'reminder sent',
   'postmortem.drafted': 'post-mortem drafted',
 };

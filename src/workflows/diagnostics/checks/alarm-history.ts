@@ -9,7 +9,7 @@ import { FACT, duration, hhmm, makeFinding, notConfigured, type Check, type Chec
 export const ALARM_HISTORY_LOOKBACK_MS = 6 * 3600_000;
 export const FLAPPING_MIN_CYCLES = 3;
 
-interface Transition {
+export interface Transition {
   at: Date;
   from?: string;
   to?: string;
@@ -26,6 +26,26 @@ function transitionOf(item: AlarmHistoryItem): Transition {
     }
   }
   return { at: item.timestamp, ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
+/** The alarm's state transitions among DescribeAlarmHistory items, within [start, end), in time order. */
+export function transitionsOf(items: AlarmHistoryItem[], start: Date, end: Date): Transition[] {
+  return items
+    .map(transitionOf)
+    .filter((t) => t.at.getTime() >= start.getTime() && t.at.getTime() < end.getTime())
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/**
+ * The OK -> ALARM cycles among transitions (in time order), whether that is flapping (at least
+ * FLAPPING_MIN_CYCLES), and the flap cycle: the median time between successive cycles (undefined
+ * with fewer than two). Verification watches a flapping alarm through one cycle (mitigations/watch.ts).
+ */
+export function flapCycle(transitions: Transition[]): { cycles: Transition[]; flapping: boolean; cycleMs?: number } {
+  const cycles = transitions.filter((t) => t.from === 'OK' && t.to === 'ALARM');
+  const gaps = cycles.slice(1).map((c, i) => c.at.getTime() - (cycles[i]?.at.getTime() ?? c.at.getTime()));
+  const cycleMs = gaps.length > 0 ? [...gaps].sort((a, b) => a - b)[Math.floor((gaps.length - 1) / 2)] : undefined;
+  return { cycles, flapping: cycles.length >= FLAPPING_MIN_CYCLES, ...(cycleMs !== undefined ? { cycleMs } : {}) };
 }
 
 /** The ALARM intervals: from entering ALARM until leaving it (or `now`). */
@@ -57,11 +77,8 @@ export const alarmHistoryCheck: Check = {
     if (!cw) return notConfigured(ID, subject, 'the alarm history', 'CloudWatch');
     const start = new Date(ctx.now.getTime() - ALARM_HISTORY_LOOKBACK_MS);
     const items = await cw.alarmHistory(subject.region, subject.alarmName, start, ctx.now, ctx.signal);
-    const transitions = items
-      .map(transitionOf)
-      .filter((t) => t.at.getTime() >= start.getTime() && t.at.getTime() < ctx.now.getTime())
-      .sort((a, b) => a.at.getTime() - b.at.getTime());
-    const cycles = transitions.filter((t) => t.from === 'OK' && t.to === 'ALARM');
+    const transitions = transitionsOf(items, start, ctx.now);
+    const { cycles, flapping, cycleMs } = flapCycle(transitions);
     const windows = alarmWindows(transitions, start, ctx.now);
     const first = cycles[0];
     const last = cycles[cycles.length - 1];
@@ -73,9 +90,6 @@ export const alarmHistoryCheck: Check = {
       [FACT.alarmWindows]: windows.map((w) => ({ start: w.start.toISOString(), end: w.end.toISOString() })),
     };
     if (first) facts[FACT.firstFlapAt] = first.at.toISOString();
-    // The flap cycle (median time between OK->ALARM transitions): how long verification must watch.
-    const gaps = cycles.slice(1).map((c, i) => c.at.getTime() - (cycles[i]?.at.getTime() ?? c.at.getTime()));
-    const cycleMs = gaps.length > 0 ? [...gaps].sort((a, b) => a - b)[Math.floor((gaps.length - 1) / 2)] : undefined;
     if (cycleMs !== undefined) facts[FACT.flapCycleMs] = cycleMs;
 
     if (transitions.length === 0) {
@@ -96,7 +110,6 @@ export const alarmHistoryCheck: Check = {
       };
     }
 
-    const flapping = cycles.length >= FLAPPING_MIN_CYCLES;
     const span = first && last ? last.at.getTime() - first.at.getTime() : 0;
     const numbers: Record<string, number | string> = { transitions: transitions.length, okToAlarmCycles: cycles.length, lookbackHours: 6 };
     if (first) numbers.firstFlapAt = first.at.toISOString();

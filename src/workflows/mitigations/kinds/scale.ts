@@ -22,5 +22,17 @@ export const scale: MitigationKind<Scale, K8sDeployment> = {
     return shown !== undefined && String(now) !== String(shown) ? `the deployment now has ${now} replicas, not the ${shown} the card showed; propose it again` : undefined;
   }),
   apply: async (ports, _p, m, opts) => ({ result: await needKubernetes(ports).scaleDeployment(m.namespace, m.deployment, m.replicas, { dryRun: false, ...opts }) }),
-  verify: (ports, m, opts) => watchRollout(ports, m, opts),
+  // The rollout settling is not enough: the approved count must be what the deployment asks for and has available.
+  verify: async (ports, m, opts) => {
+    const r = await watchRollout(ports, m, opts);
+    if (r.result === 'failed') return r;
+    const d = await needKubernetes(ports).getDeployment(m.namespace, m.deployment);
+    if (!d) return { result: 'failed', lines: [...r.lines, 'deployment not found'] };
+    const asked = d.spec.replicas ?? 1;
+    const available = d.status?.availableReplicas ?? 0;
+    const count = `replicas: ${available} available of ${m.replicas} approved`;
+    if (asked !== m.replicas) return { result: 'failed', lines: [...r.lines, `${count}; the deployment now asks for ${plural(asked, 'replica')}, not ${m.replicas} (an HPA or another writer changed it)`] };
+    if (available < m.replicas) return { result: 'not-yet', lines: [...r.lines, count] };
+    return { result: r.result, lines: [...r.lines, count] };
+  },
 };
