@@ -63,6 +63,7 @@ describe('mitigations behind approval, end to end', () => {
           ...appObjects({ namespace: 'prod', name: 'api', images: [`${REG}/api:v1`, `${REG}/api:v2`, `${REG}/api:v3`] }),
           ...appObjects({ namespace: 'prod', name: 'cart', images: [`${REG}/cart:v1`], replicas: 2 }),
           ...appObjects({ namespace: 'prod', name: 'worker', images: [`${REG}/worker:v1`] }),
+          ...appObjects({ namespace: 'prod', name: 'search', images: [`${REG}/search:v1`], replicas: 3 }),
           ...appObjects({ namespace: 'prod', name: 'broken', images: [`${REG}/broken:v1`, `${REG}/broken:v2`] }),
         ],
         behaviour: { [`${REG}/broken:v1`]: 'crashloop-oom' },
@@ -76,7 +77,7 @@ describe('mitigations behind approval, end to end', () => {
   });
 
   /** Proposes, checks the card, approves as APPROVER; resolves with the proposal once it settled. */
-  async function proposeAndApprove(text: string, settled: Proposal['status'][] = ['verified', 'failed', 'refused']): Promise<{ proposal: Proposal; cardBefore: string; approveReply: string; done: Proposal }> {
+  async function proposeAndApprove(text: string, settled: Proposal['status'][] = ['verified', 'unverified', 'failed', 'refused']): Promise<{ proposal: Proposal; cardBefore: string; approveReply: string; done: Proposal }> {
     const { reply, proposal } = await d.propose(incident, text, REQUESTER);
     expect(reply.text).toMatch(/^Proposed: /);
     expect(proposal.status).toBe('pending');
@@ -159,6 +160,22 @@ describe('mitigations behind approval, end to end', () => {
     const write = w.kube.requests.find((r) => r.verb === 'patch' && !r.dryRun && r.name === 'cart');
     expect(write).toMatchObject({ subresource: 'scale', contentType: 'application/merge-patch+json', body: { spec: { replicas: 5 }, metadata: { resourceVersion: proposal.pinned.resourceVersion } } });
     await waitFor(() => w.kube.objects('Pod').filter((p) => at(p, 'metadata', 'labels', 'app') === 'cart').length === 5, { what: 'five cart pods' });
+    expect(done.verification?.detail).toContain('replicas: 5 available of 5 approved');
+  });
+
+  it('scale to 4 is not verified when the deployment ends with 3 of 3 pods (another writer set it back): the count is compared', async () => {
+    const { proposal } = await d.propose(incident, 'scale prod/search 4', REQUESTER);
+    expect((await d.click('proposal_approve', proposal, APPROVER, incident.channelId)).text).toBe('Approved; executing now.');
+    await waitFor(() => writesTo(w.kube, 'prod', 'deployments', 'search', 'scale') === 1, { what: 'the scale write', intervalMs: 5 });
+    // An autoscaler (here: a plain client over HTTP) writes 3 back through the scale subresource while the rollout settles.
+    const back = await fetch(`${w.kube.url}/apis/apps/v1/namespaces/prod/deployments/search/scale`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { replicas: 3 } }) });
+    expect(back.status).toBe(200);
+    const done = await d.waitForStatus(proposal.id, ['verified', 'unverified', 'failed']);
+    await waitFor(() => w.kube.objects('Pod').filter((p) => at(p, 'metadata', 'labels', 'app') === 'search').length === 3, { what: 'three search pods' });
+    expect(done.status).toBe('failed');
+    expect(done.verification?.result).toBe('failed');
+    expect(done.verification?.detail).toMatch(/replicas: \d available of 4 approved; the deployment now asks for 3 replicas, not 4/);
+    expect((await d.events(incident.id, proposal.id)).map((e) => e.kind)).not.toContain('mitigation.verified');
   });
 
   it('hpa on an autoscaling/v2 object (cpu target replaced, the memory metric kept) and on one written as autoscaling/v1', async () => {
@@ -343,8 +360,12 @@ describe('hpa on a cluster that serves only autoscaling/v1', () => {
     const { proposal, card } = await d.propose(incident, 'hpa prod/api min=3 target=60', REQUESTER);
     expect(JSON.stringify(card.blocks)).toContain('minReplicas: `2` → `3`');
     expect((await d.click('proposal_approve', proposal, APPROVER, incident.channelId)).text).toBe('Approved; executing now.');
-    const done = await d.waitForStatus(proposal.id, ['verified', 'failed', 'refused']);
-    expect(done.status).toBe('verified');
+    const done = await d.waitForStatus(proposal.id, ['verified', 'unverified', 'failed', 'refused']);
+    // The HPA took effect; the alert that paged cannot be re-checked in this world (no Alertmanager): never "verified".
+    expect(done.status).toBe('unverified');
+    expect(done.verification?.result).toBe('not-rechecked');
+    expect(done.verification?.detail).toMatch(/^HPA now min=3 max=4 target=60%.*; 1 Alertmanager alert\(s\) not re-checked: ALERTMANAGER_URL is not configured$/);
+    expect((await d.store().incidents.get(incident.id))?.status).not.toBe('mitigated');
     const patches = w.kube.requests.filter((r) => r.verb === 'patch' && r.resource === 'horizontalpodautoscalers');
     expect(patches.map((r) => [r.version, r.dryRun, r.status])).toEqual([
       ['v1', true, 200],

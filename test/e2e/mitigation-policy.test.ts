@@ -41,6 +41,10 @@ diagnostics: { enabled: false }
 `;
 
 
+// This world has no Alertmanager: the alert that paged cannot be re-checked, so an executed change
+// whose rollout finished ends "unverified" (not re-checked), never "verified" (verification-watch.test.ts).
+const EXECUTED = 'unverified';
+
 // One deployment per scenario, so each starts from a settled object with its own resourceVersion.
 const APPS = ['unauth', 'foureyes', 'stale', 'denied', 'double', 'replicas'].map((name) => appObjects({ namespace: 'prod', name, images: [`${REG}/${name}:v1`, `${REG}/${name}:v2`] }));
 
@@ -100,8 +104,8 @@ describe('approval policy at click time', () => {
 
     // U0SRE2 is listed nowhere but is a member of @sre (S0SRE), looked up at click time.
     expect((await d.click('proposal_approve', proposal, 'U0SRE2', ch)).text).toBe('Approved; executing now.');
-    const done = await d.waitForStatus(proposal.id, ['verified', 'failed', 'refused']);
-    expect(done.status).toBe('verified');
+    const done = await d.waitForStatus(proposal.id, ['verified', 'unverified', 'failed', 'refused']);
+    expect(done.status).toBe(EXECUTED);
     expect(done.approvals.map((a) => [a.userId, a.rule])).toEqual([['U0SRE2', 'prod']]);
     expect(writesTo(w.kube, 'prod', 'deployments', 'unauth')).toBe(1);
   });
@@ -113,7 +117,7 @@ describe('approval policy at click time', () => {
     expect((await d.proposal(proposal.id)).status).toBe('pending');
     expect(writeAttempts(w.kube, 'prod', 'deployments', 'foureyes')).toBe(0);
     expect((await d.click('proposal_approve', proposal, 'U0LEAD', ch)).text).toBe('Approved; executing now.');
-    expect((await d.waitForStatus(proposal.id, ['verified', 'failed', 'refused'])).status).toBe('verified');
+    expect((await d.waitForStatus(proposal.id, ['verified', 'unverified', 'failed', 'refused'])).status).toBe(EXECUTED);
   });
 
   it('self-approval: refused when the rule does not allow it, allowed when it does (not protected)', async () => {
@@ -123,7 +127,7 @@ describe('approval policy at click time', () => {
 
     const dev = await d.propose(incident, 'scale dev/web 3', 'U0ONCALL1');
     expect((await d.click('proposal_approve', dev.proposal, 'U0ONCALL1', ch)).text).toBe('Approved; executing now.');
-    expect((await d.waitForStatus(dev.proposal.id, ['verified', 'failed', 'refused'])).status).toBe('verified');
+    expect((await d.waitForStatus(dev.proposal.id, ['verified', 'unverified', 'failed', 'refused'])).status).toBe(EXECUTED);
     expect(at(w.kube.get('Deployment', 'dev', 'web'), 'spec', 'replicas')).toBe(3);
   });
 
@@ -144,8 +148,8 @@ describe('approval policy at click time', () => {
     expect(writeAttempts(w.kube, 'staging', 'deployments', 'web')).toBe(0);
 
     expect((await d.click('proposal_approve', proposal, 'U0LEAD', ch)).text).toBe('Approved; executing now.');
-    const done = await d.waitForStatus(proposal.id, ['verified', 'failed', 'refused']);
-    expect(done.status).toBe('verified');
+    const done = await d.waitForStatus(proposal.id, ['verified', 'unverified', 'failed', 'refused']);
+    expect(done.status).toBe(EXECUTED);
     expect(done.approvals.map((a) => a.userId)).toEqual(['U0APPROVER', 'U0LEAD']);
     expect(done.decidedBy).toBe('U0LEAD');
     expect(writesTo(w.kube, 'staging', 'deployments', 'web')).toBe(1);
@@ -203,8 +207,8 @@ describe('approval policy at click time', () => {
   it('exactly once: the same Approve clicked twice at once executes one write', async () => {
     const { proposal } = await d.propose(incident, 'rollback prod/double', 'U0ONCALL1');
     const replies = await Promise.all([d.click('proposal_approve', proposal, 'U0APPROVER', ch), d.click('proposal_approve', proposal, 'U0APPROVER', ch)]);
-    const done = await d.waitForStatus(proposal.id, ['verified', 'failed', 'refused']);
-    expect(done.status).toBe('verified');
+    const done = await d.waitForStatus(proposal.id, ['verified', 'unverified', 'failed', 'refused']);
+    expect(done.status).toBe(EXECUTED);
     expect(replies.filter((r) => r.text === 'Approved; executing now.').length).toBe(1);
     // The other click learns it was already taken care of, not that it is waiting for someone.
     expect(replies.find((r) => r.text !== 'Approved; executing now.')?.text).toMatch(/already approved/i);
@@ -239,8 +243,8 @@ describe('approval policy at click time', () => {
         d.click('proposal_approve', proposal, 'U0APPROVER', ch, { botUrl: w.bot.url }),
         d.click('proposal_approve', proposal, 'U0APPROVER', ch, { botUrl: second.url }),
       ]);
-      const done = await d.waitForStatus(proposal.id, ['verified', 'failed', 'refused']);
-      expect(done.status).toBe('verified');
+      const done = await d.waitForStatus(proposal.id, ['verified', 'unverified', 'failed', 'refused']);
+      expect(done.status).toBe(EXECUTED);
       expect(replies.filter((r) => r.text === 'Approved; executing now.').length).toBe(1);
       await new Promise((r) => setTimeout(r, 500));
       expect(writeAttempts(w.kube, 'prod', 'deployments', 'replicas')).toBe(1);

@@ -54,9 +54,12 @@ async function proposed(fake: FakeDeps, text: Parameters<typeof propose>[2], by 
 
 const card = (fake: FakeDeps, channelId: string, p: Proposal) => fake.chat.channels.get(channelId)?.messages.find((m) => m.ts === p.messageTs);
 
+/** An Alertmanager where the alert that paged is no longer active: the paging signal re-checks clear. */
+const cleared: AlertmanagerPort = { createSilence: async () => ({ silenceId: 's' }), expireSilence: async () => undefined, listAlerts: async () => [] };
+
 describe('mitigations on fakes', () => {
   it('propose -> approve -> execute -> verify: written once, verified, the incident mitigated', async () => {
-    const { fake, cluster } = world();
+    const { fake, cluster } = world({ alertmanager: cleared });
     const { proposal, channelId } = await proposed(fake, { kind: 'scale', namespace: 'prod', deployment: 'api', replicas: 6 });
     expect(proposal).toMatchObject({ status: 'pending', rule: 'prod', requiredApprovals: 1, protectedEnvironment: true, diff: [{ field: 'replicas', before: '4', after: '6' }] });
     expect(proposal.revert).toEqual({ kind: 'scale', namespace: 'prod', deployment: 'api', replicas: 4 });
@@ -78,6 +81,23 @@ describe('mitigations on fakes', () => {
     expect(kinds).toEqual(['mitigation.proposed', 'mitigation.approved', 'mitigation.executed', 'mitigation.verified', 'incident.mitigated']);
     // The job logs carry the job and the proposal.
     expect(fake.log.lines.some((l) => l.fields['jobName'] === 'execute-mitigation' && l.fields['proposalId'] === proposal.id)).toBe(true);
+  });
+
+  it('the paging signal cannot be read (Alertmanager errors): "not re-checked" with the reason, never verified, the incident not mitigated', async () => {
+    const down: AlertmanagerPort = { ...cleared, listAlerts: async () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.9:9093')) };
+    const { fake } = world({ alertmanager: down });
+    const { proposal, channelId } = await proposed(fake, { kind: 'scale', namespace: 'prod', deployment: 'api', replicas: 6 });
+    await decide(fake.ports, proposal.id, 'U0APPROVER', 'approve', channelId);
+    await fake.runDue();
+    const done = await fake.ports.proposals.get(proposal.id);
+    expect(done?.status).toBe('unverified');
+    expect(done?.verification).toEqual({ result: 'not-rechecked', detail: 'rollout: deployment "api" successfully rolled out; pods: 6/6 ready, 0 crash-looping; replicas: 6 available of 6 approved; could not read Alertmanager: connect ECONNREFUSED 10.0.0.9:9093' });
+    expect(texts(fake, channelId).some((t) => t.startsWith(':grey_question: Scale deployment prod/api to 6 replicas: *not re-checked* — '))).toBe(true);
+    expect((await fake.ports.incidents.get(proposal.incidentId))?.status).not.toBe('mitigated');
+    const kinds = (await fake.ports.timeline.list(proposal.incidentId)).map((e) => e.kind);
+    expect(kinds).toContain('mitigation.unverified');
+    expect(kinds).not.toContain('mitigation.verified');
+    expect(kinds).not.toContain('incident.mitigated');
   });
 
   it('one description of a mitigation: the timeline, the card and the post-mortem use the same words', async () => {
