@@ -75,8 +75,12 @@ export const Proposal = z.object({
   silenceId: z.string().optional(),
   /** When the approved write was claimed (status `executing`): a retried job after a crash inspects the target from there. */
   executingSince: z.string().optional(),
-  /** A flapping alarm watched after execution: from `since` until `until` (ISO), one flap cycle of `cycleMs` plus margin. */
-  watch: z.object({ since: z.string(), until: z.string(), cycleMs: z.number().int().positive(), region: z.string(), alarmName: z.string() }).optional(),
+  /**
+   * The paging signal watched after execution, from `since` until `until` (ISO): a flapping alarm
+   * through one flap cycle of `cycleMs` plus margin, or (no `alarm`) Alertmanager alerts still
+   * active after the rollout, until they clear.
+   */
+  watch: z.object({ since: z.string(), until: z.string(), alarm: z.object({ region: z.string(), alarmName: z.string(), cycleMs: z.number().int().positive() }).optional() }).optional(),
   verification: z.object({ result: VerificationResult, detail: z.string() }).optional(),
 });
 export type Proposal = z.infer<typeof Proposal>;

@@ -203,10 +203,13 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
       if (res.status >= 300) throw new PlayFailure(`the bot refused the SNS notification for ${a.alarm} ${a.state}: HTTP ${res.status} ${body}`);
       note(`delivered CloudWatch alarm ${a.alarm} -> ${a.state} (signed SNS notification, HTTP ${res.status})`);
     } else {
+      // Prometheus pushes to Alertmanager, which notifies the bot: the stand-in holds what is firing.
+      const payload = alertmanagerPayload(a, world.anchor);
+      world.alertmanager.push({ labels: a.labels, annotations: a.annotations, status: a.status, startsAt: a.startsAt ? new Date(world.anchor.getTime() + relativeMs(a.startsAt)) : a.time, fingerprint: labelFingerprint(a.labels) });
       const res = await fetch(`${world.botUrl}/webhooks/alertmanager`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${world.alertmanagerToken}`, 'user-agent': 'Alertmanager/0.27.0' },
-        body: JSON.stringify(alertmanagerPayload(a, world.anchor)),
+        body: JSON.stringify(payload),
         signal: AbortSignal.timeout(10_000),
       });
       const body = await res.text();
@@ -220,6 +223,9 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     const ps = await proposals.list(incident.id);
     return ps.filter((p) => p.messageTs && matchesRef(p, ref)).sort((a, b) => a.requestedAt.localeCompare(b.requestedAt))[0];
   }
+
+  /** Alerts sent once the approved change is executed (`after: executed`). */
+  const held: TimedAlert[] = [];
 
   /** Milestones that happen once per incident; waiting for one again returns at once. */
   const reached = new Set<Milestone>();
@@ -264,7 +270,10 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
           // A flapping alarm is watched through a flap cycle: time is compressed to the watch's end.
           const watching = events.find((e) => e.kind === 'mitigation.watching');
           const watchUntil = typeof watching?.data?.['until'] === 'string' ? Date.parse(watching.data['until']) : NaN;
-          if (m === 'verified' && !watched && Number.isFinite(watchUntil)) {
+          // Alerts the change resolves follow it: sent once verification watches for them (the rollout done).
+          if (events.some((e) => e.kind === 'mitigation.watching') && held.length) for (const a of held.splice(0)) await deliver(a);
+          // Only a flap cycle needs the clock moved; alerts clear when the held ones are delivered.
+          if (m === 'verified' && !watched && Number.isFinite(watchUntil) && watching?.data?.['cycleMs'] !== undefined) {
             watched = true;
             note(`${watching?.text ?? 'watching'}; the world clock moves to the end of the watch`);
             world.clock.advanceTo(watchUntil - world.anchor.getTime() + 1000);
@@ -380,8 +389,10 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
   let failure: string | undefined;
   try {
     const alerts = alertsInOrder(scenario, world.anchor);
-    const now = alerts.filter((a) => a.time.getTime() <= world.anchor.getTime());
-    const later = alerts.filter((a) => a.time.getTime() > world.anchor.getTime());
+    const isHeld = (a: TimedAlert) => a.source === 'alertmanager' && a.after === 'executed';
+    const now = alerts.filter((a) => a.time.getTime() <= world.anchor.getTime() && !isHeld(a));
+    const later = alerts.filter((a) => a.time.getTime() > world.anchor.getTime() && !isHeld(a));
+    held.push(...alerts.filter(isHeld));
     for (const a of now) await deliver(a);
     await waitFor('channel');
     await waitFor('assessment');

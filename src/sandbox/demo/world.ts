@@ -21,6 +21,7 @@ import { AppError, errorMessage } from '../../errors.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../cloudwatch/server.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../kubernetes/server.js';
 import { startSandboxPrometheus, type PrometheusServer } from '../prometheus/index.js';
+import { startAlertmanagerStandin, type AlertmanagerStandin } from '../alertmanager/standin.js';
 import { freePort, makeTempDir, removeDir } from '../prometheus/proc.js';
 import { cloudWatchAlarmNotification } from '../scenario/alarms.js';
 import { alertsInOrder, expandMetricPoints, expandPrometheusSeries, resolveKubernetesObjects, type ExpandedMetric } from '../scenario/expand.js';
@@ -97,6 +98,8 @@ export interface World {
   cloudwatch: CloudWatchEmulator;
   kubernetes: KubernetesEmulator;
   prometheus?: PrometheusServer;
+  /** Alertmanager's API as the bot reads it (verification re-checks the alerts that paged), fed by the runner's deliveries. */
+  alertmanager: AlertmanagerStandin;
   redisUrl: string;
   /** Key prefix of the bot's state in Redis. */
   prefix: string;
@@ -276,6 +279,9 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       if (p.kind === 'standin') notes.push("Prometheus: the sandbox's stand-in answers its HTTP API from the scenario's series (the prometheus binary is not installed; apt-get install prometheus for the real one).");
     }
 
+    const alertmanager = await startAlertmanagerStandin({ now: () => clock.now() });
+    stops.push({ what: 'alertmanager stand-in', stop: () => alertmanager.stop() });
+
     const metrics = expandMetricPoints(scenario, anchor);
     const signer = makeSnsSigner(scenario.region);
     const configPath = path.join(dir, 'warroom.yaml');
@@ -303,6 +309,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
         KUBECONFIG: kubeconfig,
         CLOUDWATCH_ENDPOINT: cloudwatch.endpoint,
         ...(prometheus ? { PROMETHEUS_URL: prometheus.url } : {}),
+        ALERTMANAGER_URL: alertmanager.url,
         SHUTDOWN_TIMEOUT_MS: '5000',
         // Time is compressed (the runner moves the clock to a watch's end): look at a watched alarm often.
         MITIGATION_WATCH_POLL_MS: '500',
@@ -325,6 +332,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
       cloudwatch,
       kubernetes,
       ...(prometheus ? { prometheus } : {}),
+      alertmanager,
       redisUrl,
       prefix,
       signer,

@@ -81,6 +81,24 @@ export interface FailSpec {
   retryAfterSeconds?: number;
 }
 
+/**
+ * A slow request, for fault tests (a process killed while its write is in flight). `before`: the
+ * request is held before it is processed, and dropped unprocessed when the client went away
+ * meanwhile (the API server cancels a request whose client disconnected before it reached storage);
+ * `after`: processed at once (the write lands), the answer held.
+ */
+export interface SlowSpec {
+  verb?: string;
+  resource?: string;
+  name?: string;
+  /** Only dry runs (true) or only real writes (false). */
+  dryRun?: boolean;
+  ms: number;
+  phase: 'before' | 'after';
+  /** How many matching requests are slow (default 1). */
+  times?: number;
+}
+
 export interface KubernetesEmulatorOptions {
   /** Raw Kubernetes objects (apiVersion, kind, metadata, spec, status). */
   objects: unknown[];
@@ -117,6 +135,8 @@ export interface KubernetesEmulator {
   upsert(obj: unknown): JsonObject;
   /** Makes the next matching request(s) fail with a Status of this code. */
   failNext(spec: FailSpec): void;
+  /** Makes the next matching request(s) slow (SlowSpec). */
+  slowNext(spec: SlowSpec): void;
   /** Writes a kubeconfig file for kubectl (mode 0600); `namespace` becomes the context's default namespace. */
   writeKubeconfig(file: string, opts?: { namespace?: string }): void;
   /** Resolves once no rollout step is pending (bounded by timeoutMs, default 10 s). */
@@ -179,6 +199,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
   const controller = new DeploymentController({ store, behaviour: options.behaviour ?? {}, rolloutMs: options.rolloutMs ?? 1500 });
   const requests: RecordedRequest[] = [];
   const failures: (FailSpec & { left: number })[] = [];
+  const slows: (SlowSpec & { left: number })[] = [];
 
   const servedVersions = (def: ResourceDef): readonly string[] => (def.group === 'autoscaling' ? def.versions.filter((v) => (hpaVersions as string[]).includes(v)) : def.versions);
 
@@ -546,9 +567,24 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       }
     }
     requests.push(rec0);
+    const resourceOf = rec0.subresource ? `${rec0.resource}/${rec0.subresource}` : rec0.resource;
+    const slow = slows.find((x) => x.left > 0 && (x.verb === undefined || x.verb === rec0.verb) && (x.resource === undefined || x.resource === resourceOf) && (x.name === undefined || x.name === rec0.name) && (x.dryRun === undefined || x.dryRun === rec0.dryRun));
+    if (slow) slow.left -= 1;
+    let gone = false;
+    res.once('close', () => {
+      if (!res.writableFinished) gone = true;
+    });
+    if (slow?.phase === 'before') {
+      await sleep(slow.ms);
+      if (gone) {
+        rec0.status = 499;
+        return;
+      }
+    }
     const reply = (status: number, body: unknown, headers?: Record<string, string>): void => {
       rec0.status = status;
-      send(res, status, body, headers);
+      if (slow?.phase === 'after') void sleep(slow.ms).then(() => (gone ? undefined : send(res, status, body, headers)));
+      else send(res, status, body, headers);
     };
     try {
       if (enforceToken && req.headers.authorization !== `Bearer ${token}`) throw new HttpError(statusBody(401, 'Unauthorized', 'Unauthorized'));
@@ -670,6 +706,9 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       return o ? clone(o) : undefined;
     },
     upsert,
+    slowNext(spec: SlowSpec): void {
+      slows.push({ ...spec, left: spec.times ?? 1 });
+    },
     failNext(spec: FailSpec): void {
       failures.push({ ...spec, left: spec.times ?? 1 });
     },

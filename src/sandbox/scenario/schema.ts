@@ -220,6 +220,11 @@ export const ScenarioAlert = z.discriminatedUnion('source', [
     /** When the alert started firing; default: `at`. */
     startsAt: RelTime.optional(),
     generatorURL: z.string().optional(),
+    /**
+     * `executed`: sent once the approved change is executed (at `at` or later), as Prometheus would
+     * resolve an alert whose cause the change removed; the runner holds it until then.
+     */
+    after: z.literal('executed').optional(),
   }),
 ]);
 export type ScenarioAlert = z.infer<typeof ScenarioAlert>;

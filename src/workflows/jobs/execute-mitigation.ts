@@ -1,4 +1,4 @@
-/** An approved proposal carried out, exactly once (deterministic id + compare-and-set approved -> executing). */
+/** An approved proposal carried out, exactly once (deterministic id + compare-and-set approved -> executing); a retry after a crash recovers it. */
 import { z } from 'zod';
 import { execute } from '../mitigations/index.js';
 import { defineJob } from './define.js';
@@ -9,5 +9,5 @@ export const executeMitigationJob = defineJob({
   schema: z.object({ proposalId: z.string().min(1) }),
   id: (d) => `exec-${d.proposalId}`,
   options: { attempts: 3 },
-  run: (deps, d) => execute(deps, d.proposalId),
+  run: (deps, d, ctx) => execute(deps, d.proposalId, ctx),
 });

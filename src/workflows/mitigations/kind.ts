@@ -62,6 +62,11 @@ export interface Pinning<M, O> {
   revision?(o: O): number | undefined;
   /** A kind's own, clearer reason the spec moved (a scale card's replica count). */
   moved?(p: Proposal, o: O): string | undefined;
+  /**
+   * Whether the object already carries the change (an execution interrupted after its write landed):
+   * absent when the object cannot tell (a rollback or a restart looks like any other template change).
+   */
+  applied?(o: O, m: M): boolean;
 }
 
 export interface MitigationKind<M extends Mitigation = Mitigation, O = unknown> {

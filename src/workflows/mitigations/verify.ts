@@ -36,10 +36,12 @@ const utc = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
 
 type Signal =
   | { read: false; text: string }
-  | { read: true; cleared: boolean; text: string; alarm?: { region: string; alarmName: string; cycleMs?: number; cycles: number } };
+  | { read: true; source: 'cloudwatch' | 'alertmanager'; cleared: boolean; text: string; alarm?: { region: string; alarmName: string; cycleMs?: number; cycles: number } };
 
 export async function verify(deps: Ports, proposalId: string, signal?: AbortSignal): Promise<void> {
   const p = await deps.proposals.get(proposalId);
+  // Interrupted after the watch began and before its first look was queued: queue it (deterministic id).
+  if (p?.status === 'watching') return scheduleWatch(deps, p, 1);
   if (!p || p.status !== 'executed') return;
   const m = p.mitigation;
   // Without a cluster there is no object to watch; the paging signal is still re-checked.
@@ -51,8 +53,13 @@ export async function verify(deps: Ports, proposalId: string, signal?: AbortSign
   if (!sig.read) return conclude(deps, p, 'not-rechecked', lines);
   if (took.result === 'not-yet') return conclude(deps, p, 'not-yet', lines);
   if (sig.alarm?.cycleMs !== undefined) return startWatch(deps, p, { ...sig.alarm, cycleMs: sig.alarm.cycleMs }, lines);
+  // Alerts resolve a few evaluations after the cause is gone: still active alerts are watched until they clear.
+  if (!sig.cleared && sig.source === 'alertmanager') return startWatch(deps, p, undefined, lines);
   return conclude(deps, p, sig.cleared ? 'verified' : 'not-yet', lines);
 }
+
+/** How long Alertmanager alerts still active after the rollout are watched for clearing (Prometheus evaluations, resolve timeout). */
+export const ALERTS_CLEAR_WINDOW_MS = 10 * 60_000;
 
 /** Is the signal that paged still there? CloudWatch alarm state (and whether it flaps), or the Alertmanager alerts. */
 async function readSignal(deps: Ports, p: Proposal): Promise<Signal> {
@@ -70,7 +77,7 @@ async function readSignal(deps: Ports, p: Proposal): Promise<Signal> {
     if (typeof items === 'string') return { read: false, text: `alarm ${alarm.alarmName} is ${alarm.stateValue}, but its history could not be read to tell whether it flaps: ${items}` };
     const flap = flapCycle(transitionsOf(items, start, now));
     const cycleMs = flap.flapping ? flap.cycleMs : undefined;
-    return { read: true, cleared: alarm.stateValue === 'OK', text: `alarm ${alarm.alarmName} is ${alarm.stateValue}`, alarm: { region: cw.region, alarmName: cw.alarmName, cycles: flap.cycles.length, ...(cycleMs !== undefined ? { cycleMs } : {}) } };
+    return { read: true, source: 'cloudwatch', cleared: alarm.stateValue === 'OK', text: `alarm ${alarm.alarmName} is ${alarm.stateValue}`, alarm: { region: cw.region, alarmName: cw.alarmName, cycles: flap.cycles.length, ...(cycleMs !== undefined ? { cycleMs } : {}) } };
   }
   const am = alerts.filter((a) => a.source === 'alertmanager');
   if (am.length) {
@@ -84,25 +91,31 @@ async function readSignal(deps: Ports, p: Proposal): Promise<Signal> {
     } catch (e) {
       return { read: false, text: `could not read Alertmanager: ${errorMessage(e)}` };
     }
-    return { read: true, cleared: firing === 0, text: `${firing} matching alert(s) still active in Alertmanager` };
+    return { read: true, source: 'alertmanager', cleared: firing === 0, text: `${firing} matching alert(s) still active in Alertmanager` };
   }
-  return { read: false, text: alerts.length ? `no paging signal that can be re-checked live (${alerts.length} alert(s) from ${[...new Set(alerts.map((a) => a.source))].join(', ')})` : 'no paging signal to re-check (declared by hand)' };
+  const sources = [...new Set(alerts.map((a) => a.source))].filter((s) => s !== 'manual');
+  return { read: false, text: sources.length ? `no paging signal that can be re-checked live (alerts from ${sources.join(', ')})` : 'no paging signal to re-check (declared by hand)' };
 }
 
-/** A flapping alarm: watched through one flap cycle plus a margin before any verdict. */
-async function startWatch(deps: Ports, p: Proposal, alarm: { region: string; alarmName: string; cycleMs: number; cycles: number }, lines: string[]): Promise<void> {
+/**
+ * Watched before any verdict: a flapping alarm through one flap cycle plus a margin; Alertmanager
+ * alerts still active after the rollout for ALERTS_CLEAR_WINDOW_MS, until they clear.
+ */
+async function startWatch(deps: Ports, p: Proposal, alarm: { region: string; alarmName: string; cycleMs: number; cycles: number } | undefined, lines: string[]): Promise<void> {
   const since = deps.clock.now();
-  const until = new Date(ceilMinute(since.getTime() + watchWindowMs(alarm.cycleMs)));
-  const why = `alarm ${alarm.alarmName} cycled OK→ALARM ${alarm.cycles} times in the last 6 h, about every ${duration(alarm.cycleMs)}; verified only if it stays OK through the next cycle`;
+  const until = new Date(ceilMinute(since.getTime() + (alarm ? watchWindowMs(alarm.cycleMs) : ALERTS_CLEAR_WINDOW_MS)));
+  const why = alarm
+    ? `alarm ${alarm.alarmName} cycled OK→ALARM ${alarm.cycles} times in the last 6 h, about every ${duration(alarm.cycleMs)}; verified only if it stays OK through the next cycle`
+    : `${lines.at(-1) ?? 'the alerts are still active'}; verified once they clear`;
   const text = `watching until ${utc(until)}: ${why}`;
   const watching = (
     await deps.proposals.update(p.id, (cur) =>
-      cur.status === 'executed' ? { ...cur, status: 'watching', watch: { since: since.toISOString(), until: until.toISOString(), cycleMs: alarm.cycleMs, region: alarm.region, alarmName: alarm.alarmName }, outcome: `Executed; ${text} (${lines.join('; ')})` } : undefined,
+      cur.status === 'executed' ? { ...cur, status: 'watching', watch: { since: since.toISOString(), until: until.toISOString(), ...(alarm ? { alarm: { region: alarm.region, alarmName: alarm.alarmName, cycleMs: alarm.cycleMs } } : {}) }, outcome: `Executed; ${text} (${lines.join('; ')})` } : undefined,
     )
   )?.value;
   if (!watching || watching.status !== 'watching') return;
   const what = describeMitigation(p.mitigation);
-  await record(deps, watching, 'mitigation.watching', BOT, `Watching: ${what} — ${text}`, { since: since.toISOString(), until: until.toISOString(), cycleMs: alarm.cycleMs, alarmName: alarm.alarmName });
+  await record(deps, watching, 'mitigation.watching', BOT, `Watching: ${what} — ${text}`, { since: since.toISOString(), until: until.toISOString(), ...(alarm ? { cycleMs: alarm.cycleMs, alarmName: alarm.alarmName } : {}) });
   await refreshCard(deps, watching);
   const incident = await deps.incidents.get(p.incidentId);
   if (incident?.channelId) await deps.chat.post(incident.channelId, deps.render.text(`:eyes: ${what}: executed; *watching until ${utc(until)}* — ${why}.`));
@@ -117,39 +130,50 @@ async function scheduleWatch(deps: Ports, p: Proposal, n: number): Promise<void>
 }
 
 /**
- * One look at a watched alarm: went to ALARM since the change -> not verified, with when; the window
- * not over -> the next look is scheduled; over -> verified when it is OK now, else not verified.
+ * One look at a watched signal. A flapping alarm: went to ALARM since the change -> not verified,
+ * with when; the window not over -> the next look; over -> verified when OK now, else not verified.
+ * Alertmanager alerts: cleared -> verified; still active at the window's end -> not verified.
  */
 export async function watch(deps: Ports, proposalId: string, n: number): Promise<void> {
   const p = await deps.proposals.get(proposalId);
   const w = p?.watch;
   if (!p || !w || p.status !== 'watching') return;
-  const cw = deps.cloudwatch;
   const now = deps.clock.now();
   const since = new Date(w.since);
   const until = new Date(w.until);
   const over = now.getTime() >= until.getTime();
-  const watched = `watched since ${utc(since)}, flap cycle about ${duration(w.cycleMs)}`;
-  const notRead = async (why: string) => {
+  const after = (at: Date) => `${duration(at.getTime() - since.getTime())} after the change`;
+  const notRead = async (what: string, why: string, watched: string[]) => {
     // A failed read during the window is tried again at the next look; at its end it is the verdict.
     if (!over) {
-      deps.log.warn({ proposalId, alarm: w.alarmName, why }, 'watch: the alarm could not be read; looking again later');
+      deps.log.warn({ proposalId, what, why }, 'watch: the signal could not be read; looking again later');
       return scheduleWatch(deps, p, n + 1);
     }
-    return conclude(deps, p, 'not-rechecked', [`alarm ${w.alarmName} not re-checked at the end of the watch (${utc(until)}): ${why}`, watched]);
+    return conclude(deps, p, 'not-rechecked', [`${what} not re-checked at the end of the watch (${utc(until)}): ${why}`, ...watched]);
   };
-  if (!cw) return notRead('CloudWatch is not reachable from this deployment');
-  const items = await cw.alarmHistory(w.region, w.alarmName, since, now).catch((e: unknown) => errorMessage(e));
-  if (typeof items === 'string') return notRead(`its history could not be read: ${items}`);
+  const a = w.alarm;
+  if (!a) {
+    const sig = await readSignal(deps, p).catch((e: unknown): Signal => ({ read: false, text: errorMessage(e) }));
+    const watched = [`watched since ${utc(since)}`];
+    if (!sig.read) return notRead('the alerts that paged', sig.text, watched);
+    if (sig.cleared) return conclude(deps, p, 'verified', [`the alerts that paged cleared by ${utc(now)}, ${after(now)} (${sig.text})`]);
+    if (!over) return scheduleWatch(deps, p, n + 1);
+    return conclude(deps, p, 'not-verified', [`${sig.text} at the end of the watch (${utc(until)})`, ...watched]);
+  }
+  const watched = [`watched since ${utc(since)}, flap cycle about ${duration(a.cycleMs)}`];
+  const cw = deps.cloudwatch;
+  if (!cw) return notRead(`alarm ${a.alarmName}`, 'CloudWatch is not reachable from this deployment', watched);
+  const items = await cw.alarmHistory(a.region, a.alarmName, since, now).catch((e: unknown) => errorMessage(e));
+  if (typeof items === 'string') return notRead(`alarm ${a.alarmName}`, `its history could not be read: ${items}`, watched);
   const again = transitionsOf(items, since, now).find((t) => t.to === 'ALARM');
-  if (again) return conclude(deps, p, 'not-verified', [`alarm ${w.alarmName} went to ALARM again at ${utc(again.at)}, ${duration(again.at.getTime() - since.getTime())} after the change`, watched]);
+  if (again) return conclude(deps, p, 'not-verified', [`alarm ${a.alarmName} went to ALARM again at ${utc(again.at)}, ${after(again.at)}`, ...watched]);
   if (!over) return scheduleWatch(deps, p, n + 1);
-  const alarm = await cw.describeAlarm(w.region, w.alarmName).catch((e: unknown) => errorMessage(e));
-  if (typeof alarm === 'string') return notRead(alarm);
-  if (!alarm) return notRead(`the alarm no longer exists in ${w.region}`);
-  if (alarm.stateValue === 'INSUFFICIENT_DATA') return notRead('it has no data (INSUFFICIENT_DATA)');
-  if (alarm.stateValue !== 'OK') return conclude(deps, p, 'not-verified', [`alarm ${w.alarmName} is ${alarm.stateValue} at the end of the watch (${utc(until)})`, watched]);
-  return conclude(deps, p, 'verified', [`alarm ${w.alarmName} stayed OK from ${utc(since)} to ${utc(now)} (${duration(now.getTime() - since.getTime())}, more than one flap cycle of about ${duration(w.cycleMs)})`]);
+  const alarm = await cw.describeAlarm(a.region, a.alarmName).catch((e: unknown) => errorMessage(e));
+  if (typeof alarm === 'string') return notRead(`alarm ${a.alarmName}`, alarm, watched);
+  if (!alarm) return notRead(`alarm ${a.alarmName}`, `the alarm no longer exists in ${a.region}`, watched);
+  if (alarm.stateValue === 'INSUFFICIENT_DATA') return notRead(`alarm ${a.alarmName}`, 'it has no data (INSUFFICIENT_DATA)', watched);
+  if (alarm.stateValue !== 'OK') return conclude(deps, p, 'not-verified', [`alarm ${a.alarmName} is ${alarm.stateValue} at the end of the watch (${utc(until)})`, ...watched]);
+  return conclude(deps, p, 'verified', [`alarm ${a.alarmName} stayed OK from ${utc(since)} to ${utc(now)} (${duration(now.getTime() - since.getTime())}, more than one flap cycle of about ${duration(a.cycleMs)})`]);
 }
 
 /** The verdict: stored, recorded, the card updated, said in the channel; verified marks the incident mitigated. */

@@ -26,8 +26,9 @@ export function pinnedRevision(d: K8sDeployment): number | undefined {
   return Number(d.metadata.annotations?.[REVISION_ANNOTATION] ?? '0') || undefined;
 }
 
-export function deploymentPinning<M extends { kind: DeploymentKind; namespace: string; deployment: string }>(moved?: (p: Proposal, d: K8sDeployment) => string | undefined): Pinning<M, K8sDeployment> {
+export function deploymentPinning<M extends { kind: DeploymentKind; namespace: string; deployment: string }>(moved?: (p: Proposal, d: K8sDeployment) => string | undefined, applied?: (d: K8sDeployment, m: M) => boolean): Pinning<M, K8sDeployment> {
   return {
+    ...(applied ? { applied } : {}),
     noun: 'deployment',
     read: (k8s: KubernetesPort, m: M) => k8s.getDeployment(m.namespace, m.deployment),
     specHash: (d, m) => deploymentSpecHash(d, m.kind),

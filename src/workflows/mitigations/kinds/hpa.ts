@@ -17,6 +17,10 @@ const change = (m: Hpa) => ({
   ...(m.targetCPUUtilizationPercentage !== undefined ? { targetCPUUtilizationPercentage: m.targetCPUUtilizationPercentage } : {}),
 });
 
+/** The HPA has every field the mitigation sets. */
+const carries = (h: K8sHpa, m: Hpa): boolean =>
+  (m.minReplicas === undefined || h.minReplicas === m.minReplicas) && (m.maxReplicas === undefined || h.maxReplicas === m.maxReplicas) && (m.targetCPUUtilizationPercentage === undefined || h.targetCPUUtilizationPercentage === m.targetCPUUtilizationPercentage);
+
 export const hpa: MitigationKind<Hpa, K8sHpa> = {
   kind: 'hpa',
   describe: (m) => {
@@ -42,11 +46,12 @@ export const hpa: MitigationKind<Hpa, K8sHpa> = {
     read: (k8s, m) => k8s.getHpa(m.namespace, m.name),
     specHash: (h) => hpaSpecHash(h),
     resourceVersion: (h) => h.metadata.resourceVersion,
+    applied: (h, m) => carries(h, m),
   },
   apply: async (ports, _p, m, opts) => ({ result: await needKubernetes(ports).patchHpa(m.namespace, m.name, change(m), { dryRun: false, ...opts }) }),
   verify: async (ports, m) => {
     const h = await needKubernetes(ports).getHpa(m.namespace, m.name);
-    const ok = h && (m.minReplicas === undefined || h.minReplicas === m.minReplicas) && (m.maxReplicas === undefined || h.maxReplicas === m.maxReplicas) && (m.targetCPUUtilizationPercentage === undefined || h.targetCPUUtilizationPercentage === m.targetCPUUtilizationPercentage);
+    const ok = h && carries(h, m);
     const line = h ? `HPA now min=${h.minReplicas} max=${h.maxReplicas} target=${h.targetCPUUtilizationPercentage ?? '—'}% current=${h.currentCPUUtilizationPercentage ?? '—'}% replicas=${h.currentReplicas ?? '—'}` : 'HPA not found';
     return { result: ok ? 'verified' : 'failed', lines: [line] };
   },

@@ -20,7 +20,7 @@ export const scale: MitigationKind<Scale, K8sDeployment> = {
     const shown = p.diff.find((l) => l.field === 'replicas')?.before;
     const now = d.spec.replicas ?? 1;
     return shown !== undefined && String(now) !== String(shown) ? `the deployment now has ${now} replicas, not the ${shown} the card showed; propose it again` : undefined;
-  }),
+  }, (d, m) => (d.spec.replicas ?? 1) === m.replicas),
   apply: async (ports, _p, m, opts) => ({ result: await needKubernetes(ports).scaleDeployment(m.namespace, m.deployment, m.replicas, { dryRun: false, ...opts }) }),
   // The rollout settling is not enough: the approved count must be what the deployment asks for and has available.
   verify: async (ports, m, opts) => {
