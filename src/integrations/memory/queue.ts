@@ -102,7 +102,7 @@ export function createMemoryQueue(opts: { jobs: readonly JobDef[]; now: () => nu
         const attempts = next.options.attempts ?? (next.parent ? 1 : 5);
         ran.push(next);
         try {
-          await run(def, structuredClone(next.data), { id: next.id, attemptsMade: next.attemptsMade, attempts });
+          await run(def, structuredClone(next.data), { id: next.id, attemptsMade: next.attemptsMade, attempts, attemptsStarted: next.attemptsMade + 1 });
           next.state = 'completed';
         } catch (e) {
           next.attemptsMade += 1;

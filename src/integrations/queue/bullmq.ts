@@ -194,7 +194,7 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
       async (job: Job, _token?: string, signal?: AbortSignal) => {
         const def = byName.get(job.name);
         if (!def) throw new UnrecoverableError(`no handler for job ${job.name}`);
-        const ctx: JobContext = { id: job.id ?? '', attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, ...(signal ? { signal } : {}) };
+        const ctx: JobContext = { id: job.id ?? '', attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, attemptsStarted: job.attemptsStarted, ...(signal ? { signal } : {}) };
         const started = performance.now();
         try {
           const r = await opts.handler(def, job.data, ctx);

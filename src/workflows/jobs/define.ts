@@ -37,6 +37,8 @@ export interface JobContext {
   id: string;
   attemptsMade: number;
   attempts: number;
+  /** How many times the job was taken up, this run included (a worker that died mid-run leaves it > attemptsMade + 1). */
+  attemptsStarted?: number;
   signal?: AbortSignal;
 }
 

@@ -20,11 +20,13 @@ import { checkPinned } from './pin.js';
 import { propose } from './propose.js';
 import { BOT, record, refreshCard } from './record.js';
 
-export async function execute(deps: Ports, proposalId: string, ctx?: Pick<JobContext, 'attemptsMade' | 'attempts'>): Promise<void> {
+export async function execute(deps: Ports, proposalId: string, ctx?: Pick<JobContext, 'attemptsMade' | 'attempts' | 'attemptsStarted'>): Promise<void> {
   const now = deps.clock.now().toISOString();
   const claim = await deps.proposals.update(proposalId, (cur) => (cur.status === 'approved' ? { ...cur, status: 'executing', executingSince: now } : undefined));
   const p = claim?.value;
-  if (p && !claim.changed && p.status === 'executing') return recover(deps, p, ctx);
+  // Claimed by an earlier run of this job that did not finish: it was interrupted (a worker that died
+  // and whose job BullMQ took up again). Another run going on right now (no retry) is left alone.
+  if (p && !claim.changed && p.status === 'executing' && ctx && ((ctx.attemptsStarted ?? 1) > 1 || ctx.attemptsMade > 0)) return recover(deps, p, ctx);
   // Interrupted between the write and queueing its verification: queue it (the same job id: once).
   if (p && !claim.changed && p.status === 'executed') return deps.queue.enqueue(verifyMitigationJob, { proposalId: p.id });
   if (!p || !claim.changed) {
