@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: every benchmark in one process, one after the other (so they never compete),
  * each printing its figures and its ratio against its bar; then docs/benchmarks.md is written with
- * the machine and the figures. Select a subset with BENCH_ONLY=ingest,card,storm,diagnostics,memory.
+ * the machine and the figures. Select a subset with BENCH_ONLY=ingest,card,storm,diagnostics,memory,recovery
+ * (or `npm run bench -- diagnostics recovery`): a subset replaces only its own sections of the file,
+ * each stamped with the machine and date of its run.
  * Everything runs on loopback against a private redis-server (AOF, fsync always).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +16,13 @@ import { fmt, printResult, rssMb, type BenchResult } from './common.js';
 import { benchDiagnostics } from './diagnostics.js';
 import { benchIngest } from './ingest.js';
 import { benchMemory } from './memory.js';
+import { benchRecovery } from './recovery.js';
 import { benchStorm } from './storm.js';
 
-const only = new Set((process.env['BENCH_ONLY'] ?? 'ingest,card,storm,memory,diagnostics').split(',').map((s) => s.trim()));
+const ALL = 'ingest,card,storm,memory,diagnostics,recovery';
+const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const only = new Set((args.length ? args.join(',') : (process.env['BENCH_ONLY'] ?? ALL)).split(',').map((s) => s.trim()));
+const subset = [...ALL.split(',')].some((n) => !only.has(n));
 const docPath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'benchmarks.md');
 
 function machine(): string[] {
@@ -94,11 +100,35 @@ async function main(): Promise<void> {
       }
     }
     await run('diagnostics', () => benchDiagnostics(redis.url));
+    await run('recovery', () => benchRecovery(redis.url));
   } finally {
     await redis.stop();
   }
 
   const total = (Date.now() - startedAt) / 1000;
+  if (subset && existsSync(docPath)) {
+    // A subset: its sections replace their namesakes (or go before "Reproducing"); the rest stays.
+    let doc = readFileSync(docPath, 'utf8');
+    const stamp = `- Run alone (\`npm run bench -- ${[...only].join(' ')}\`) on ${new Date().toISOString()}: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length} cores, Node ${process.version}.`;
+    for (const r of results) {
+      const lines = section(r);
+      lines.splice(lines.length - 1, 0, stamp);
+      const text = lines.join('\n');
+      const key = `## ${r.title.split(' (')[0]}`;
+      const start = doc.split('\n').findIndex((l) => l.startsWith(key));
+      if (start >= 0) {
+        const all = doc.split('\n');
+        let end = all.findIndex((l, i) => i > start && l.startsWith('## '));
+        if (end < 0) end = all.length;
+        doc = [...all.slice(0, start), text, ...all.slice(end)].join('\n');
+      } else {
+        doc = doc.replace('## Reproducing', `${text}\n## Reproducing`);
+      }
+    }
+    writeFileSync(docPath, doc);
+    console.log(`\nupdated ${results.length} section(s) of ${docPath} (${total.toFixed(0)} s)`);
+    return;
+  }
   const barred = results.flatMap((r) => r.figures.filter((f) => f.pass !== undefined));
   const met = barred.filter((f) => f.pass).length;
   const doc = [
@@ -120,7 +150,7 @@ async function main(): Promise<void> {
     '',
     '```sh',
     'npm run bench                                   # all of them, ~3-5 minutes',
-    'BENCH_ONLY=ingest,card npm run bench            # a subset (this rewrites this file with the subset)',
+    'npm run bench -- diagnostics recovery           # a subset: replaces only its sections here',
     'BENCH_STORM_ALERTS=2000 BENCH_STORM_KEYS=20 npm run bench   # a smaller storm',
     '```',
     '',
