@@ -4,7 +4,8 @@
  * can re-check the alerts that paged at world time. Served:
  *
  *   GET    /api/v2/alerts?filter=<matcher>&...   alerts not resolved, matching every matcher
- *                                               (`name="v"`, `!=`, `=~`, `!~`; regexes anchored)
+ *                                               (`name="v"` or bare `name=v`, `!=`, `=~`, `!~`;
+ *                                               regexes anchored)
  *   POST   /api/v2/silences                      {silenceID}; matching alerts show as suppressed
  *   DELETE /api/v2/silence/<id>                  expires it
  *   GET    /-/ready
@@ -37,12 +38,13 @@ interface Matcher {
   value: string;
 }
 
-const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*$/;
+/** A matcher as Alertmanager's filter parameter takes it: the value double-quoted (escapes) or bare. */
+const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s,]*))\s*$/;
 
 function parseMatcher(text: string): Matcher | undefined {
   const m = MATCHER.exec(text);
   if (!m?.[1] || !m[2]) return undefined;
-  const value = (m[3] ?? '').replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  const value = m[3] !== undefined ? m[3].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)) : (m[4] ?? '');
   return { name: m[1], op: m[2] as Matcher['op'], value };
 }
 
