@@ -13,7 +13,7 @@ import { ALERTMANAGER_BINARY, ALERTMANAGER_DEBIAN_PACKAGE, startAlertmanager, ty
 import { requireBinary } from '../support/binaries.js';
 import { waitFor } from '../support/procs.js';
 
-const ALERTS = [
+const ALERTS: { labels: Record<string, string> }[] = [
   { labels: { alertname: 'KubePodCrashLooping', namespace: 'payments', deployment: 'checkout-api', severity: 'critical' } },
   { labels: { alertname: 'KubePodCrashLooping', namespace: 'search', deployment: 'catalog-search', severity: 'warning' } },
   { labels: { alertname: 'HighLatency', namespace: 'payments', service: 'a"b\\c' } },

@@ -17,6 +17,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import type { Matcher, MatchType } from '../prometheus/standin/ast.js';
+import { matchMatches } from '../prometheus/standin/parse.js';
+import { re2ToRegExp } from '../prometheus/standin/regex.js';
 
 export interface StandinAlert {
   labels: Record<string, string>;
@@ -32,35 +35,22 @@ export interface AlertmanagerStandin {
   stop(): Promise<void>;
 }
 
-interface Matcher {
-  name: string;
-  op: '=' | '!=' | '=~' | '!~';
-  value: string;
-}
-
 /** A matcher as Alertmanager's filter parameter takes it: the value double-quoted (escapes) or bare. */
 const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s,]*))\s*$/;
+
+/** Alertmanager's regexes are Go RE2 like Prometheus's: the Prometheus stand-in's translation and matching serve both. */
+function matcher(name: string, type: MatchType, value: string): Matcher {
+  return { name, type, value, ...(type === '=~' || type === '!~' ? { re: re2ToRegExp(value, 'filter') } : {}) };
+}
 
 function parseMatcher(text: string): Matcher | undefined {
   const m = MATCHER.exec(text);
   if (!m?.[1] || !m[2]) return undefined;
   const value = m[3] !== undefined ? m[3].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)) : (m[4] ?? '');
-  return { name: m[1], op: m[2] as Matcher['op'], value };
+  return matcher(m[1], m[2] as MatchType, value);
 }
 
-function matches(labels: Record<string, string>, m: Matcher): boolean {
-  const v = labels[m.name] ?? '';
-  switch (m.op) {
-    case '=':
-      return v === m.value;
-    case '!=':
-      return v !== m.value;
-    case '=~':
-      return new RegExp(`^(?:${m.value})$`).test(v);
-    case '!~':
-      return !new RegExp(`^(?:${m.value})$`).test(v);
-  }
-}
+const matches = (labels: Record<string, string>, ms: Matcher[]) => ms.every((m) => matchMatches(m, labels[m.name] ?? ''));
 
 const PostableSilence = z.object({
   matchers: z.array(z.object({ name: z.string().min(1), value: z.string(), isRegex: z.boolean(), isEqual: z.boolean().default(true) })).min(1),
@@ -101,9 +91,9 @@ export async function startAlertmanagerStandin(opts: { now: () => Date }): Promi
           const now = opts.now().getTime();
           const active = [...silences.entries()].filter(([, s]) => s.endsAt > now);
           const out = [...alerts.values()]
-            .filter((a) => matchers.every((m) => matches(a.labels, m)))
+            .filter((a) => matches(a.labels, matchers))
             .map((a) => {
-              const silencedBy = active.filter(([, s]) => s.matchers.every((m) => matches(a.labels, m))).map(([id]) => id);
+              const silencedBy = active.filter(([, s]) => matches(a.labels, s.matchers)).map(([id]) => id);
               return {
                 fingerprint: a.fingerprint,
                 labels: a.labels,
@@ -121,7 +111,7 @@ export async function startAlertmanagerStandin(opts: { now: () => Date }): Promi
           const parsed = PostableSilence.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
           if (!parsed.success) return send(res, 400, parsed.error.issues[0]?.message ?? 'invalid silence');
           const id = randomUUID();
-          silences.set(id, { matchers: parsed.data.matchers.map((m) => ({ name: m.name, value: m.value, op: m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=' })), endsAt: Date.parse(parsed.data.endsAt) });
+          silences.set(id, { matchers: parsed.data.matchers.map((m) => matcher(m.name, m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=', m.value)), endsAt: Date.parse(parsed.data.endsAt) });
           return send(res, 200, { silenceID: id });
         }
         const del = /^\/api\/v2\/silence\/([^/]+)$/.exec(url.pathname);
