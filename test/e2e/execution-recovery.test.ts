@@ -60,6 +60,19 @@ describe('a worker killed with SIGKILL after Approve', () => {
     return waitFor(async () => (await ports().proposals.list(incidentId)).find((p) => p.status === 'pending' && p.messageTs && p.mitigation.kind === 'hpa' && p.mitigation[field] === value), { what: `the hpa ${args} card`, timeoutMs: 30_000 });
   };
 
+  /** Proposed by hand and approved; the worker killed while the API server holds the write, which it then drops unprocessed. */
+  const killedWhileHeld = async (args: string, field: 'minReplicas' | 'maxReplicas', value: number): Promise<{ p: Proposal; before: number }> => {
+    const p = await proposeByHand(args, field, value);
+    const before = hpaPatches().length;
+    world.kubernetes.slowNext({ ...HPA, ms: 5_000, phase: 'before' });
+    expect(await click(p, 'U0APPROVER')).toBe('Approved; executing now.');
+    await waitFor(() => hpaPatches().length > before, { what: 'the HPA write in flight', timeoutMs: 30_000, intervalMs: 20 });
+    await kill(worker as Proc);
+    // The API server drops the request of a client that went away before it was processed.
+    await waitFor(() => hpaPatches()[before]?.status === 499, { what: 'the held write dropped', timeoutMs: 15_000 });
+    return { p, before };
+  };
+
   beforeAll(async () => {
     world = await startWorld({ scenario: loadNamedScenario('flapping-alb-target-response-time'), redisUrl: inject('redisUrl'), services: 'web' });
     worker = spawnWorker();
@@ -99,14 +112,7 @@ describe('a worker killed with SIGKILL after Approve', () => {
   }, 150_000);
 
   it('killed while the write is held and never processed, the HPA unchanged: the restarted job makes the pinned write', async () => {
-    const p = await proposeByHand('min=5', 'minReplicas', 5);
-    const before = hpaPatches().length;
-    world.kubernetes.slowNext({ ...HPA, ms: 5_000, phase: 'before' });
-    expect(await click(p, 'U0APPROVER')).toBe('Approved; executing now.');
-    await waitFor(() => hpaPatches().length > before, { what: 'the HPA write in flight', timeoutMs: 30_000, intervalMs: 20 });
-    await kill(worker as Proc);
-    // The API server drops the request of a client that went away before it was processed.
-    await waitFor(() => hpaPatches()[before]?.status === 499, { what: 'the held write dropped', timeoutMs: 15_000 });
+    const { p, before } = await killedWhileHeld('min=5', 'minReplicas', 5);
     expect(hpaSpec().spec.minReplicas).toBe(4);
 
     worker = spawnWorker();
@@ -119,13 +125,7 @@ describe('a worker killed with SIGKILL after Approve', () => {
   }, 150_000);
 
   it('killed before the write landed while another writer moved the HPA: failed with the reason, a fresh card proposed, nothing written by the bot', async () => {
-    const p = await proposeByHand('max=12', 'maxReplicas', 12);
-    const before = hpaPatches().length;
-    world.kubernetes.slowNext({ ...HPA, ms: 5_000, phase: 'before' });
-    expect(await click(p, 'U0APPROVER')).toBe('Approved; executing now.');
-    await waitFor(() => hpaPatches().length > before, { what: 'the HPA write in flight', timeoutMs: 30_000, intervalMs: 20 });
-    await kill(worker as Proc);
-    await waitFor(() => hpaPatches()[before]?.status === 499, { what: 'the held write dropped', timeoutMs: 15_000 });
+    const { p, before } = await killedWhileHeld('max=12', 'maxReplicas', 12);
     // Someone else sets max 11 through the API while the bot is down.
     const other = await fetch(`${world.kubernetes.url}/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/data-service`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { maxReplicas: 11 } }) });
     expect(other.status).toBe(200);
