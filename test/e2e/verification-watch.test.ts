@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Proposal } from '../../src/domain/proposal.js';
+import { ACTIONS } from '../../src/integrations/slack/blocks/ids.js';
 import { playScenario, type PlayResult } from '../../src/sandbox/demo/runner.js';
 import { startWorld, type World } from '../../src/sandbox/demo/world.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
@@ -87,4 +88,28 @@ describe('the alarm cannot be read when verification starts', () => {
     expect((await world.running.deps.ports.incidents.get(result.incidentId ?? ''))?.status).not.toBe('mitigated');
     expect(result.transcript.some((l) => l.includes(':grey_question: Change HPA default/data-service') && l.includes('*not re-checked*'))).toBe(true);
   });
+});
+
+describe('a person approves (the interactive demo): verification is attended in the background', () => {
+  let world: World;
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('the watch of the flapping alarm is skipped to its end and the verdict follows', async () => {
+    world = await startWorld({ scenario: seed, redisUrl: inject('redisUrl') });
+    const played = await playScenario(world, { skipScript: true, attendInBackground: true, stepDelayMs: 200 });
+    expect(played.failure).toBeUndefined();
+    const { proposals } = world.running.deps.ports;
+    const p = await waitFor(async () => (await proposals.list(played.incidentId ?? '')).find((x) => x.mitigation.kind === 'hpa' && x.messageTs), { what: 'the HPA card', timeoutMs: 30_000 });
+    const r = await world.slack.clickButton({ actionId: ACTIONS.approve, value: p.id, userId: 'U0APPROVER', channelId: played.channelId ?? '', messageTs: p.messageTs ?? '' });
+    expect(r.status).toBe(200);
+    const done = await waitFor(async () => {
+      const cur = await proposals.get(p.id);
+      return cur?.status === 'verified' || cur?.status === 'unverified' ? cur : undefined;
+    }, { what: 'the verdict', timeoutMs: 60_000 });
+    expect(done.status).toBe('verified');
+    expect(done.verification?.detail).toMatch(/stayed OK from \d\d:\d\d UTC to \d\d:\d\d UTC/);
+    expect(played.log.some((l) => l.includes('the world clock moves to the end of the watch'))).toBe(true);
+  }, 120_000);
 });

@@ -193,7 +193,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
   try {
     const paced = viewer && !args.interactive ? { person: { viewerUrl: viewer.url, userName } } : {};
-    const playing = playScenario(world, { onLog: (l) => console.log(l), skipScript: args.interactive, ...paced });
+    const playing = playScenario(world, { onLog: (l) => console.log(l), skipScript: args.interactive, attendInBackground: args.interactive, ...paced });
     const first = interrupted ? await Promise.race([playing, interrupted]) : await playing;
     if (first === 'interrupted') {
       // The play is abandoned where it waits; its collection would only read a stopping world.

@@ -63,6 +63,12 @@ export interface PlayOptions {
    * the proposal is decided there; the rest of the script (acknowledge, resolve...) plays as written.
    */
   person?: { viewerUrl: string; userName: (id: string) => string };
+  /**
+   * With skipScript: keep attending verification in the background after returning (held alerts
+   * delivered, a flapping alarm's watch skipped to its end), as the scripted play does (the
+   * interactive demo). Stops when the world does.
+   */
+  attendInBackground?: boolean;
 }
 
 type ProposalRef = Extract<ScriptStep, { action: 'approve' }>['proposal'];
@@ -226,6 +232,24 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
 
   /** Alerts sent once the approved change is executed (`after: executed`). */
   const held: TimedAlert[] = [];
+  const attended = new Set<string>();
+  /**
+   * Verification in compressed time, once per watch: the alerts the change resolves follow it (sent
+   * once verification watches for them, the rollout done); a flapping alarm's watch is skipped to its
+   * end (the world clock moves there), so the bot's next look reads the whole window's history.
+   */
+  async function attend(events: TimelineEvent[]): Promise<void> {
+    for (const w of events.filter((e) => e.kind === 'mitigation.watching')) {
+      const key = `${String(w.data?.['proposalId'])}|${w.at}`;
+      if (attended.has(key)) continue;
+      attended.add(key);
+      for (const a of held.splice(0)) await deliver(a);
+      const until = typeof w.data?.['until'] === 'string' ? Date.parse(w.data['until']) : NaN;
+      if (w.data?.['cycleMs'] === undefined || !Number.isFinite(until)) continue;
+      note(`${w.text}; the world clock moves to the end of the watch`);
+      world.clock.advanceTo(until - world.anchor.getTime() + 1000);
+    }
+  }
 
   /** Milestones that happen once per incident; waiting for one again returns at once. */
   const reached = new Set<Milestone>();
@@ -262,22 +286,12 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
       case 'verified': {
         const target = lastProposal ?? (await until(`a proposal before it is ${m}`, t.proposal, () => findProposal(ref)));
         const wanted = m === 'executed' ? 'mitigation.executed' : 'mitigation.verified';
-        let watched = false;
         const ev = await until(`proposal ${target.id} (${target.mitigation.kind}) to be ${m}`, m === 'executed' ? t.executed : t.verified, async () => {
-          const events = (await timeline()).filter((e) => e.data?.['proposalId'] === target.id);
+          const all = await timeline();
+          const events = all.filter((e) => e.data?.['proposalId'] === target.id);
           const bad = events.find((e) => e.kind === 'mitigation.failed' || (e.kind === 'mitigation.refused' && e.actor === 'warroom') || (m === 'verified' && e.kind === 'mitigation.unverified'));
           if (bad) throw new PlayFailure(`proposal ${target.id} was not ${m}: ${bad.text}`);
-          // A flapping alarm is watched through a flap cycle: time is compressed to the watch's end.
-          const watching = events.find((e) => e.kind === 'mitigation.watching');
-          const watchUntil = typeof watching?.data?.['until'] === 'string' ? Date.parse(watching.data['until']) : NaN;
-          // Alerts the change resolves follow it: sent once verification watches for them (the rollout done).
-          if (events.some((e) => e.kind === 'mitigation.watching') && held.length) for (const a of held.splice(0)) await deliver(a);
-          // Only a flap cycle needs the clock moved; alerts clear when the held ones are delivered.
-          if (m === 'verified' && !watched && Number.isFinite(watchUntil) && watching?.data?.['cycleMs'] !== undefined) {
-            watched = true;
-            note(`${watching?.text ?? 'watching'}; the world clock moves to the end of the watch`);
-            world.clock.advanceTo(watchUntil - world.anchor.getTime() + 1000);
-          }
+          if (m === 'verified') await attend(all);
           return events.find((e) => e.kind === wanted);
         });
         note(`${m}: ${ev.text}`);
@@ -386,6 +400,22 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     }
   }
 
+  function attendInBackground(): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || !incident) return;
+      busy = true;
+      timeline()
+        .then(attend)
+        // The world was stopped (or a held alert was refused): nothing more to attend.
+        .catch(() => clearInterval(timer))
+        .finally(() => {
+          busy = false;
+        });
+    }, 500);
+    timer.unref();
+  }
+
   let failure: string | undefined;
   try {
     const alerts = alertsInOrder(scenario, world.anchor);
@@ -403,6 +433,8 @@ export async function playScenario(world: World, opts: PlayOptions = {}): Promis
     const expected = expectedProposals(scenario.expect)[0];
     if (expected && !scenario.script.some((s) => s.after === 'proposal')) await waitFor('proposal', expected);
     if (!opts.skipScript) for (const step of scenario.script) await runStep(step);
+    // A person plays the script (the viewer): verification is still attended in compressed time.
+    else if (opts.attendInBackground) attendInBackground();
     if ((await refreshIncident())?.status === 'resolved') await waitFor('postmortem');
   } catch (e) {
     failure = e instanceof PlayFailure || e instanceof AppError ? e.message : `unexpected error: ${errorMessage(e)}`;
