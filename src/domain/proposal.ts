@@ -80,7 +80,15 @@ export const Proposal = z.object({
    * through one flap cycle of `cycleMs` plus margin, or (no `alarm`) Alertmanager alerts still
    * active after the rollout, until they clear.
    */
-  watch: z.object({ since: z.string(), until: z.string(), alarm: z.object({ region: z.string(), alarmName: z.string(), cycleMs: z.number().int().positive() }).optional() }).optional(),
+  watch: z
+    .object({
+      since: z.string(),
+      until: z.string(),
+      alarm: z.object({ region: z.string(), alarmName: z.string(), cycleMs: z.number().int().positive() }).optional(),
+      /** What the kind found on the object when the watch began (rollout, HPA fields): repeated in the verdict. */
+      took: z.array(z.string()).default([]),
+    })
+    .optional(),
   verification: z.object({ result: VerificationResult, detail: z.string() }).optional(),
 });
 export type Proposal = z.infer<typeof Proposal>;

@@ -125,7 +125,7 @@ describe('the seed scenario end to end', () => {
     expect(p?.approvals.map((a) => a.userId)).toEqual(['U0APPROVER']);
     expect(p?.status).toBe('verified');
     expect(p?.verification?.result).toBe('verified');
-    expect(p?.verification?.detail).toMatch(/^alarm k8s-api-prod-core-7db0ccf2c3-target-response-time stayed OK from \d\d:\d\d UTC to \d\d:\d\d UTC \(\d+m, more than one flap cycle of about 36m\)$/);
+    expect(p?.verification?.detail).toMatch(/^HPA now min=4 max=10 target=50% .*; alarm k8s-api-prod-core-7db0ccf2c3-target-response-time stayed OK from \d\d:\d\d UTC to \d\d:\d\d UTC \(\d+m, more than one flap cycle of about 36m\)$/);
     const hpa = world.kubernetes.get('HorizontalPodAutoscaler', 'default', 'data-service') as { spec?: { maxReplicas?: number; metrics?: unknown[] } } | undefined;
     expect(hpa?.spec?.maxReplicas).toBe(10);
     expect(JSON.stringify(hpa?.spec?.metrics)).toContain('"averageUtilization":50');

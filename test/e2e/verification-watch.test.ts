@@ -47,7 +47,7 @@ describe('the alarm flaps again while it is watched', () => {
     expect(p.status).toBe('unverified');
     expect(p.verification?.result).toBe('not-verified');
     const at = new Date(world.anchor.getTime() + 30 * 60_000).toISOString().slice(11, 16);
-    expect(p.verification?.detail).toMatch(new RegExp(`^alarm k8s-api-prod-core-7db0ccf2c3-target-response-time went to ALARM again at ${at} UTC, 2\\dm after the change`));
+    expect(p.verification?.detail).toMatch(new RegExp(`^HPA now min=4 max=10 target=50% .*; alarm k8s-api-prod-core-7db0ccf2c3-target-response-time went to ALARM again at ${at} UTC, 2\\dm after the change`));
     const kinds = result.timeline.filter((e) => e.data?.['proposalId'] === p.id).map((e) => e.kind);
     expect(kinds).toEqual(['mitigation.proposed', 'mitigation.approved', 'mitigation.executed', 'mitigation.watching', 'mitigation.unverified']);
     expect(result.timeline.some((e) => e.kind === 'incident.mitigated' || e.kind === 'mitigation.verified')).toBe(false);

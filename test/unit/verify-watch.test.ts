@@ -99,7 +99,7 @@ describe('verification that waits (fakes)', () => {
     await fake.runFor(10 * MIN);
     const done = await fake.ports.proposals.get(id);
     expect(done?.status).toBe('verified');
-    expect(done?.verification?.detail).toMatch(/^alarm api-latency stayed OK from \d\d:\d\d UTC to \d\d:\d\d UTC \(38m, more than one flap cycle of about 30m\)$/);
+    expect(done?.verification?.detail).toMatch(/^HPA now min=2 max=10 target=80% .*; alarm api-latency stayed OK from \d\d:\d\d UTC to \d\d:\d\d UTC \(38m, more than one flap cycle of about 30m\)$/);
     expect((await fake.ports.incidents.get(incident.id))?.status).toBe('mitigated');
   });
 
@@ -123,7 +123,7 @@ describe('verification that waits (fakes)', () => {
     await fake.runFor(2 * MIN);
     const done = await fake.ports.proposals.get(id);
     expect(done?.status).toBe('verified');
-    expect(done?.verification?.detail).toMatch(/^the alerts that paged cleared by \d\d:\d\d UTC, 1m after the change \(0 matching alert\(s\) still active in Alertmanager\)$/);
+    expect(done?.verification?.detail).toMatch(/^HPA now min=2 max=10 target=80% .*; the alerts that paged cleared by \d\d:\d\d UTC, 1m after the change \(0 matching alert\(s\) still active in Alertmanager\)$/);
   });
 
   it('Alertmanager alerts still active at the end of the window: not verified', async () => {
@@ -134,6 +134,6 @@ describe('verification that waits (fakes)', () => {
     const done = await fake.ports.proposals.get(id);
     expect(done?.status).toBe('unverified');
     expect(done?.verification?.result).toBe('not-verified');
-    expect(done?.verification?.detail).toMatch(/^1 matching alert\(s\) still active in Alertmanager at the end of the watch \(\d\d:\d\d UTC\); watched since \d\d:\d\d UTC$/);
+    expect(done?.verification?.detail).toMatch(/^HPA now min=2 max=10 target=80% .*; 1 matching alert\(s\) still active in Alertmanager at the end of the watch \(\d\d:\d\d UTC\); watched since \d\d:\d\d UTC$/);
   });
 });

@@ -110,7 +110,7 @@ async function startWatch(deps: Ports, p: Proposal, alarm: { region: string; ala
   const text = `watching until ${utc(until)}: ${why}`;
   const watching = (
     await deps.proposals.update(p.id, (cur) =>
-      cur.status === 'executed' ? { ...cur, status: 'watching', watch: { since: since.toISOString(), until: until.toISOString(), ...(alarm ? { alarm: { region: alarm.region, alarmName: alarm.alarmName, cycleMs: alarm.cycleMs } } : {}) }, outcome: `Executed; ${text} (${lines.join('; ')})` } : undefined,
+      cur.status === 'executed' ? { ...cur, status: 'watching', watch: { since: since.toISOString(), until: until.toISOString(), ...(alarm ? { alarm: { region: alarm.region, alarmName: alarm.alarmName, cycleMs: alarm.cycleMs } } : {}), took: lines.slice(0, -1) }, outcome: `Executed; ${text} (${lines.join('; ')})` } : undefined,
     )
   )?.value;
   if (!watching || watching.status !== 'watching') return;
@@ -135,9 +135,12 @@ async function scheduleWatch(deps: Ports, p: Proposal, n: number): Promise<void>
  * Alertmanager alerts: cleared -> verified; still active at the window's end -> not verified.
  */
 export async function watch(deps: Ports, proposalId: string, n: number): Promise<void> {
-  const p = await deps.proposals.get(proposalId);
-  const w = p?.watch;
-  if (!p || !w || p.status !== 'watching') return;
+  const found = await deps.proposals.get(proposalId);
+  const w = found?.watch;
+  if (!found || !w || found.status !== 'watching') return;
+  const p = found;
+  // The verdict repeats what was found on the object when the watch began.
+  const verdict = (result: VerificationResult, lines: string[]) => conclude(deps, p, result, [...w.took, ...lines]);
   const now = deps.clock.now();
   const since = new Date(w.since);
   const until = new Date(w.until);
@@ -149,16 +152,16 @@ export async function watch(deps: Ports, proposalId: string, n: number): Promise
       deps.log.warn({ proposalId, what, why }, 'watch: the signal could not be read; looking again later');
       return scheduleWatch(deps, p, n + 1);
     }
-    return conclude(deps, p, 'not-rechecked', [`${what} not re-checked at the end of the watch (${utc(until)}): ${why}`, ...watched]);
+    return verdict('not-rechecked', [`${what} not re-checked at the end of the watch (${utc(until)}): ${why}`, ...watched]);
   };
   const a = w.alarm;
   if (!a) {
     const sig = await readSignal(deps, p).catch((e: unknown): Signal => ({ read: false, text: errorMessage(e) }));
     const watched = [`watched since ${utc(since)}`];
     if (!sig.read) return notRead('the alerts that paged', sig.text, watched);
-    if (sig.cleared) return conclude(deps, p, 'verified', [`the alerts that paged cleared by ${utc(now)}, ${after(now)} (${sig.text})`]);
+    if (sig.cleared) return verdict('verified', [`the alerts that paged cleared by ${utc(now)}, ${after(now)} (${sig.text})`]);
     if (!over) return scheduleWatch(deps, p, n + 1);
-    return conclude(deps, p, 'not-verified', [`${sig.text} at the end of the watch (${utc(until)})`, ...watched]);
+    return verdict('not-verified', [`${sig.text} at the end of the watch (${utc(until)})`, ...watched]);
   }
   const watched = [`watched since ${utc(since)}, flap cycle about ${duration(a.cycleMs)}`];
   const cw = deps.cloudwatch;
@@ -166,14 +169,14 @@ export async function watch(deps: Ports, proposalId: string, n: number): Promise
   const items = await cw.alarmHistory(a.region, a.alarmName, since, now).catch((e: unknown) => errorMessage(e));
   if (typeof items === 'string') return notRead(`alarm ${a.alarmName}`, `its history could not be read: ${items}`, watched);
   const again = transitionsOf(items, since, now).find((t) => t.to === 'ALARM');
-  if (again) return conclude(deps, p, 'not-verified', [`alarm ${a.alarmName} went to ALARM again at ${utc(again.at)}, ${after(again.at)}`, ...watched]);
+  if (again) return verdict('not-verified', [`alarm ${a.alarmName} went to ALARM again at ${utc(again.at)}, ${after(again.at)}`, ...watched]);
   if (!over) return scheduleWatch(deps, p, n + 1);
   const alarm = await cw.describeAlarm(a.region, a.alarmName).catch((e: unknown) => errorMessage(e));
   if (typeof alarm === 'string') return notRead(`alarm ${a.alarmName}`, alarm, watched);
   if (!alarm) return notRead(`alarm ${a.alarmName}`, `the alarm no longer exists in ${a.region}`, watched);
   if (alarm.stateValue === 'INSUFFICIENT_DATA') return notRead(`alarm ${a.alarmName}`, 'it has no data (INSUFFICIENT_DATA)', watched);
-  if (alarm.stateValue !== 'OK') return conclude(deps, p, 'not-verified', [`alarm ${a.alarmName} is ${alarm.stateValue} at the end of the watch (${utc(until)})`, ...watched]);
-  return conclude(deps, p, 'verified', [`alarm ${a.alarmName} stayed OK from ${utc(since)} to ${utc(now)} (${duration(now.getTime() - since.getTime())}, more than one flap cycle of about ${duration(a.cycleMs)})`]);
+  if (alarm.stateValue !== 'OK') return verdict('not-verified', [`alarm ${a.alarmName} is ${alarm.stateValue} at the end of the watch (${utc(until)})`, ...watched]);
+  return verdict('verified', [`alarm ${a.alarmName} stayed OK from ${utc(since)} to ${utc(now)} (${duration(now.getTime() - since.getTime())}, more than one flap cycle of about ${duration(a.cycleMs)})`]);
 }
 
 /** The verdict: stored, recorded, the card updated, said in the channel; verified marks the incident mitigated. */
