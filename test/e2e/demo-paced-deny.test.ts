@@ -43,5 +43,5 @@ describe('paced play: the person denies', () => {
     expect(result.proposals.find((p) => p.id === pending.p.id)?.status).toBe('denied');
     expect(result.timeline.some((e) => e.kind === 'mitigation.executed')).toBe(false);
     expect(w.kubernetes.get('HorizontalPodAutoscaler', 'default', 'data-service')).toEqual(before);
-  });
+  }, 120_000);
 });

@@ -78,5 +78,5 @@ describe('npm run demo (paced for a person) in a real browser', () => {
     const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
     proc.child.kill('SIGINT');
     await expect(exited).resolves.toBe(0);
-  });
+  }, 480_000);
 });
