@@ -20,6 +20,7 @@ export interface SlackEmulatorOptions {
   channels?: SeedChannel[];
   /** Added to every Web API call (benchmarks). */
   latencyMs?: number;
+  /** Slack's documented limits unless said otherwise (`UNLIMITED` for a test that needs none). */
   rateLimits?: RateLimitOptions;
   /** Base URL of the bot's HTTP receiver, e.g. `http://127.0.0.1:3000`; can be set later. */
   botUrl?: string;

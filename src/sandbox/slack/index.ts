@@ -22,6 +22,7 @@ export type {
   SubmitViewInput,
 } from './emulator-types.js';
 export type { RateLimitOptions } from './rate-limit.js';
+export { DOCUMENTED_LIMITS, UNLIMITED } from './rate-limit.js';
 export { slackSignature, signedHeaders } from './signing.js';
 export { channelNameError, blocksProblems, viewProblems, BLOCK_LIMITS, POST_TEXT_MAX, UPDATE_TEXT_MAX } from './validate.js';
 export type * from './types.js';

@@ -3,6 +3,7 @@
  * 1, 20, 50, 100 calls per minute, bursts allowed) and chat.postMessage's special limit of about one
  * message per second per channel with short bursts. Time is passed in, so the buckets are pure.
  */
+import { METHOD_TIERS, POST_MESSAGE_PER_CHANNEL, TIER_PER_MINUTE } from '../../domain/slack-tiers.js';
 
 export interface MethodLimit {
   perMinute: number;
@@ -15,50 +16,24 @@ export interface PerChannelLimit {
   burst?: number;
 }
 
+/**
+ * The emulator's limits. Absent (the default): the documented limits, `{ tiers: true,
+ * postMessagePerChannel: true }`, as Slack enforces them. A test that needs an unlimited Slack says
+ * so with `UNLIMITED` (`{ tiers: false }`).
+ */
 export interface RateLimitOptions {
   /** Per-method limits, e.g. `{ 'conversations.create': { perMinute: 20 } }`. */
   methods?: Record<string, MethodLimit>;
-  /** Apply the documented tier (protocols 5.2) to every method not listed in `methods`. */
+  /** Apply the documented tier (protocols 5.2) to every method not listed in `methods` (default true). */
   tiers?: boolean;
-  /** chat.postMessage per channel: `true` for ~1/s with a burst of 3, or explicit numbers. */
+  /** chat.postMessage per channel: `true` for ~1/s with a burst of 3, or explicit numbers (default: true when `tiers` is). */
   postMessagePerChannel?: boolean | PerChannelLimit;
 }
 
-const TIER_PER_MINUTE = { 1: 1, 2: 20, 3: 50, 4: 100 } as const;
-
-/** Documented tiers of the methods the emulator serves (protocols 5.2). Special methods are absent. */
-export const METHOD_TIERS: Record<string, 1 | 2 | 3 | 4> = {
-  'conversations.create': 2,
-  'conversations.invite': 3,
-  'conversations.setTopic': 2,
-  'conversations.setPurpose': 2,
-  'conversations.info': 3,
-  'conversations.join': 3,
-  'conversations.history': 3,
-  'conversations.replies': 3,
-  'conversations.members': 4,
-  'conversations.archive': 2,
-  'conversations.unarchive': 2,
-  'conversations.list': 2,
-  'chat.update': 3,
-  'chat.delete': 3,
-  'chat.postEphemeral': 4,
-  'pins.add': 2,
-  'pins.remove': 2,
-  'pins.list': 2,
-  'reactions.add': 3,
-  'reactions.remove': 2,
-  'users.info': 4,
-  'usergroups.list': 2,
-  'usergroups.users.list': 2,
-  'files.getUploadURLExternal': 4,
-  'files.completeUploadExternal': 4,
-  'bookmarks.add': 2,
-  'bookmarks.list': 3,
-  'views.open': 4,
-  'views.update': 4,
-  'views.publish': 4,
-};
+/** Slack's documented limits (the default). */
+export const DOCUMENTED_LIMITS: RateLimitOptions = { tiers: true, postMessagePerChannel: true };
+/** No limit at all: only for a test that says why it needs an unlimited Slack. */
+export const UNLIMITED: RateLimitOptions = { tiers: false, postMessagePerChannel: false };
 
 class Bucket {
   private tokens: number;
@@ -87,7 +62,11 @@ class Bucket {
 export class RateLimiter {
   private readonly methodBuckets = new Map<string, Bucket>();
   private readonly channelBuckets = new Map<string, Bucket>();
-  constructor(private readonly opts: RateLimitOptions = {}) {}
+  private readonly opts: RateLimitOptions;
+  constructor(opts: RateLimitOptions = DOCUMENTED_LIMITS) {
+    const tiers = opts.tiers ?? true;
+    this.opts = { ...opts, tiers, postMessagePerChannel: opts.postMessagePerChannel ?? tiers };
+  }
 
   private methodLimit(method: string): MethodLimit | undefined {
     const explicit = this.opts.methods?.[method];
@@ -117,7 +96,7 @@ export class RateLimiter {
       const cfg: PerChannelLimit = per === true ? {} : per;
       let b = this.channelBuckets.get(channel);
       if (!b) {
-        b = new Bucket(cfg.burst ?? 3, (cfg.perSecond ?? 1) / 1000, now);
+        b = new Bucket(cfg.burst ?? POST_MESSAGE_PER_CHANNEL.burst, (cfg.perSecond ?? POST_MESSAGE_PER_CHANNEL.perSecond) / 1000, now);
         this.channelBuckets.set(channel, b);
       }
       return b.take(now);
