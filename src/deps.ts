@@ -22,6 +22,7 @@ import { createPrometheusAdapter } from './integrations/prometheus/adapter.js';
 import { createQueueSet, createWorkerSet, type QueueSet, type WorkerSet } from './integrations/queue/bullmq.js';
 import { createRedisStores } from './integrations/redis/index.js';
 import { slackRenderer } from './integrations/slack/blocks/index.js';
+import { createRedisBudget } from './integrations/slack/budget.js';
 import { createSlackChat } from './integrations/slack/client.js';
 import { confirmSubscription, createSnsVerifier, isTopicAllowed } from './integrations/sns/verify.js';
 import type { Ports } from './workflows/context.js';
@@ -72,7 +73,8 @@ export function createDeps(env: Env, config: Config, logger: PinoLogger, overrid
     config,
     ...stores,
     queue: queues,
-    chat: createSlackChat({ token: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), metrics, logger }),
+    // One Slack allowance for every replica: the budget lives in Redis next to the queues.
+    chat: createSlackChat({ token: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}), metrics, logger, budget: createRedisBudget(redis, { prefix: overrides.redisPrefix ?? env.WARROOM_REDIS_PREFIX }) }),
     render: slackRenderer,
     clock,
     log: logger,
@@ -244,7 +246,10 @@ export function startWorker(deps: Deps): WorkerRole {
     jobs: deps.jobs,
     handler: (job, data, ctx) => runJob(job, ports, data, ctx),
     logger,
-    observe: (job, outcome, seconds) => deps.metrics.jobDuration.observe({ job, outcome }, seconds),
+    observe: (job, outcome, seconds) => {
+      deps.metrics.jobDuration.observe({ job, outcome }, seconds);
+      if (outcome === 'delayed') deps.metrics.jobsDelayed.inc({ job });
+    },
     onFinalFailure: (job, _data, err, log) => {
       deps.metrics.jobsFailed.inc({ job: job.name });
       log.error({ err }, 'job failed for good');

@@ -45,6 +45,11 @@ export interface AppErrorOptions {
   retryable?: boolean;
   /** Overrides the code's default. */
   userFacing?: boolean;
+  /**
+   * For `throttled`: when the dependency will take the call (its Retry-After, or the budget's pace). A
+   * job failing with it is delayed that long without spending an attempt (integrations/queue), never slept.
+   */
+  retryAfterMs?: number;
 }
 
 export class AppError extends Error {
@@ -53,6 +58,7 @@ export class AppError extends Error {
   readonly upstream: string | undefined;
   readonly retryable: boolean;
   readonly userFacing: boolean;
+  readonly retryAfterMs: number | undefined;
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
@@ -61,6 +67,7 @@ export class AppError extends Error {
     this.upstream = options.upstream;
     this.retryable = options.retryable ?? RETRYABLE.has(code);
     this.userFacing = options.userFacing ?? USER_FACING.has(code);
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -71,6 +78,11 @@ export function isAppError(e: unknown): e is AppError {
 /** Whether an error is worth retrying: AppError as classified; anything unclassified counts as transient (see above). */
 export function isRetryable(e: unknown): boolean {
   return isAppError(e) ? e.retryable : true;
+}
+
+/** How long to delay a job that failed with `e`: set only for a throttled error that says when to come back. */
+export function retryAfterOf(e: unknown): number | undefined {
+  return isAppError(e) && e.code === 'throttled' && e.retryAfterMs !== undefined ? Math.max(0, e.retryAfterMs) : undefined;
 }
 
 /** What the person who clicked or typed is told: the message of a user-facing error, else a generic line. */

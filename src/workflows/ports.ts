@@ -129,6 +129,13 @@ export interface DiagnosisStore {
 export interface ClaimStore {
   /** First writer wins: true only for the first caller with this key (TTL in ms, 0 = forever). */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** A counter's value (0 when absent or lapsed). */
+  count(key: string): Promise<number>;
+  /** Adds one and returns the new value; the TTL (ms, 0 = forever) starts with the first increment. */
+  increment(key: string, ttlMs: number): Promise<number>;
+  /** A small shared value (TTL in ms, 0 = forever); undefined when absent or lapsed. */
+  getValue(key: string): Promise<string | undefined>;
+  setValue(key: string, value: string, ttlMs: number): Promise<void>;
 }
 
 /** The stores, one per concern. */

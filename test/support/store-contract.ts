@@ -391,6 +391,20 @@ export function storeContract(name: string, setup: () => Promise<StoreHarness>):
         expect(await s().claims.claimOnce(b, 150)).toBe(true);
         expect(await s().claims.claimOnce(a, 0)).toBe(false);
       });
+
+      it('counters count from 0 and lapse with their TTL; values are read back until they lapse', async () => {
+        const [c, v] = [key('ctr'), key('val')];
+        expect(await s().claims.count(c)).toBe(0);
+        const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => s(i).claims.increment(c, 150)));
+        expect([...racing].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect(await s().claims.count(c)).toBe(10);
+        expect(await s().claims.getValue(v)).toBeUndefined();
+        await s().claims.setValue(v, 'INC-1', 150);
+        expect(await s().claims.getValue(v)).toBe('INC-1');
+        await h.elapse(300);
+        expect(await s().claims.count(c)).toBe(0);
+        expect(await s().claims.getValue(v)).toBeUndefined();
+      });
     });
   });
 }

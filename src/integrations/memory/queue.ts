@@ -2,11 +2,11 @@
  * An in-memory JobQueue for unit tests and createFakeDeps, with BullMQ's semantics where the workflows
  * rely on them: a job id added twice is a no-op (ids are kept for the queue's life, where BullMQ keeps
  * completed ones an hour), delays by the given clock, retries of retryable errors up to the job's
- * attempts, non-retryable errors fail at once, and flows (a parent runs once each child has finished;
+ * attempts (a throttled error with retryAfterMs delays the job instead), non-retryable errors fail at once, and flows (a parent runs once each child has finished;
  * a failed child does not block it, as with ignoreDependencyOnFailure). Jobs run one at a time, in
  * order of due time, priority, then arrival: deterministic.
  */
-import { AppError, isRetryable } from '../../errors.js';
+import { AppError, isRetryable, retryAfterOf } from '../../errors.js';
 import { prepareJob, type JobContext, type JobDef, type PreparedJob } from '../../workflows/jobs/define.js';
 import type { EnqueueOptions, JobQueue } from '../../workflows/ports.js';
 
@@ -105,6 +105,12 @@ export function createMemoryQueue(opts: { jobs: readonly JobDef[]; now: () => nu
           await run(def, structuredClone(next.data), { id: next.id, attemptsMade: next.attemptsMade, attempts, attemptsStarted: next.attemptsMade + 1 });
           next.state = 'completed';
         } catch (e) {
+          // Throttled with a time to come back: delayed by the clock, no attempt spent (as the BullMQ worker).
+          const after = retryAfterOf(e);
+          if (after !== undefined) {
+            next.dueAt = opts.now() + Math.max(1, after);
+            continue;
+          }
           next.attemptsMade += 1;
           next.error = e;
           if (isRetryable(e) && next.attemptsMade < attempts) continue; // retried at once: memory has no backoff to wait for

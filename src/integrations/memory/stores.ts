@@ -260,12 +260,29 @@ export function createMemoryDiagnosis(): DiagnosisStore {
 /** Claims expire by the clock given (a fake clock in tests). */
 export function createMemoryClaims(now: () => number): ClaimStore {
   const claims = new Map<string, number>();
+  const values = new Map<string, { value: string; until: number }>();
+  const live = (key: string) => {
+    const v = values.get(key);
+    return v && v.until > now() ? v : undefined;
+  };
+  const until = (ttlMs: number) => (ttlMs > 0 ? now() + ttlMs : Number.POSITIVE_INFINITY);
   return {
     claimOnce: async (key, ttlMs) => {
-      const until = claims.get(key);
-      if (until !== undefined && until > now()) return false;
-      claims.set(key, ttlMs > 0 ? now() + ttlMs : Number.POSITIVE_INFINITY);
+      const held = claims.get(key);
+      if (held !== undefined && held > now()) return false;
+      claims.set(key, until(ttlMs));
       return true;
+    },
+    count: async (key) => Number(live(`ctr:${key}`)?.value ?? 0),
+    increment: async (key, ttlMs) => {
+      const cur = live(`ctr:${key}`);
+      const n = Number(cur?.value ?? 0) + 1;
+      values.set(`ctr:${key}`, { value: String(n), until: cur?.until ?? until(ttlMs) });
+      return n;
+    },
+    getValue: async (key) => live(`val:${key}`)?.value,
+    setValue: async (key, value, ttlMs) => {
+      values.set(`val:${key}`, { value, until: until(ttlMs) });
     },
   };
 }

@@ -3,10 +3,11 @@
  * only; job ids are deterministic so redelivery, double clicks and replicas add a job once (DESIGN principle 7). Producer connections fail fast (so the webhook answers
  * 503 and the sender retries); worker connections block and retry forever (maxRetriesPerRequest: null).
  */
-import { FlowProducer, Queue, UnrecoverableError, Worker, type ConnectionOptions, type FlowJob as BullFlowJob, type Job } from 'bullmq';
+import { DelayedError, FlowProducer, Queue, UnrecoverableError, Worker, type ConnectionOptions, type FlowJob as BullFlowJob, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { AppError, isAppError, isRetryable } from '../../errors.js';
-import { QUEUES, jobBindings, prepareJob, type JobContext, type JobDef, type PreparedJob, type QueueName } from '../../workflows/jobs/define.js';
+import { AppError, isAppError, isRetryable, retryAfterOf } from '../../errors.js';
+import { withLane, type Lane } from '../slack/budget.js';
+import { PRIORITY, QUEUES, jobBindings, prepareJob, type JobContext, type JobDef, type PreparedJob, type QueueName } from '../../workflows/jobs/define.js';
 import type { EnqueueOptions, JobQueue, Logger } from '../../workflows/ports.js';
 
 const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
@@ -172,8 +173,8 @@ export interface WorkerSetOptions {
   jobs: readonly JobDef[];
   handler(job: JobDef, data: unknown, ctx: JobContext): Promise<unknown>;
   logger: Logger;
-  /** Every finished attempt: its duration and outcome. */
-  observe?(name: string, outcome: 'completed' | 'retry' | 'failed', seconds: number): void;
+  /** Every finished attempt: its duration and outcome (`delayed`: a dependency said when to come back). */
+  observe?(name: string, outcome: 'completed' | 'delayed' | 'retry' | 'failed', seconds: number): void;
   /** The last attempt failed (or the error is not retryable): the job is given up. */
   onFinalFailure?(job: JobDef, data: unknown, err: unknown, log: Logger): void;
 }
@@ -181,6 +182,11 @@ export interface WorkerSetOptions {
 export interface WorkerSet {
   workers: Worker[];
   close(force?: boolean): Promise<void>;
+}
+
+/** The Slack lane of a job: decoration (card refreshes, progress) spends only part of the burst. */
+export function laneOfPriority(priority: number | undefined): Lane {
+  return priority !== undefined && priority >= PRIORITY.decoration ? 'decoration' : 'work';
 }
 
 /** Starts one Worker per queue that has jobs in the registry; dispatches by job name. */
@@ -191,16 +197,24 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
     if (!opts.jobs.some((j) => j.queue === queue)) continue;
     const w = new Worker(
       bullName(queue),
-      async (job: Job, _token?: string, signal?: AbortSignal) => {
+      async (job: Job, token?: string, signal?: AbortSignal) => {
         const def = byName.get(job.name);
         if (!def) throw new UnrecoverableError(`no handler for job ${job.name}`);
         const ctx: JobContext = { id: job.id ?? '', attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, attemptsStarted: job.attemptsStarted, ...(signal ? { signal } : {}) };
         const started = performance.now();
         try {
-          const r = await opts.handler(def, job.data, ctx);
+          const r = await withLane(laneOfPriority(job.opts.priority), () => opts.handler(def, job.data, ctx));
           opts.observe?.(def.name, 'completed', (performance.now() - started) / 1000);
           return r;
         } catch (e) {
+          // Slack's budget or a 429 said when to come back: the job waits in the delayed set (its slot is
+          // free at once, no attempt is spent), never asleep in the worker (DESIGN principle 14).
+          const after = retryAfterOf(e);
+          if (after !== undefined && token) {
+            opts.observe?.(def.name, 'delayed', (performance.now() - started) / 1000);
+            await job.moveToDelayed(Date.now() + after, token);
+            throw new DelayedError();
+          }
           const final = !isRetryable(e) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           opts.observe?.(def.name, final ? 'failed' : 'retry', (performance.now() - started) / 1000);
           const log = opts.logger.child(jobBindings(def.name, ctx, job.data));

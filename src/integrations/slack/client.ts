@@ -1,12 +1,16 @@
 /**
- * ChatPort over @slack/web-api. 429s are honoured through Retry-After by the WebClient, 5xx are retried
- * with backoff; posts to one channel are serialised so they land in order even across retries.
+ * ChatPort over @slack/web-api. Every call first takes a token from the shared Slack budget
+ * (budget.ts); when there is none, or Slack answers 429, the call throws AppError('throttled') with
+ * `retryAfterMs` and the job is delayed that long (never slept in the worker: the WebClient's own
+ * retry on 429 is off, `rejectRateLimitedCalls`). 5xx are retried with backoff; posts to one channel
+ * are serialised so they land in order even across retries.
  */
 import { escapeSlackText } from '../../domain/text.js';
-import { WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
-import { AppError } from '../../errors.js';
+import { ErrorCode as WebErrorCode, WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
+import { AppError, retryAfterOf } from '../../errors.js';
 import type { ChatMessage, ChatPort, CreateChannelResult, Logger } from '../../workflows/ports.js';
 import type { Metrics } from '../metrics.js';
+import { currentLane, UNLIMITED_BUDGET, type SlackBudget } from './budget.js';
 
 export interface SlackClientOptions {
   token: string;
@@ -16,11 +20,15 @@ export interface SlackClientOptions {
   /** Retries for 5xx/network errors (429 waits for Retry-After separately). */
   retries?: number;
   privateChannels?: boolean;
+  /** The shared pace (default: none, for a Slack without limits). */
+  budget?: SlackBudget;
 }
 
 interface PlatformError {
   code?: string;
   data?: { error?: string };
+  /** WebAPIRateLimitedError: Slack's Retry-After in seconds. */
+  retryAfter?: number;
 }
 
 function slackError(e: unknown): string | undefined {
@@ -52,7 +60,9 @@ export function createWebClient(opts: { token: string; apiUrl?: string; retries?
   return new WebClient(opts.token, {
     ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}),
     retryConfig: { retries: opts.retries ?? 8, factor: 2, minTimeout: 250, maxTimeout: 10_000, randomize: true },
-    rejectRateLimitedCalls: false,
+    // A 429 throws (WebAPIRateLimitedError) instead of pausing the client's queue for Retry-After: the
+    // job is delayed instead, so no worker sleeps (DESIGN principle 14).
+    rejectRateLimitedCalls: true,
     timeout: 15_000,
   });
 }
@@ -63,24 +73,67 @@ export function topicText(text: string): string {
   return t.length <= 250 ? t : `${t.slice(0, 249).replace(/&[a-z]*$/, '')}…`;
 }
 
+/** A call the budget or Slack refused for now: the job comes back after `retryAfterMs`. */
+export function throttled(method: string, retryAfterMs: number, why: 'budget' | '429', cause?: unknown): AppError {
+  return new AppError('throttled', `slack ${method}: ${why === '429' ? 'rate limited (429)' : 'paced by the shared budget'}; again in ${retryAfterMs} ms`, { retryAfterMs, upstream: why === '429' ? 'slack:ratelimited' : 'slack:budget', ...(cause === undefined ? {} : { cause }) });
+}
+
 export function createSlackChat(opts: SlackClientOptions, client: WebClient = createWebClient(opts)): ChatPort & { client: WebClient } {
   const { metrics, logger } = opts;
+  const budget = opts.budget ?? UNLIMITED_BUDGET;
+  // 429s seen, for the time calls spend after one (0 while rejectRateLimitedCalls is on).
+  let rateLimitedEvents = 0;
   client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, { url }: { url: string }) => {
+    rateLimitedEvents++;
     const method = url.split('/').pop() ?? url;
     metrics?.slackRateLimited.inc({ method });
-    logger.warn({ method, retryAfter }, 'slack rate limited; waiting Retry-After');
+    logger.warn({ method, retryAfter }, 'slack rate limited (429); the job is delayed for Retry-After');
   });
 
-  async function call<T extends WebAPICallResult>(method: string, fn: () => Promise<T>, okErrors: string[] = []): Promise<T | undefined> {
+  /** A token from the budget, or throttled. `budgetMethods`: the tiered methods one SDK call makes. */
+  async function pace(method: string, channel?: string, budgetMethods: string[] = [method]): Promise<void> {
+    const lane = currentLane();
+    for (const m of budgetMethods) {
+      const wait = await budget.take(m, { ...(channel ? { channel } : {}), lane });
+      if (wait > 0) {
+        metrics?.slackDeferred.inc({ method: m, lane });
+        throw throttled(method, wait, 'budget');
+      }
+    }
+  }
+
+  /** The classified error of a failed call (a 429 becomes throttled with Slack's Retry-After, and pauses the method for every replica). */
+  async function classify(method: string, e: unknown, channel?: string): Promise<AppError> {
+    const pe = e as PlatformError;
+    if (pe?.code === WebErrorCode.RateLimitedError) {
+      const ms = Math.max(1, pe.retryAfter ?? 1) * 1000;
+      metrics?.slackErrors.inc({ method, error: 'ratelimited' });
+      await budget.penalise(method, ms, channel).catch(() => undefined);
+      return throttled(method, ms, '429', e);
+    }
+    const err = slackError(e);
+    metrics?.slackErrors.inc({ method, error: err ?? 'http' });
+    if (err) return slackPlatformError(method, err, e);
+    return new AppError('unavailable', `slack ${method}: ${(e as Error).message}`, { cause: e });
+  }
+
+  async function call<T extends WebAPICallResult>(method: string, fn: () => Promise<T>, okErrors: string[] = [], o: { channel?: string; budgetMethods?: string[] } = {}): Promise<T | undefined> {
+    await pace(method, o.channel, o.budgetMethods);
     metrics?.slackCalls.inc({ method });
+    const seen = rateLimitedEvents;
+    const started = performance.now();
+    let rejected = false;
     try {
       return await fn();
     } catch (e) {
       const err = slackError(e);
       if (err && okErrors.includes(err)) return undefined;
-      metrics?.slackErrors.inc({ method, error: err ?? 'http' });
-      if (err) throw slackPlatformError(method, err, e);
-      throw new AppError('unavailable', `slack ${method}: ${(e as Error).message}`, { cause: e });
+      rejected = (e as PlatformError)?.code === WebErrorCode.RateLimitedError;
+      throw await classify(method, e, o.channel);
+    } finally {
+      // A 429 came during the call and the client did not hand it back at once: it slept on Retry-After.
+      // (An upper bound when calls overlap; 0 with rejectRateLimitedCalls, where every 429 is handed back.)
+      if (rateLimitedEvents !== seen && !rejected) metrics?.slackRetryAfterSleepSeconds.inc({ method }, (performance.now() - started) / 1000);
     }
   }
 
@@ -100,18 +153,9 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
   return {
     client,
     async createChannel(name): Promise<CreateChannelResult> {
-      metrics?.slackCalls.inc({ method: 'conversations.create' });
-      try {
-        const r = await client.conversations.create({ name, is_private: opts.privateChannels ?? false });
-        return { ok: true, id: r.channel?.id ?? '', name: r.channel?.name ?? name };
-      } catch (e) {
-        const err = slackError(e);
-        metrics?.slackErrors.inc({ method: 'conversations.create', error: err ?? 'http' });
-        // Only a taken name is the workflow's to handle (it tries the next suffix); the rest is classified.
-        if (err === 'name_taken') return { ok: false, error: err };
-        if (err) throw slackPlatformError('conversations.create', err, e);
-        throw new AppError('unavailable', `slack conversations.create: ${(e as Error).message}`, { cause: e });
-      }
+      // Only a taken name is the workflow's to handle (it tries the next suffix); the rest is classified.
+      const r = await call('conversations.create', () => client.conversations.create({ name, is_private: opts.privateChannels ?? false }), ['name_taken']);
+      return r ? { ok: true, id: r.channel?.id ?? '', name: r.channel?.name ?? name } : { ok: false, error: 'name_taken' };
     },
     // Topics and purposes take no formatting, but Slack still turns <!channel> and <@U..> in them
     // into mentions: the text is escaped here, where Slack's rules are known.
@@ -125,10 +169,17 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
       // Invite in chunks of 100; one bad id must not block the others, so fall back to one by one.
       for (let i = 0; i < userIds.length; i += 100) {
         const chunk = userIds.slice(i, i + 100);
-        const r = await call('conversations.invite', () => client.conversations.invite({ channel, users: chunk.join(',') }), ['already_in_channel', 'cant_invite_self', 'user_not_found', 'cant_invite']).catch(() => 'retry-single' as const);
+        // A throttled call is not a bad id: it goes back to the job (delayed), not one by one.
+        const r = await call('conversations.invite', () => client.conversations.invite({ channel, users: chunk.join(',') }), ['already_in_channel', 'cant_invite_self', 'user_not_found', 'cant_invite']).catch((e: unknown) => {
+          if (retryAfterOf(e) !== undefined) throw e;
+          return 'retry-single' as const;
+        });
         if (r === 'retry-single' || (r === undefined && chunk.length > 1)) {
           for (const u of chunk) {
-            await call('conversations.invite', () => client.conversations.invite({ channel, users: u }), ['already_in_channel', 'cant_invite_self', 'user_not_found', 'cant_invite']).catch((e: unknown) => logger.warn({ err: e, user: u }, 'invite failed'));
+            await call('conversations.invite', () => client.conversations.invite({ channel, users: u }), ['already_in_channel', 'cant_invite_self', 'user_not_found', 'cant_invite']).catch((e: unknown) => {
+              if (retryAfterOf(e) !== undefined) throw e;
+              logger.warn({ err: e, user: u }, 'invite failed');
+            });
           }
         }
       }
@@ -139,8 +190,11 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
     },
     post(channel, message: ChatMessage, o) {
       return inOrder(channel, async () => {
-        const r = await call('chat.postMessage', () =>
-          client.chat.postMessage({ channel, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}), ...(o?.threadTs ? { thread_ts: o.threadTs } : {}), unfurl_links: false, unfurl_media: false }),
+        const r = await call(
+          'chat.postMessage',
+          () => client.chat.postMessage({ channel, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}), ...(o?.threadTs ? { thread_ts: o.threadTs } : {}), unfurl_links: false, unfurl_media: false }),
+          [],
+          { channel },
         );
         return { ts: r?.ts ?? '' };
       });
@@ -166,7 +220,7 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
         ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
         ...(file.initialComment ? { initial_comment: file.initialComment } : {}),
       } as Parameters<WebClient['filesUploadV2']>[0];
-      await call('files.uploadV2', () => client.filesUploadV2(args) as unknown as Promise<WebAPICallResult>);
+      await call('files.uploadV2', () => client.filesUploadV2(args) as unknown as Promise<WebAPICallResult>, [], { budgetMethods: ['files.getUploadURLExternal', 'files.completeUploadExternal'] });
     },
     async archive(channel) {
       await call('conversations.archive', () => client.conversations.archive({ channel }), ['already_archived']);

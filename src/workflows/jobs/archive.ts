@@ -1,7 +1,7 @@
 /** Days after the resolve: archive the channel, unless the incident was reopened since. */
 import { z } from 'zod';
 import { archiveChannel } from '../lifecycle.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const archiveJob = defineJob({
   name: 'archive',
@@ -12,6 +12,6 @@ export const archiveJob = defineJob({
     reopenCount: z.number().int().nonnegative().default(0),
   }),
   id: (d) => `archive-${d.incidentId}-${d.reopenCount}`,
-  options: {},
+  options: { priority: PRIORITY.housekeeping },
   run: (deps, d) => archiveChannel(deps, d.incidentId),
 });

@@ -21,6 +21,27 @@ export const QUEUES = {
 } as const satisfies Record<string, { concurrency: number }>;
 export type QueueName = keyof typeof QUEUES;
 
+/**
+ * Job priorities (BullMQ: 1 runs first), ordered by who waits for the work (DESIGN principle 14): a
+ * person, then the record, then decoration. Opening an incident takes its severity's rank (SEV1 = 1 ...
+ * SEV4 = 4), so a higher severity is never queued behind a lower one; card refreshes come last.
+ * Jobs at `decoration` or later spend only the first half of Slack's burst (integrations/slack/budget.ts).
+ */
+export const PRIORITY = {
+  /** Someone is waiting: their action's follow-up (execute, verify). */
+  person: 1,
+  /** Opening an incident of severity rank n: channel, invite, first card. */
+  open: (severityRank: number) => Math.max(1, Math.min(4, severityRank)),
+  /** Messages that are part of the record: reopen, resolve, reminders, post-mortem. */
+  record: 5,
+  /** Findings. */
+  findings: 6,
+  /** Refreshing a card that already shows the incident. */
+  decoration: 10,
+  /** Housekeeping nobody waits for (archiving). */
+  housekeeping: 20,
+} as const;
+
 export interface JobOptions {
   /** Attempts before the job fails for good (default 5; a flow child 1). Non-retryable errors end it at once. */
   attempts?: number;

@@ -1,14 +1,14 @@
 /** The run's parent: every check has finished; rank the hypotheses, post the assessment, propose. */
 import { z } from 'zod';
 import { finishDiagnosis } from '../diagnostics/engine.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const diagnoseAssessJob = defineJob({
   name: 'diagnose-assess',
   queue: 'diagnose',
   schema: z.object({ incidentId: z.string().min(1), runId: z.string().min(1) }),
   id: (d) => `assess-${d.incidentId}-${d.runId}`,
-  options: { attempts: 3 },
+  options: { attempts: 3, priority: PRIORITY.findings },
   run: async (deps, d) => {
     await finishDiagnosis(deps, d.incidentId, d.runId);
   },

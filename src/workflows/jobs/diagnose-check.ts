@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Subject } from '../../domain/diagnostics.js';
 import { runCheckJob } from '../diagnostics/engine.js';
 import { subjectKey } from '../diagnostics/types.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const CheckData = z.object({
   incidentId: z.string().min(1),
@@ -23,6 +23,6 @@ export const diagnoseCheckJob = defineJob({
   schema: CheckData,
   id: (d) => checkJobId(d),
   // Attempts come from the config (diagnostics.attempts) when the engine adds it.
-  options: {},
+  options: { priority: PRIORITY.findings },
   run: (deps, d, ctx) => runCheckJob(deps, d, ctx),
 });

@@ -1,7 +1,7 @@
 /** The run's progress message updated in place; coalesced per window. */
 import { z } from 'zod';
 import { updateProgress } from '../diagnostics/engine.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const diagnoseProgressJob = defineJob({
   name: 'diagnose-progress',
@@ -13,6 +13,6 @@ export const diagnoseProgressJob = defineJob({
     window: z.number().int().nonnegative().default(0),
   }),
   id: (d) => `progress-${d.incidentId}-${d.runId}-${d.window}`,
-  options: {},
+  options: { priority: PRIORITY.decoration },
   run: (deps, d) => updateProgress(deps, d.incidentId, d.runId),
 });

@@ -1,7 +1,7 @@
 /** A diagnosis run: the progress message, the plan, and the flow of checks under one assess parent. */
 import { z } from 'zod';
 import { startDiagnosis } from '../diagnostics/engine.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const diagnoseJob = defineJob({
   name: 'diagnose',
@@ -13,6 +13,6 @@ export const diagnoseJob = defineJob({
     requestedBy: z.string().min(1).optional(),
   }),
   id: (d) => `diag-${d.incidentId}-${d.runId}`,
-  options: {},
+  options: { priority: PRIORITY.findings },
   run: (deps, d) => startDiagnosis(deps, d.incidentId, d.runId, d.requestedBy),
 });

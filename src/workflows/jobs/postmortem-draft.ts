@@ -1,7 +1,7 @@
 /** The post-mortem draft uploaded to the channel: after a resolve, or on `/incident postmortem`. */
 import { z } from 'zod';
 import { draftPostmortem } from '../lifecycle.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const PostmortemDraftData = z.discriminatedUnion('after', [
   z.object({ incidentId: z.string().min(1), after: z.literal('resolved'), reopenCount: z.number().int().nonnegative() }),
@@ -15,6 +15,6 @@ export const postmortemDraftJob = defineJob({
   schema: PostmortemDraftData,
   // One draft per resolve; one per command invocation.
   id: (d) => (d.after === 'resolved' ? `pm-${d.incidentId}-resolved-${d.reopenCount}` : `pm-${d.incidentId}-cmd-${d.requestedAt}`),
-  options: {},
+  options: { priority: PRIORITY.record },
   run: (deps, d) => draftPostmortem(deps, d.incidentId, d.after === 'command' ? d.userId : undefined),
 });

@@ -1,7 +1,7 @@
 /** The incident card updated in place from the latest state; coalesced per window (see scheduleCardRefresh). */
 import { z } from 'zod';
 import { refreshCard } from '../incidents.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const refreshCardJob = defineJob({
   name: 'refresh-card',
@@ -12,6 +12,6 @@ export const refreshCardJob = defineJob({
     window: z.number().int().nonnegative().default(0),
   }),
   id: (d) => `card-${d.incidentId}-${d.window}`,
-  options: {},
+  options: { priority: PRIORITY.decoration },
   run: (deps, d) => refreshCard(deps, d.incidentId),
 });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { reminderJobId } from '../incidents.js';
 import { remind } from '../lifecycle.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const RemindData = z.object({
   incidentId: z.string().min(1),
@@ -18,6 +18,6 @@ export const remindJob = defineJob({
   queue: 'incident',
   schema: RemindData,
   id: (d) => reminderJobId(d.incidentId, Date.parse(d.since), d.slot),
-  options: {},
+  options: { priority: PRIORITY.record },
   run: (deps, d) => remind(deps, d),
 });
