@@ -6,17 +6,18 @@ import type { Alert, IngestBatch } from '../domain/alert.js';
 import { channelName, DEFAULT_CHANNEL_TEMPLATE, slugify, withSuffix } from '../domain/channel-name.js';
 import type { Incident } from '../domain/incident.js';
 import type { TimelineEvent } from '../domain/timeline.js';
-import { AppError } from '../errors.js';
+import { AppError, isRetryable, retryAfterOf } from '../errors.js';
 import type { Ports } from './context.js';
+import type { IncidentView } from './ports.js';
 import { diagnoseJob } from './jobs/diagnose.js';
-import { nextWindow } from './jobs/define.js';
 import { incidentReopenedJob } from './jobs/incident-reopened.js';
 import { incidentResolvedJob } from './jobs/incident-resolved.js';
 import { openIncidentJob } from './jobs/open-incident.js';
 import { refreshCardJob } from './jobs/refresh-card.js';
 import { remindJob } from './jobs/remind.js';
 import { scheduleHomeRefresh } from './home.js';
-import { incidentKey, matchRoute, routeOf, severityFor } from './routing.js';
+import { PRIORITY } from './jobs/define.js';
+import { incidentKey, matchRoute, routeOf, SEVERITY_RANK, severityFor } from './routing.js';
 import { alertService, alertSymptom, incidentTitle } from '../domain/naming.js';
 
 const BOT = 'warroom';
@@ -71,7 +72,8 @@ export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<Inge
       if (r.created) {
         result.opened.push(incident.id);
         await deps.timeline.append(incident.id, event(deps, 'incident.opened', alert.source, `Incident opened from ${alert.source} alert ${alert.name}`, { key, route: route.name }), 'opened');
-        await deps.queue.enqueue(openIncidentJob, { incidentId: incident.id });
+        // A higher severity is never queued behind a lower one (PRIORITY.open).
+        await deps.queue.enqueue(openIncidentJob, { incidentId: incident.id }, { priority: PRIORITY.open(SEVERITY_RANK[incident.severity]) });
       } else if (r.reopened) {
         result.reopened.push(incident.id);
         await deps.timeline.append(incident.id, event(deps, 'incident.reopened', alert.source, `Reopened: ${alert.name} fired again within the reopen window`, { reopenCount: incident.reopenCount }), `reopened-${incident.reopenCount}`);
@@ -113,11 +115,20 @@ export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<Inge
 
 /** Card writes of one incident start at least CARD_UPDATE_INTERVAL_MS apart (a rolling window, not calendar seconds). */
 const cardWriteSlot = (incidentId: string) => `card-write-${incidentId}`;
+/** The incident's refresh sequence: a refresh job stands for one number; running it moves the number on. */
+const cardSeq = (incidentId: string) => `card-seq-${incidentId}`;
+/** Failed card writes handed over to the next refresh before giving up (the next change asks again). */
+const CARD_MAX_TRIES = 5;
 
-/** Coalesced card refresh: every change within one second maps to the same job at the next second boundary. */
-export async function scheduleCardRefresh(deps: Ports, incidentId: string): Promise<void> {
-  const { window, delayMs } = nextWindow(deps.clock.now().getTime(), CARD_UPDATE_INTERVAL_MS);
-  await deps.queue.enqueue(refreshCardJob, { incidentId, window }, { delayMs });
+/**
+ * Coalesced card refresh: at most one refresh waits per incident. The job's id carries the incident's
+ * refresh sequence number, so every change until that job starts is the same job (a no-op add); the
+ * job moves the number on before it reads the state, so a change while it runs asks for the next one.
+ * It renders the latest state when it runs: never one write per alert.
+ */
+export async function scheduleCardRefresh(deps: Ports, incidentId: string, delayMs = CARD_UPDATE_INTERVAL_MS, tries = 0): Promise<void> {
+  const seq = await deps.claims.count(cardSeq(incidentId));
+  await deps.queue.enqueue(refreshCardJob, { incidentId, seq, tries }, { delayMs });
   // The App Home tabs list the open incidents: refreshed with them, coalesced and behind them.
   await scheduleHomeRefresh(deps);
 }
@@ -175,10 +186,9 @@ export async function openIncident(deps: Ports, incidentId: string): Promise<voi
 
   const postCard = async () => {
     if (incident.cardTs) return;
-    const alerts = await deps.incidents.listAlerts(incident.id);
     // The first post opens the card's write window, so a refresh within the next second waits.
     await deps.claims.claimOnce(cardWriteSlot(incident.id), CARD_UPDATE_INTERVAL_MS);
-    const { ts } = await deps.chat.post(channelId, deps.render.incidentCard({ incident, alerts }));
+    const { ts } = await deps.chat.post(channelId, deps.render.incidentCard(await cardView(deps, incident)));
     incident = (await deps.incidents.update(incident.id, (cur) => (cur.cardTs ? undefined : { ...cur, cardTs: ts }))).value;
     await deps.chat.pin(channelId, incident.cardTs ?? ts);
   };
@@ -204,16 +214,30 @@ export async function openIncident(deps: Ports, incidentId: string): Promise<voi
   await scheduleReminder(deps, incident);
 }
 
-export async function refreshCard(deps: Ports, incidentId: string): Promise<void> {
+export async function refreshCard(deps: Ports, incidentId: string, seq = 0, tries = 0): Promise<void> {
+  // A redelivered or older refresh: the one after it already runs or waits.
+  if ((await deps.claims.count(cardSeq(incidentId))) !== seq) return;
+  await deps.claims.increment(cardSeq(incidentId), 0);
   const incident = await requireIncident(deps, incidentId);
   if (!incident.channelId || !incident.cardTs) return; // open-incident posts the latest state and refreshes after
-  // At most one card write per incident per second, even when refresh jobs of two slots run late together.
-  if (!(await deps.claims.claimOnce(cardWriteSlot(incidentId), CARD_UPDATE_INTERVAL_MS))) {
-    await scheduleCardRefresh(deps, incidentId);
-    return;
+  // At most one card write per incident per second, even when refreshes run late together.
+  if (!(await deps.claims.claimOnce(cardWriteSlot(incidentId), CARD_UPDATE_INTERVAL_MS))) return scheduleCardRefresh(deps, incidentId, CARD_UPDATE_INTERVAL_MS, tries);
+  try {
+    await deps.chat.update(incident.channelId, incident.cardTs, deps.render.incidentCard(await cardView(deps, incident)));
+  } catch (e) {
+    // The number has moved on: the next refresh writes the latest state (after Retry-After or the
+    // budget's pace when throttled, else after a backoff, a bounded number of times).
+    const after = retryAfterOf(e);
+    if (after !== undefined) return scheduleCardRefresh(deps, incidentId, Math.max(after, CARD_UPDATE_INTERVAL_MS), tries);
+    if (!isRetryable(e) || tries + 1 >= CARD_MAX_TRIES) throw e;
+    deps.log.warn({ err: e, tries }, 'card refresh failed; the next refresh tries again');
+    return scheduleCardRefresh(deps, incidentId, CARD_UPDATE_INTERVAL_MS * 2 ** (tries + 1), tries + 1);
   }
-  const alerts = await deps.incidents.listAlerts(incidentId);
-  await deps.chat.update(incident.channelId, incident.cardTs, deps.render.incidentCard({ incident, alerts }));
+}
+
+/** What the card shows: the incident and its alerts. */
+async function cardView(deps: Ports, incident: Incident): Promise<IncidentView> {
+  return { incident, alerts: await deps.incidents.listAlerts(incident.id) };
 }
 
 export async function acknowledgeIncident(deps: Ports, incidentId: string, userId: string): Promise<{ ok: boolean; message: string }> {

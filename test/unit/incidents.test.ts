@@ -69,6 +69,22 @@ describe('incidents on fakes', () => {
     expect(cardMsg?.edits).toBeGreaterThanOrEqual(1);
   });
 
+  it('at most one refresh waits per incident, however many changes arrive, and a change while one runs asks for the next', async () => {
+    const fake = fakeWith();
+    const incident = await openIncident(fake, amAlert({ alertname: 'Busy', service: 'edge', labels: { instance: 'a' } }));
+    const waiting = () => fake.queue.pending().filter((j) => j.name === 'refresh-card' && j.data['incidentId'] === incident.id).length;
+    for (let i = 0; i < 30; i++) {
+      await deliver(fake, [amAlert({ alertname: 'Busy', service: 'edge', labels: { instance: `i${i}` } })]);
+      expect(waiting()).toBeLessThanOrEqual(1);
+      if (i % 7 === 0) await fake.runFor(1_100);
+    }
+    await fake.runFor(5_000);
+    expect(waiting()).toBe(0);
+    // The last write shows every alert (rendered from the latest state, not from the alert that asked).
+    const card = fake.chat.channels.get(incident.channelId)?.messages.find((m) => m.ts === incident.cardTs);
+    expect(JSON.stringify(card)).toContain('31 firing / 31');
+  });
+
   it('acknowledge once; resolve posts the summary to both channels, then the post-mortem draft and the archive', async () => {
     const fake = fakeWith();
     const incident = await openIncident(fake);

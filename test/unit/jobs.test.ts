@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../../src/errors.js';
-import { JOBS, QUEUES, defineJob, diagnoseJob, jobBindings, nextWindow, parsePayload, prepareJob, remindJob } from '../../src/workflows/jobs/index.js';
+import { JOBS, PRIORITY, QUEUES, defineJob, diagnoseJob, jobBindings, nextWindow, parsePayload, prepareJob, remindJob } from '../../src/workflows/jobs/index.js';
 
 const noop = async () => undefined;
 
@@ -34,7 +34,7 @@ describe('enqueue checks the payload against the job’s schema', () => {
 
   it('keeps requestedBy of a diagnosis run now that the schema has it', () => {
     const p = prepareJob(diagnoseJob, { incidentId: 'INC-1', runId: 'r9', requestedBy: 'U1' });
-    expect(p).toEqual({ name: 'diagnose', queue: 'diagnose', id: 'diag-INC-1-r9', data: { incidentId: 'INC-1', runId: 'r9', requestedBy: 'U1' }, options: {} });
+    expect(p).toEqual({ name: 'diagnose', queue: 'diagnose', id: 'diag-INC-1-r9', data: { incidentId: 'INC-1', runId: 'r9', requestedBy: 'U1' }, options: { priority: PRIORITY.findings } });
   });
 
   it('refuses an invalid payload at enqueue, and at run as a bad request (never retried)', () => {

@@ -72,4 +72,4 @@ export {
   verifyMitigationJob,
   watchMitigationJob,
 };
-export { QUEUES, defineJob, jobBindings, nextWindow, parsePayload, prepareJob, runJob, type JobContext, type JobDef, type JobOptions, type PreparedJob, type QueueName } from './define.js';
+export { PRIORITY, QUEUES, defineJob, jobBindings, nextWindow, parsePayload, prepareJob, runJob, type JobContext, type JobDef, type JobOptions, type PreparedJob, type QueueName } from './define.js';

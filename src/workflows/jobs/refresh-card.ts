@@ -1,4 +1,7 @@
-/** The incident card updated in place from the latest state; coalesced per window (see scheduleCardRefresh). */
+/**
+ * The incident card updated in place from the latest state. Coalesced: at most one refresh waits per
+ * incident (its id carries the incident's refresh sequence number; see scheduleCardRefresh).
+ */
 import { z } from 'zod';
 import { refreshCard } from '../incidents.js';
 import { defineJob, PRIORITY } from './define.js';
@@ -8,10 +11,12 @@ export const refreshCardJob = defineJob({
   queue: 'incident',
   schema: z.object({
     incidentId: z.string().min(1),
-    /** The coalescing window this refresh stands for (only its id uses it). Absent in jobs of older versions. */
-    window: z.number().int().nonnegative().default(0),
+    /** The incident's refresh sequence number when this refresh was asked for (0 in jobs of older versions). */
+    seq: z.number().int().nonnegative().default(0),
+    /** Hand-overs after a failed write (bounded, see refreshCard). */
+    tries: z.number().int().nonnegative().default(0),
   }),
-  id: (d) => `card-${d.incidentId}-${d.window}`,
+  id: (d) => `card-${d.incidentId}-s${d.seq}`,
   options: { priority: PRIORITY.decoration },
-  run: (deps, d) => refreshCard(deps, d.incidentId),
+  run: (deps, d) => refreshCard(deps, d.incidentId, d.seq, d.tries),
 });
