@@ -175,6 +175,13 @@ export const ConfigSchema = z.object({
     .object({ timezone: TimeZone.default('UTC').describe('IANA zone shown beside UTC in the post-mortem timeline.'), reminderAfter: Duration.default(48 * 3_600_000).describe('Reminder to finish the post-mortem after resolve.') })
     .default({ timezone: 'UTC', reminderAfter: 48 * 3_600_000 }),
   archive: z.object({ afterDays: z.number().int().min(0).default(0).describe('0: never archive.') }).default({ afterDays: 0 }),
+  storm: z
+    .object({
+      threshold: z.number().int().min(0).default(8).describe('More than this many new incidents of one route within `window` is a storm: further new keys of that route (of the same or a lower severity) join one storm incident, one channel and one card, instead of a channel each. 0: never group.'),
+      window: Duration.default(2 * 60_000).describe('The window the threshold counts in (fixed windows, so a storm straddling two may let up to twice the threshold open on their own).'),
+    })
+    .default({ threshold: 8, window: 2 * 60_000 })
+    .describe('Alert-storm grouping: people cannot work a hundred channels, and Slack opens about 20 a minute (conversations.create is Tier 2). `/incident split <key>` gives one key of a storm its own channel.'),
   diagnostics: z
     .object({
       enabled: z.boolean().default(true).describe('Run the diagnostic checks when an incident opens.'),

@@ -19,6 +19,7 @@ import { scheduleHomeRefresh } from './home.js';
 import { PRIORITY } from './jobs/define.js';
 import { incidentKey, matchRoute, routeOf, SEVERITY_RANK, severityFor } from './routing.js';
 import { alertService, alertSymptom, incidentTitle } from '../domain/naming.js';
+import { isStormIncident, joinStorm, memberOf, stormSummary } from './storm.js';
 
 const BOT = 'warroom';
 /** Card updates are coalesced: at most one per incident per second. */
@@ -53,9 +54,11 @@ export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<Inge
     const state = alert.cloudwatch?.state;
     const opens = alert.status === 'firing' && state !== 'INSUFFICIENT_DATA';
 
-    let incident: Incident | undefined;
-    if (opens) {
-      const r = await deps.incidents.getOrCreate(
+    let incident: Incident | undefined = await memberOf(deps, key);
+    if (incident) {
+      // A key of a storm: its alerts go to the storm incident (until split off or the storm resolves).
+    } else if (opens) {
+      const r = (await joinStorm(deps, route, key, alert, now)) ?? await deps.incidents.getOrCreate(
         {
           key,
           title: incidentTitle(alert),
@@ -235,9 +238,10 @@ export async function refreshCard(deps: Ports, incidentId: string, seq = 0, trie
   }
 }
 
-/** What the card shows: the incident and its alerts. */
+/** What the card shows: the incident and its alerts (and, for a storm, its keys). */
 async function cardView(deps: Ports, incident: Incident): Promise<IncidentView> {
-  return { incident, alerts: await deps.incidents.listAlerts(incident.id) };
+  const alerts = await deps.incidents.listAlerts(incident.id);
+  return { incident, alerts, ...(isStormIncident(incident) ? { storm: await stormSummary(deps, incident, alerts) } : {}) };
 }
 
 export async function acknowledgeIncident(deps: Ports, incidentId: string, userId: string): Promise<{ ok: boolean; message: string }> {

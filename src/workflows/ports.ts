@@ -348,6 +348,19 @@ export interface AlertmanagerPort {
 export interface IncidentView {
   incident: Incident;
   alerts: IncidentAlert[];
+  /** A storm incident (workflows/storm.ts): its keys, most firing first. */
+  storm?: StormKeySummary[];
+}
+
+/** One key of a storm incident, as its card shows it. */
+export interface StormKeySummary {
+  key: string;
+  title: string;
+  alerts: number;
+  firing: number;
+  resolved: number;
+  /** The incident it was split off into (`/incident split`). */
+  splitTo?: string;
 }
 
 export interface HomeInput {

@@ -2,11 +2,15 @@
 import { escapeSlackText } from '../domain/text.js';
 import { createHash } from 'node:crypto';
 import type { Alert, Severity } from '../domain/alert.js';
-import type { Incident, Role } from '../domain/incident.js';
+import type { Incident, IncidentAlert, Role } from '../domain/incident.js';
+import { incidentTitle } from '../domain/naming.js';
 import type { Ports } from './context.js';
 import { scheduleCardRefresh, scheduleReminder } from './incidents.js';
 import { ingestJob } from './jobs/ingest.js';
-import { routeOf } from './routing.js';
+import { PRIORITY } from './jobs/define.js';
+import { openIncidentJob } from './jobs/open-incident.js';
+import { incidentKey, routeOf, SEVERITY_RANK } from './routing.js';
+import { isStormIncident, markSplit } from './storm.js';
 
 export interface CommandOutcome {
   ok: boolean;
@@ -94,4 +98,35 @@ export async function addNote(deps: Ports, incident: Incident, userId: string, t
   if (long) return long;
   await deps.timeline.append(incident.id, { at: deps.clock.now().toISOString(), kind: m ? 'incident.action_item' : 'incident.note', actor: userId, text: body });
   return { ok: true, message: m ? 'Action item recorded for the post-mortem.' : 'Note added to the timeline.' };
+}
+
+/**
+ * `/incident split <key>` in a storm channel: the key's alerts get their own incident and channel (at
+ * the severity of its worst alert); later alerts of the key go there, not to the storm. The storm card
+ * shows where it went.
+ */
+export async function splitFromStorm(deps: Ports, storm: Incident, userId: string, keyArg: string): Promise<CommandOutcome> {
+  if (!isStormIncident(storm)) return { ok: false, message: `${storm.id} is not a storm incident; \`/incident split\` works in a storm's channel.` };
+  const route = routeOf(deps.config, storm);
+  if (!route) return { ok: false, message: `The route ${storm.route} of ${storm.id} is no longer configured.` };
+  const want = keyArg.trim();
+  if (!want) return { ok: false, message: 'Usage: `/incident split <key>` (the keys are on the storm card).' };
+  const all = await deps.incidents.listAlerts(storm.id);
+  const keys = [...new Set(all.map((a) => incidentKey(route, a)))];
+  const matching = keys.includes(want) ? [want] : keys.filter((k) => k.startsWith(want));
+  if (matching.length !== 1) return { ok: false, message: matching.length ? `\`${escapeSlackText(want)}\` matches ${matching.length} keys; give more of it.` : `No key \`${escapeSlackText(want)}\` in ${storm.id}; the keys are on the storm card.` };
+  const key = matching[0] as string;
+  const alerts = all.filter((a) => incidentKey(route, a) === key);
+  const first = alerts[0] as IncidentAlert;
+  const worst = alerts.reduce((w, a) => (SEVERITY_RANK[a.severity] < SEVERITY_RANK[w] ? a.severity : w), first.severity);
+  const now = deps.clock.now();
+  const r = await deps.incidents.getOrCreate({ key, title: incidentTitle(first), severity: worst, source: first.source, route: route.name, responders: [...new Set([...route.responders.users, userId])] }, now, route.reopenWindow);
+  await markSplit(deps, key, r.incident.id);
+  for (const a of alerts) await deps.incidents.upsertAlert(r.incident.id, a, now);
+  const at = now.toISOString();
+  await deps.timeline.append(r.incident.id, { at, kind: 'incident.opened', actor: userId, text: `Split from storm ${storm.id} by <@${userId}> (${alerts.length} alerts)`, data: { key, route: route.name, storm: storm.id } }, 'opened');
+  await deps.timeline.append(storm.id, { at, kind: 'incident.note', actor: userId, text: `${incidentTitle(first)} (${key}) split into ${r.incident.id} by <@${userId}>` }, `split-${key}`);
+  if (r.created) await deps.queue.enqueue(openIncidentJob, { incidentId: r.incident.id }, { priority: PRIORITY.open(SEVERITY_RANK[worst]) });
+  await scheduleCardRefresh(deps, storm.id);
+  return { ok: true, message: r.created ? `Split \`${key}\` into ${r.incident.id}: its channel is being opened.` : `\`${key}\` now goes to ${r.incident.id}.` };
 }

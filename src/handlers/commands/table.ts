@@ -12,7 +12,7 @@ import { rerunDiagnosis } from '../../workflows/diagnostics/engine.js';
 import { acknowledgeIncident, resolveIncident } from '../../workflows/incidents.js';
 import { requestPostmortem, timelineView } from '../../workflows/lifecycle.js';
 import { propose, silenceOf } from '../../workflows/mitigations/index.js';
-import { addNote, assignRole, declareIncident, postStatusUpdate, setSeverity, type CommandOutcome } from '../../workflows/triage.js';
+import { addNote, assignRole, declareIncident, postStatusUpdate, setSeverity, splitFromStorm, type CommandOutcome } from '../../workflows/triage.js';
 import { openIncidentsText, statusText } from './format.js';
 import { intArg, need, parseHpaArgs, parseMinutes, parseSeverity, parseTarget, parseUser, words } from './parse.js';
 
@@ -117,6 +117,7 @@ export const COMMANDS: CommandSpec[] = [
       return { ok: true, message: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) };
     },
   },
+  { name: 'split', usage: 'split <key>', description: 'In a storm channel: give one key (as on the storm card) its own incident and channel.', where: 'incident', run: (ctx) => splitFromStorm(ctx.deps, inc(ctx), ctx.userId, ctx.args) },
   { name: 'note', usage: 'note <text> | note action: <text>', description: 'Add a note (or an action item) to the timeline.', where: 'incident', run: (ctx) => addNote(ctx.deps, inc(ctx), ctx.userId, ctx.args) },
   {
     name: 'timeline',

@@ -1,5 +1,5 @@
 import type { Incident, IncidentAlert } from '../../../domain/incident.js';
-import type { ChatMessage, IncidentView } from '../../../workflows/ports.js';
+import type { ChatMessage, IncidentView, StormKeySummary } from '../../../workflows/ports.js';
 import { ACTIONS } from './ids.js';
 import { actions, button, clampBlocks, context, cut, divider, esc, fields, fmtTime, header, section, type Block } from './kit.js';
 
@@ -15,12 +15,27 @@ function alertLine(a: IncidentAlert): string {
   return `${icon} ${name} — ${state}${where ? ` · ${where}` : ''} · since ${fmtTime(a.status === 'firing' ? a.startsAt : (a.endsAt ?? a.lastSeenAt))}`;
 }
 
+const MAX_STORM_KEYS = 20;
+
+function stormLine(k: StormKeySummary): string {
+  const icon = k.splitTo ? ':arrow_right:' : k.firing ? ':rotating_light:' : ':white_check_mark:';
+  const state = `${k.alerts} alert${k.alerts === 1 ? '' : 's'} (${k.firing} firing, ${k.resolved} resolved)`;
+  return `${icon} *${esc(k.title)}* — ${state} · \`${esc(k.key)}\`${k.splitTo ? ` · split into ${esc(k.splitTo)}` : ''}`;
+}
+
+/** A storm card's lines: one per key, most firing first; `/incident split <key>` gives a key its own channel. */
+function stormLines(keys: StormKeySummary[]): string[] {
+  const lines = [`*${keys.length} keys in this storm.* \`/incident split <key>\` gives one its own channel.`, ...keys.slice(0, MAX_STORM_KEYS).map(stormLine)];
+  if (keys.length > MAX_STORM_KEYS) lines.push(`…and ${keys.length - MAX_STORM_KEYS} more keys (${keys.slice(MAX_STORM_KEYS).reduce((n, k) => n + k.firing, 0)} alerts firing among them)`);
+  return lines;
+}
+
 /** The pinned incident card: updated in place, never re-posted. */
-export function incidentCard({ incident, alerts }: IncidentView): ChatMessage {
+export function incidentCard({ incident, alerts, storm }: IncidentView): ChatMessage {
   const firing = alerts.filter((a) => a.status === 'firing');
   const sorted = [...firing, ...alerts.filter((a) => a.status !== 'firing')];
-  const lines = sorted.slice(0, MAX_ALERT_LINES).map(alertLine);
-  if (sorted.length > MAX_ALERT_LINES) lines.push(`…and ${sorted.length - MAX_ALERT_LINES} more alerts (${firing.length} firing in all)`);
+  const lines = storm ? stormLines(storm) : sorted.slice(0, MAX_ALERT_LINES).map(alertLine);
+  if (!storm && sorted.length > MAX_ALERT_LINES) lines.push(`…and ${sorted.length - MAX_ALERT_LINES} more alerts (${firing.length} firing in all)`);
   const roles = Object.entries(incident.roles).map(([r, u]) => `${r}: <@${u}>`).join(' · ');
   const blocks: Block[] = [
     header(`${incident.id} · ${incident.title}`),
