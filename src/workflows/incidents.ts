@@ -19,6 +19,7 @@ import { scheduleHomeRefresh } from './home.js';
 import { PRIORITY } from './jobs/define.js';
 import { incidentKey, matchRoute, routeOf, SEVERITY_RANK, severityFor } from './routing.js';
 import { alertService, alertSymptom, incidentTitle } from '../domain/naming.js';
+import { doneOnce } from './once.js';
 import { isStormIncident, joinStorm, memberOf, stormSummary } from './storm.js';
 
 const BOT = 'warroom';
@@ -193,20 +194,20 @@ export async function openIncident(deps: Ports, incidentId: string): Promise<voi
     await deps.claims.claimOnce(cardWriteSlot(incident.id), CARD_UPDATE_INTERVAL_MS);
     const { ts } = await deps.chat.post(channelId, deps.render.incidentCard(await cardView(deps, incident)));
     incident = (await deps.incidents.update(incident.id, (cur) => (cur.cardTs ? undefined : { ...cur, cardTs: ts }))).value;
-    await deps.chat.pin(channelId, incident.cardTs ?? ts);
+    await doneOnce(deps, `pin-${incident.id}`, () => deps.chat.pin(channelId, incident.cardTs ?? ts));
   };
   const topic = async () => {
     // The adapter escapes it and holds it to Slack's 250 characters.
-    await deps.chat.setTopic(channelId, `${incident.severity} · ${incident.id} · ${incident.title}`);
+    await doneOnce(deps, `topic-${incident.id}`, () => deps.chat.setTopic(channelId, `${incident.severity} · ${incident.id} · ${incident.title}`));
   };
   const invite = async () => {
     const ids = await responderIds(deps, incident);
-    if (ids.length) await deps.chat.invite(channelId, ids);
+    if (ids.length) await doneOnce(deps, `invite-${incident.id}`, () => deps.chat.invite(channelId, ids));
   };
   const announce = async () => {
     if (!route?.announce) return;
-    if (!(await deps.claims.claimOnce(`announce-open-${incident.id}`, 0))) return;
-    await deps.chat.post(route.announce, deps.render.announcement(incident, 'opened'));
+    const announceTo = route.announce;
+    await doneOnce(deps, `announce-open-${incident.id}`, () => deps.chat.post(announceTo, deps.render.announcement(incident, 'opened')));
   };
   // Only the card chain is sequential (create -> post -> pin); the rest runs beside it.
   const results = await Promise.allSettled([postCard(), topic(), invite(), announce()]);

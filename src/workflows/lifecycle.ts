@@ -13,6 +13,7 @@ import { computeFigures, formatDuration } from './postmortem/figures.js';
 import { flappingOf, renderPostmortem } from './postmortem/render.js';
 import { formatTimelineLine, pageTimeline } from './postmortem/timeline-page.js';
 import type { ChatMessage } from './ports.js';
+import { doneOnce } from './once.js';
 import { routeOf } from './routing.js';
 import type { CommandOutcome } from './triage.js';
 
@@ -20,10 +21,11 @@ const TIMELINE_PAGE_SIZE = 15;
 
 
 async function postBoth(deps: Ports, incident: Incident, channelMsg: ChatMessage, announceMsg: ChatMessage, onceKey: string): Promise<void> {
-  // Each post once, even when the job is retried after a partial failure.
-  if (incident.channelId && (await deps.claims.claimOnce(`${onceKey}-channel`, 0))) await deps.chat.post(incident.channelId, channelMsg);
+  // Each post once, even when the job is retried (or delayed by Slack's budget) after a partial failure.
+  const channel = incident.channelId;
+  if (channel) await doneOnce(deps, `${onceKey}-channel`, () => deps.chat.post(channel, channelMsg));
   const announce = routeOf(deps.config, incident)?.announce;
-  if (announce && (await deps.claims.claimOnce(`${onceKey}-announce`, 0))) await deps.chat.post(announce, announceMsg);
+  if (announce) await doneOnce(deps, `${onceKey}-announce`, () => deps.chat.post(announce, announceMsg));
 }
 
 /** A re-fire reopened the incident: said once here and in the announcement channel; card and reminder follow. */

@@ -73,6 +73,10 @@ export function topicText(text: string): string {
   return t.length <= 250 ? t : `${t.slice(0, 249).replace(/&[a-z]*$/, '')}…`;
 }
 
+/** A person's call (outside any job) waits at most this long for the budget or a 429, this many times. */
+const INTERACTIVE_MAX_WAIT_MS = 10_000;
+const INTERACTIVE_ATTEMPTS = 4;
+
 /** A call the budget or Slack refused for now: the job comes back after `retryAfterMs`. */
 export function throttled(method: string, retryAfterMs: number, why: 'budget' | '429', cause?: unknown): AppError {
   return new AppError('throttled', `slack ${method}: ${why === '429' ? 'rate limited (429)' : 'paced by the shared budget'}; again in ${retryAfterMs} ms`, { retryAfterMs, upstream: why === '429' ? 'slack:ratelimited' : 'slack:budget', ...(cause === undefined ? {} : { cause }) });
@@ -117,7 +121,25 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
     return new AppError('unavailable', `slack ${method}: ${(e as Error).message}`, { cause: e });
   }
 
+  /**
+   * Outside any job (a person's click or command answered in the web role) there is no job to delay:
+   * the call waits for the budget or Retry-After itself, briefly and a bounded number of times, then
+   * gives up (the person sees the error). Workers never take this path.
+   */
   async function call<T extends WebAPICallResult>(method: string, fn: () => Promise<T>, okErrors: string[] = [], o: { channel?: string; budgetMethods?: string[] } = {}): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await callOnce(method, fn, okErrors, o);
+      } catch (e) {
+        const after = retryAfterOf(e);
+        if (after === undefined || currentLane() !== 'interactive' || attempt >= INTERACTIVE_ATTEMPTS || after > INTERACTIVE_MAX_WAIT_MS) throw e;
+        metrics?.slackInteractiveWaitSeconds.inc({ method }, after / 1000);
+        await new Promise((r) => setTimeout(r, after));
+      }
+    }
+  }
+
+  async function callOnce<T extends WebAPICallResult>(method: string, fn: () => Promise<T>, okErrors: string[], o: { channel?: string; budgetMethods?: string[] }): Promise<T | undefined> {
     await pace(method, o.channel, o.budgetMethods);
     metrics?.slackCalls.inc({ method });
     const seen = rateLimitedEvents;

@@ -22,6 +22,7 @@ import { assess } from './assessment.js';
 import { checkById } from './catalogue.js';
 import { checksFor, planFor } from './plan.js';
 import { factsForDiscovered, makeFinding, subjectKey, type CheckResult } from './types.js';
+import { doneOnce } from '../once.js';
 
 type CheckJob = CheckData;
 
@@ -152,8 +153,8 @@ export async function runCheckJob(deps: Ports, job: CheckJob, attempt: Pick<JobC
   const progressTs = await deps.diagnosis.getProgressTs(job);
   for (const f of stored.findings) {
     await deps.diagnosis.saveFinding(job, f);
-    if (incident.channelId && progressTs && (await deps.claims.claimOnce(`posted-${job.incidentId}-${job.runId}-${f.id}`, 0))) {
-      await deps.chat.post(incident.channelId, deps.render.finding(f), { threadTs: progressTs });
+    const channel = incident.channelId;
+    if (channel && progressTs && (await doneOnce(deps, `posted-${job.incidentId}-${job.runId}-${f.id}`, () => deps.chat.post(channel, deps.render.finding(f), { threadTs: progressTs })))) {
       await deps.timeline.append(job.incidentId, { at: deps.clock.now().toISOString(), kind: 'diagnosis.finding', actor: 'warroom', text: f.title, data: { findingId: f.id, severity: f.severity, runId: job.runId } }, `finding-${job.runId}-${f.id}`);
     }
   }
