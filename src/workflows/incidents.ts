@@ -189,12 +189,15 @@ export async function openIncident(deps: Ports, incidentId: string): Promise<voi
   const route = routeOf(deps.config, incident);
 
   const postCard = async () => {
-    if (incident.cardTs) return;
-    // The first post opens the card's write window, so a refresh within the next second waits.
-    await deps.claims.claimOnce(cardWriteSlot(incident.id), CARD_UPDATE_INTERVAL_MS);
-    const { ts } = await deps.chat.post(channelId, deps.render.incidentCard(await cardView(deps, incident)));
-    incident = (await deps.incidents.update(incident.id, (cur) => (cur.cardTs ? undefined : { ...cur, cardTs: ts }))).value;
-    await doneOnce(deps, `pin-${incident.id}`, () => deps.chat.pin(channelId, incident.cardTs ?? ts));
+    if (!incident.cardTs) {
+      // The first post opens the card's write window, so a refresh within the next second waits.
+      await deps.claims.claimOnce(cardWriteSlot(incident.id), CARD_UPDATE_INTERVAL_MS);
+      const { ts } = await deps.chat.post(channelId, deps.render.incidentCard(await cardView(deps, incident)));
+      incident = (await deps.incidents.update(incident.id, (cur) => (cur.cardTs ? undefined : { ...cur, cardTs: ts }))).value;
+    }
+    // Pinned even when the card was posted by an earlier run of the job (the pin was deferred then).
+    const cardTs = incident.cardTs as string;
+    await doneOnce(deps, `pin-${incident.id}`, () => deps.chat.pin(channelId, cardTs));
   };
   const topic = async () => {
     // The adapter escapes it and holds it to Slack's 250 characters.

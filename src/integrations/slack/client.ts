@@ -5,6 +5,7 @@
  * retry on 429 is off, `rejectRateLimitedCalls`). 5xx are retried with backoff; posts to one channel
  * are serialised so they land in order even across retries.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { escapeSlackText } from '../../domain/text.js';
 import { ErrorCode as WebErrorCode, WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
 import { AppError, retryAfterOf } from '../../errors.js';
@@ -85,10 +86,12 @@ export function throttled(method: string, retryAfterMs: number, why: 'budget' | 
 export function createSlackChat(opts: SlackClientOptions, client: WebClient = createWebClient(opts)): ChatPort & { client: WebClient } {
   const { metrics, logger } = opts;
   const budget = opts.budget ?? UNLIMITED_BUDGET;
-  // 429s seen, for the time calls spend after one (0 while rejectRateLimitedCalls is on).
-  let rateLimitedEvents = 0;
+  // The call a 429 came in (the event is emitted inside the call's async context), for the time calls
+  // spend after one: sleeping on Retry-After (0 while rejectRateLimitedCalls is on).
+  const inCall = new AsyncLocalStorage<{ limited: boolean }>();
   client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, { url }: { url: string }) => {
-    rateLimitedEvents++;
+    const current = inCall.getStore();
+    if (current) current.limited = true;
     const method = url.split('/').pop() ?? url;
     metrics?.slackRateLimited.inc({ method });
     logger.warn({ method, retryAfter }, 'slack rate limited (429); the job is delayed for Retry-After');
@@ -142,20 +145,20 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
   async function callOnce<T extends WebAPICallResult>(method: string, fn: () => Promise<T>, okErrors: string[], o: { channel?: string; budgetMethods?: string[] }): Promise<T | undefined> {
     await pace(method, o.channel, o.budgetMethods);
     metrics?.slackCalls.inc({ method });
-    const seen = rateLimitedEvents;
+    const scope = { limited: false };
     const started = performance.now();
     let rejected = false;
     try {
-      return await fn();
+      return await inCall.run(scope, fn);
     } catch (e) {
       const err = slackError(e);
       if (err && okErrors.includes(err)) return undefined;
       rejected = (e as PlatformError)?.code === WebErrorCode.RateLimitedError;
       throw await classify(method, e, o.channel);
     } finally {
-      // A 429 came during the call and the client did not hand it back at once: it slept on Retry-After.
-      // (An upper bound when calls overlap; 0 with rejectRateLimitedCalls, where every 429 is handed back.)
-      if (rateLimitedEvents !== seen && !rejected) metrics?.slackRetryAfterSleepSeconds.inc({ method }, (performance.now() - started) / 1000);
+      // A 429 came during this call and the client did not hand it back at once: it slept on Retry-After
+      // (never with rejectRateLimitedCalls, where every 429 is handed back and the job is delayed).
+      if (scope.limited && !rejected) metrics?.slackRetryAfterSleepSeconds.inc({ method }, (performance.now() - started) / 1000);
     }
   }
 
