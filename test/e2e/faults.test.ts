@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startWorld, type World } from '../../src/sandbox/demo/world.js';
 import { playScenario } from '../../src/sandbox/demo/runner.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
-import { amAuth, startBot, type TestBot } from '../support/bot.js';
+import { amAuth, BASE_CONFIG, startBot, type TestBot } from '../support/bot.js';
 import { startProc, waitFor, type Proc } from '../support/procs.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 
@@ -73,10 +73,13 @@ describe('Redis restarted (AOF on) during a storm', () => {
 
   it('senders get 503 while it is down, retry like Alertmanager, and no alert is lost', async () => {
     redis = await startRedis({ aof: true });
-    bot = await startBot({ redisUrl: redis.url });
+    // Storm grouping off: this test counts one channel per key. Eight keys, so that Slack's documented
+    // pace (conversations.create is Tier 2, about 20 a minute, which the emulator enforces) is not
+    // what the wait below measures; the recovery time itself is a benchmark figure (bench/recovery.ts).
+    bot = await startBot({ redisUrl: redis.url, config: `${BASE_CONFIG}\nstorm: { threshold: 0 }\n` });
     const url = `${bot.url}/webhooks/alertmanager`;
-    const keys = 20;
-    const perKey = 15;
+    const keys = 8;
+    const perKey = 40;
     const statuses: number[] = [];
     /** An Alertmanager-like sender: retries 5xx and connection errors with backoff, gives up on 4xx. */
     const send = async (i: number): Promise<void> => {
@@ -117,9 +120,10 @@ describe('Redis restarted (AOF on) during a storm', () => {
       },
       { timeoutMs: 60_000, intervalMs: 250, what: `${total} alerts in ${keys} incidents` },
     );
-    await waitFor(() => bot?.slack.channels().filter((c) => c.name.includes('storm-alert')).length === keys, { timeoutMs: 30_000, what: `${keys} channels` });
+    await waitFor(() => bot?.slack.channels().filter((c) => c.name.includes('storm-alert')).length === keys, { timeoutMs: 60_000, what: `${keys} channels` });
     await new Promise((r) => setTimeout(r, 1500));
     expect(bot.slack.channels().filter((c) => c.name.includes('storm-alert'))).toHaveLength(keys);
-    // After a restart, BullMQ's reconnect backoff can reach 7-20 s before the workers resume: the inner waits allow 60 s + 30 s.
-  }, 120_000);
+    // The workers reconnect within about a second of Redis (bounded backoff, runRetryDelay 1 s: see
+    // integrations/queue/bullmq.ts); the inner waits are generous for a loaded machine, not a measure.
+  }, 180_000);
 });

@@ -54,8 +54,21 @@ export function workerConnectionOptions(url: string): ConnectionOptions {
     ...(u.pathname && u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
     maxRetriesPerRequest: null,
+    // BullMQ's default reconnect backoff grows as e^attempt up to 20 s: after a Redis restart of a few
+    // seconds, the workers came back up to 20 s after Redis did. Bounded at WORKER_RECONNECT_MAX_MS.
+    retryStrategy: (times: number) => Math.min(100 * times, WORKER_RECONNECT_MAX_MS),
   };
 }
+
+/**
+ * Recovery after a Redis restart is bounded by these (issue 10.9; measured in bench/recovery.ts): the
+ * reconnect backoff of the worker connections, and how long a worker waits before fetching again after
+ * a connection error (BullMQ's `runRetryDelay`, 15 s by default, was most of the lag).
+ */
+export const WORKER_RECONNECT_MAX_MS = 1000;
+export const WORKER_RUN_RETRY_DELAY_MS = 1000;
+/** How often stalled jobs (their worker died) are looked for; at most the lock time. */
+export const STALLED_CHECK_MAX_MS = 5000;
 
 export interface QueueSet extends JobQueue {
   queues: Record<QueueName, Queue>;
@@ -230,7 +243,9 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
         // How wide each queue runs is part of the registry (workflows/jobs/define.ts QUEUES).
         concurrency: QUEUES[queue].concurrency,
         lockDuration: opts.lockMs ?? 30_000,
-        stalledInterval: opts.lockMs ?? 30_000,
+        // A job whose worker died is taken up again about lockMs + this after it last renewed its lock.
+        stalledInterval: Math.min(opts.lockMs ?? 30_000, STALLED_CHECK_MAX_MS),
+        runRetryDelay: WORKER_RUN_RETRY_DELAY_MS,
       },
     );
     w.on('error', (err) => opts.logger.warn({ err, queue }, 'worker error'));
