@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in one process, one after the other (so they never compete),
  * each printing its figures and its ratio against its bar; then docs/benchmarks.md is written with
- * the machine and the figures. Select a subset with BENCH_ONLY=ingest,card,storm,diagnostics,memory,recovery
+ * the machine and the figures. Select a subset with BENCH_ONLY=ingest,card,storm,diagnostics,memory,recovery,restart
  * (or `npm run bench -- diagnostics recovery`): a subset replaces only its own sections of the file,
  * each stamped with the machine and date of its run.
  * Everything runs on loopback against a private redis-server (AOF, fsync always).
@@ -17,9 +17,10 @@ import { benchDiagnostics } from './diagnostics.js';
 import { benchIngest } from './ingest.js';
 import { benchMemory } from './memory.js';
 import { benchRecovery } from './recovery.js';
+import { benchRestart } from './restart.js';
 import { benchStorm } from './storm.js';
 
-const ALL = 'ingest,card,storm,memory,diagnostics,recovery';
+const ALL = 'ingest,card,storm,memory,diagnostics,recovery,restart';
 const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const only = new Set((args.length ? args.join(',') : (process.env['BENCH_ONLY'] ?? ALL)).split(',').map((s) => s.trim()));
 const subset = [...ALL.split(',')].some((n) => !only.has(n));
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     }
     await run('diagnostics', () => benchDiagnostics(redis.url));
     await run('recovery', () => benchRecovery(redis.url));
+    await run('restart', () => benchRestart());
   } finally {
     await redis.stop();
   }
