@@ -73,8 +73,11 @@ export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<Inge
         route.reopenWindow,
       );
       incident = r.incident;
-      if (r.created) {
-        result.opened.push(incident.id);
+      if (r.created) result.opened.push(incident.id);
+      // Until its channel exists, every alert of the incident asks for the open job again (the same id:
+      // a no-op while it waits or ran). An ingest attempt that created the incident and then lost Redis
+      // before the enqueue left it without a channel for good: the retry found it already created.
+      if (r.created || (!incident.channelId && incident.status !== 'resolved')) {
         await deps.timeline.append(incident.id, event(deps, 'incident.opened', alert.source, `Incident opened from ${alert.source} alert ${alert.name}`, { key, route: route.name }), 'opened');
         // A higher severity is never queued behind a lower one (PRIORITY.open).
         await deps.queue.enqueue(openIncidentJob, { incidentId: incident.id }, { priority: PRIORITY.open(SEVERITY_RANK[incident.severity]) });

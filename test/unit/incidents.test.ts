@@ -4,6 +4,7 @@
  * and the archive after a resolve. No Redis, no Slack: the e2e suites run the same through the emulators.
  */
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import { createFakeDeps } from '../../src/fake-deps.js';
 import { acknowledgeIncident, resolveIncident } from '../../src/workflows/incidents.js';
 import { postStatusUpdate } from '../../src/workflows/triage.js';
@@ -149,5 +150,26 @@ describe('incidents on fakes', () => {
     const line = fake.log.lines.find((l) => l.msg === 'resolved alert with no incident');
     expect(line?.fields).toMatchObject({ jobName: 'ingest', job: expect.stringMatching(/^d-\d+$/), attempt: 1, alert: 'Ghost' });
     expect(await fake.ports.incidents.listAll(10)).toEqual([]);
+  });
+});
+
+describe('Redis lost between creating an incident and enqueueing its open job (issue 10.9)', () => {
+  it('the ingest retry (or the next alert) still opens the channel', async () => {
+    const fake = fakeWith();
+    const enqueue = fake.ports.queue.enqueue.bind(fake.ports.queue);
+    let failed = 0;
+    fake.ports.queue.enqueue = async (job, data, opts) => {
+      if (job.name === 'open-incident' && failed === 0) {
+        failed++;
+        throw new AppError('unavailable', 'enqueue open-incident: Redis did not answer');
+      }
+      return enqueue(job, data, opts);
+    };
+    await deliver(fake, [amAlert({ alertname: 'LostOpen', service: 'edge' })]);
+    await fake.runFor(5_000);
+    expect(failed).toBe(1);
+    const [incident] = await fake.ports.incidents.listAll(10);
+    expect(incident?.channelId).toBeDefined();
+    expect(fake.chat.channels.get(incident?.channelId ?? '')?.pins).toHaveLength(1);
   });
 });
