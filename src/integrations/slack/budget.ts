@@ -64,6 +64,11 @@ local now = tonumber(ARGV[1])
 local wait = 0
 local tats = {}
 for i, key in ipairs(KEYS) do
+  local blocked = tonumber(redis.call('GET', key .. ':429') or '0')
+  if blocked - now > wait then wait = blocked - now end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
   local interval = tonumber(ARGV[2 * i])
   local burst = tonumber(ARGV[2 * i + 1])
   local tat = tonumber(redis.call('GET', key) or '0')
@@ -80,11 +85,12 @@ end
 return 0
 `;
 
-/** Pushes a cell's next free time to at least `until` (a 429's Retry-After). */
+/** Nobody takes from a cell before `until` (a 429's Retry-After), whatever their lane. */
 const PENALISE = `
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local key = KEYS[1] .. ':429'
+local cur = tonumber(redis.call('GET', key) or '0')
 local untilMs = tonumber(ARGV[1])
-if untilMs > cur then redis.call('SET', KEYS[1], untilMs, 'PX', math.max(1000, untilMs - tonumber(ARGV[2]) + 1000)) end
+if untilMs > cur then redis.call('SET', key, untilMs, 'PX', math.max(1000, untilMs - tonumber(ARGV[2]) + 1000)) end
 return 1
 `;
 
