@@ -197,9 +197,14 @@ export interface WorkerSet {
   close(force?: boolean): Promise<void>;
 }
 
-/** The Slack lane of a job: decoration (card refreshes, progress) spends only part of the burst. */
+/**
+ * The Slack lane of a job: someone waits for the first priority (a SEV1 opening, an approved action),
+ * like a person's own call; decoration (card refreshes, progress) spends only part of the burst.
+ */
 export function laneOfPriority(priority: number | undefined): Lane {
-  return priority !== undefined && priority >= PRIORITY.decoration ? 'decoration' : 'work';
+  if (priority === undefined) return 'work';
+  if (priority <= PRIORITY.person) return 'interactive';
+  return priority >= PRIORITY.decoration ? 'decoration' : 'work';
 }
 
 /** Starts one Worker per queue that has jobs in the registry; dispatches by job name. */

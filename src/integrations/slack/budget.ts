@@ -26,6 +26,10 @@ export function withLane<T>(lane: Lane, fn: () => Promise<T>): Promise<T> {
 export function currentLane(): Lane {
   return laneStore.getStore() ?? 'interactive';
 }
+/** Whether the call runs inside a job (which can be delayed) rather than for a request in the web role. */
+export function inJob(): boolean {
+  return laneStore.getStore() !== undefined;
+}
 
 export interface Pace {
   /** Milliseconds between calls at the sustained pace. */

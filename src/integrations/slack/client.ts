@@ -11,7 +11,7 @@ import { ErrorCode as WebErrorCode, WebClient, WebClientEvent, type WebAPICallRe
 import { AppError, retryAfterOf } from '../../errors.js';
 import type { ChatMessage, ChatPort, CreateChannelResult, Logger } from '../../workflows/ports.js';
 import type { Metrics } from '../metrics.js';
-import { currentLane, UNLIMITED_BUDGET, type SlackBudget } from './budget.js';
+import { currentLane, inJob, UNLIMITED_BUDGET, type SlackBudget } from './budget.js';
 
 export interface SlackClientOptions {
   token: string;
@@ -74,6 +74,9 @@ export function topicText(text: string): string {
   return t.length <= 250 ? t : `${t.slice(0, 249).replace(/&[a-z]*$/, '')}…`;
 }
 
+/** Outside any job there is no job to delay: the call itself waits. */
+const waitsItself = () => !inJob();
+
 /** A person's call (outside any job) waits at most this long for the budget or a 429, this many times. */
 const INTERACTIVE_MAX_WAIT_MS = 10_000;
 const INTERACTIVE_ATTEMPTS = 4;
@@ -135,7 +138,7 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
         return await callOnce(method, fn, okErrors, o);
       } catch (e) {
         const after = retryAfterOf(e);
-        if (after === undefined || currentLane() !== 'interactive' || attempt >= INTERACTIVE_ATTEMPTS || after > INTERACTIVE_MAX_WAIT_MS) throw e;
+        if (after === undefined || !waitsItself() || attempt >= INTERACTIVE_ATTEMPTS || after > INTERACTIVE_MAX_WAIT_MS) throw e;
         metrics?.slackInteractiveWaitSeconds.inc({ method }, after / 1000);
         await new Promise((r) => setTimeout(r, after));
       }
