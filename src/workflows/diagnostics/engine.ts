@@ -86,9 +86,14 @@ export async function startDiagnosis(deps: Ports, incidentId: string, runId: str
   const run: RunRef = { incidentId, runId };
   if (!incident.channelId) throw new AppError('unavailable', `incident ${incidentId} has no channel yet`);
   if (!(await deps.diagnosis.getProgressTs(run))) {
-    if (await deps.claims.claimOnce(`progress-post-${incidentId}-${runId}`, 0)) {
-      const { ts } = await deps.chat.post(incident.channelId, deps.render.progress({ incidentId, runId, total: 0, done: [], finished: false }));
+    // One diagnose job per run (deterministic id): the post is marked done once it went through, so a
+    // post the Slack budget deferred is made when the job runs again.
+    const channel = incident.channelId;
+    const posted = await doneOnce(deps, `progress-post-${incidentId}-${runId}`, async () => {
+      const { ts } = await deps.chat.post(channel, deps.render.progress({ incidentId, runId, total: 0, done: [], finished: false }));
       await deps.diagnosis.setProgressTs(run, ts);
+    });
+    if (posted) {
       await deps.timeline.append(incidentId, { at: deps.clock.now().toISOString(), kind: 'diagnosis.started', actor: 'warroom', text: `Diagnosis ${runId} started`, data: { runId, ...(requestedBy ? { requestedBy } : {}) } }, `diag-start-${runId}`);
     }
   }
@@ -208,10 +213,15 @@ export async function finishDiagnosis(deps: Ports, incidentId: string, runId: st
   await deps.diagnosis.saveAssessment(incidentId, assessment);
   await deps.diagnosis.markFinished(run);
   const incident = await deps.incidents.get(incidentId);
-  if (incident?.channelId && (await deps.claims.claimOnce(`assessment-posted-${incidentId}-${runId}`, 0))) {
-    const ts = await deps.diagnosis.getProgressTs(run);
-    if (ts) await deps.chat.update(incident.channelId, ts, await renderProgress(deps, run, true));
-    await deps.chat.post(incident.channelId, deps.render.assessment(assessment));
+  const channel = incident?.channelId;
+  const posted = channel
+    ? await doneOnce(deps, `assessment-posted-${incidentId}-${runId}`, async () => {
+        const ts = await deps.diagnosis.getProgressTs(run);
+        if (ts) await deps.chat.update(channel, ts, await renderProgress(deps, run, true));
+        await deps.chat.post(channel, deps.render.assessment(assessment));
+      })
+    : false;
+  if (posted) {
     const top = assessment.hypotheses[0];
     await deps.timeline.append(
       incidentId,
