@@ -20,6 +20,7 @@ import { postmortemDraftJob } from './postmortem-draft.js';
 import { postmortemReminderJob } from './postmortem-reminder.js';
 import { refreshCardJob } from './refresh-card.js';
 import { refreshHomeJob } from './refresh-home.js';
+import { refreshProposalCardJob } from './refresh-proposal-card.js';
 import { remindJob } from './remind.js';
 import { verifyMitigationJob } from './verify-mitigation.js';
 import { watchMitigationJob } from './watch-mitigation.js';
@@ -43,6 +44,7 @@ export const JOBS: readonly JobDef[] = [
   verifyMitigationJob,
   watchMitigationJob,
   expireProposalJob,
+  refreshProposalCardJob,
   legacyCommandJob,
   legacyPostmortemJob,
 ];
@@ -68,6 +70,7 @@ export {
   postmortemReminderJob,
   refreshCardJob,
   refreshHomeJob,
+  refreshProposalCardJob,
   remindJob,
   verifyMitigationJob,
   watchMitigationJob,

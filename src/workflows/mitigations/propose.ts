@@ -31,7 +31,12 @@ export async function propose(deps: Ports, incident: Incident, m: Mitigation, re
   if (!deps.kubernetes && !deps.alertmanager) return { ok: false, message: 'Mitigations are not enabled in this deployment (no Kubernetes or Alertmanager configured).' };
   const what = describeMitigation(m);
   const id = `P${shortHash(`${incident.id}|${extra.idSeed ?? `${requestedBy}|${deps.clock.now().toISOString()}`}|${JSON.stringify(m)}`)}`;
-  if (await deps.proposals.get(id)) return { ok: true, message: 'Already proposed.', proposalId: id };
+  const existing = await deps.proposals.get(id);
+  if (existing) {
+    // Saved by an earlier run whose card the Slack budget deferred (the job was delayed): post it now.
+    if (existing.status === 'pending' && !existing.messageTs) await postCard(deps, incident, existing);
+    return { ok: true, message: 'Already proposed.', proposalId: id };
+  }
   const rule = ruleFor(deps, incident, m);
   if (!rule) return { ok: false, message: `No approval policy covers ${what}; nothing was proposed. Add an approvals rule to the config.` };
   if (!rule.actions.includes(m.kind)) return { ok: false, message: `The approval policy “${rule.name}” does not allow ${m.kind}.` };
@@ -71,12 +76,17 @@ export async function propose(deps: Ports, incident: Incident, m: Mitigation, re
   await deps.proposals.save(proposal);
   await deps.timeline.append(incident.id, { at: now.toISOString(), kind: 'mitigation.proposed', actor: requestedBy, text: `Proposed: ${what}`, data: { proposalId: id, mitigation: m, diff: dr.result.diff, rule: rule.name } }, `proposed-${id}`);
   deps.log.info({ proposalId: id, incidentId: incident.id, mitigation: m.kind, requestedBy, rule: rule.name }, 'mitigation proposed');
+  await postCard(deps, incident, proposal);
+  return { ok: true, message: `Proposed: ${what}; it needs ${rule.requiredApprovals} approval(s) under “${rule.name}” within ${Math.round(rule.expiry / 60_000)} min.`, proposalId: id };
+}
+
+/** The proposal's card in the incident channel, and its expiry scheduled (both once, by id). */
+async function postCard(deps: Ports, incident: Incident, proposal: Proposal): Promise<void> {
   if (incident.channelId) {
     const { ts } = await deps.chat.post(incident.channelId, deps.render.proposalCard(proposal));
-    await deps.proposals.update(id, (p) => ({ ...p, messageTs: ts }));
+    await deps.proposals.update(proposal.id, (p) => ({ ...p, messageTs: ts }));
   }
-  await deps.queue.enqueue(expireProposalJob, { proposalId: id }, { delayMs: rule.expiry + 500 });
-  return { ok: true, message: `Proposed: ${what}; it needs ${rule.requiredApprovals} approval(s) under “${rule.name}” within ${Math.round(rule.expiry / 60_000)} min.`, proposalId: id };
+  await deps.queue.enqueue(expireProposalJob, { proposalId: proposal.id }, { delayMs: Math.max(0, Date.parse(proposal.expiresAt) - deps.clock.now().getTime()) + 500 });
 }
 
 /** “Propose revert” on a failed action's card: the inverse computed when it was proposed. */

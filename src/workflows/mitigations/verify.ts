@@ -13,6 +13,7 @@ import type { Ports } from '../context.js';
 import { ALARM_HISTORY_LOOKBACK_MS, flapCycle, transitionsOf } from '../diagnostics/checks/alarm-history.js';
 import { duration } from '../diagnostics/types.js';
 import { scheduleCardRefresh } from '../incidents.js';
+import { doneOnce } from '../once.js';
 import { watchMitigationJob } from '../jobs/watch-mitigation.js';
 import { describeMitigation, kindOf } from './catalogue.js';
 import { DEFAULT_VERIFY } from './kind.js';
@@ -38,10 +39,15 @@ type Signal =
   | { read: false; text: string }
   | { read: true; source: 'cloudwatch' | 'alertmanager'; cleared: boolean; text: string; alarm?: { region: string; alarmName: string; cycleMs?: number; cycles: number } };
 
+/** Concluded already: a job run again after a Slack write of its verdict was deferred (the job was delayed). */
+const concluded = (p: Proposal | undefined): p is Proposal & { verification: NonNullable<Proposal['verification']> } => Boolean(p?.verification && (p.status === 'verified' || p.status === 'failed' || p.status === 'unverified'));
+
 export async function verify(deps: Ports, proposalId: string, signal?: AbortSignal): Promise<void> {
   const p = await deps.proposals.get(proposalId);
   // Interrupted after the watch began and before its first look was queued: queue it (deterministic id).
   if (p?.status === 'watching') return scheduleWatch(deps, p, 1);
+  // The verdict stands; what follows it (card, message, mitigated) is finished.
+  if (concluded(p)) return conclude(deps, p, p.verification.result, [p.verification.detail]);
   if (!p || p.status !== 'executed') return;
   const m = p.mitigation;
   // Without a cluster there is no object to watch; the paging signal is still re-checked.
@@ -136,6 +142,7 @@ async function scheduleWatch(deps: Ports, p: Proposal, n: number): Promise<void>
  */
 export async function watch(deps: Ports, proposalId: string, n: number): Promise<void> {
   const found = await deps.proposals.get(proposalId);
+  if (concluded(found)) return conclude(deps, found, found.verification.result, [found.verification.detail]);
   const w = found?.watch;
   if (!found || !w || found.status !== 'watching') return;
   const p = found;
@@ -190,9 +197,9 @@ async function conclude(deps: Ports, p: Proposal, result: VerificationResult, li
   await record(deps, done, event, BOT, `${WORD[result].outcome}: ${what} — ${detail}`, { result, detail });
   await refreshCard(deps, done);
   const incident = await deps.incidents.get(p.incidentId);
-  if (incident?.channelId) {
-    await deps.chat.post(incident.channelId, deps.render.text(`${WORD[result].icon} ${what}: *${WORD[result].label}* — ${detail}${result === 'failed' && p.revert ? '\nUse “Propose revert” on the card to undo it.' : ''}`));
-  }
+  const channel = incident?.channelId;
+  // Once, even when the job runs again after this post was deferred by the Slack budget.
+  if (channel) await doneOnce(deps, `verdict-${p.id}`, () => deps.chat.post(channel, deps.render.text(`${WORD[result].icon} ${what}: *${WORD[result].label}* — ${detail}${result === 'failed' && p.revert ? '\nUse “Propose revert” on the card to undo it.' : ''}`)));
   if (result === 'verified' && incident && incident.status !== 'resolved' && incident.status !== 'mitigated') {
     const at = deps.clock.now().toISOString();
     await deps.incidents.update(incident.id, (cur) => (cur.status === 'resolved' || cur.status === 'mitigated' ? undefined : { ...cur, status: 'mitigated', mitigatedAt: at, updatedAt: at }));
