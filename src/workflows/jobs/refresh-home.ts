@@ -4,14 +4,14 @@
  */
 import { z } from 'zod';
 import { refreshHomes } from '../home.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const refreshHomeJob = defineJob({
   name: 'refresh-home',
   queue: 'incident',
   schema: z.object({ window: z.number().int().nonnegative() }),
   id: (d) => `home-${d.window}`,
-  // BullMQ: larger is later; jobs of the queue without a priority go first.
-  options: { priority: 100, attempts: 2 },
+  // Behind every other job of the queue, card refreshes included (PRIORITY: larger is later).
+  options: { priority: PRIORITY.housekeeping, attempts: 2 },
   run: (deps, d) => refreshHomes(deps).then((n) => ({ window: d.window, published: n })),
 });
