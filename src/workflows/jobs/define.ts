@@ -40,6 +40,8 @@ export const PRIORITY = {
   decoration: 10,
   /** Housekeeping nobody waits for (archiving). */
   housekeeping: 20,
+  /** The App Home tabs: after everything else of the incident queue. */
+  home: 30,
 } as const;
 
 export interface JobOptions {

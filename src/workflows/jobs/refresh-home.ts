@@ -12,6 +12,6 @@ export const refreshHomeJob = defineJob({
   schema: z.object({ window: z.number().int().nonnegative() }),
   id: (d) => `home-${d.window}`,
   // Behind every other job of the queue, card refreshes included (PRIORITY: larger is later).
-  options: { priority: PRIORITY.housekeeping, attempts: 2 },
+  options: { priority: PRIORITY.home, attempts: 2 },
   run: (deps, d) => refreshHomes(deps).then((n) => ({ window: d.window, published: n })),
 });
