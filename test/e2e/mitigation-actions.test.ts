@@ -280,6 +280,25 @@ describe('mitigations behind approval, end to end', () => {
     expect(at(w.kube.get('Deployment', 'prod', 'broken'), 'spec', 'template', 'spec', 'containers', 0, 'image')).toBe(`${REG}/broken:v2`);
   });
 
+  it('an approval while Slack refuses every card update (429, Retry-After 15 s, as in a storm) is answered and executed; the card catches up afterwards', async () => {
+    const { proposal } = await d.propose(incident, 'scale prod/worker 3', REQUESTER);
+    w.slack.failNext('chat.update', 10_000, { status: 429, retryAfter: 15 });
+    try {
+      const approve = await d.click('proposal_approve', proposal, APPROVER, incident.channelId);
+      expect(approve.text).toBe('Approved; executing now.');
+      // Executed and verified while no card update got through (a deferred card update is not a failed change).
+      const done = await d.waitForStatus(proposal.id, ['verified', 'failed', 'refused'], 60_000);
+      expect(done.status).toBe('verified');
+      expect(at(w.kube.get('Deployment', 'prod', 'worker'), 'spec', 'replicas')).toBe(3);
+      expect(w.slack.callsTo('chat.update').some((c) => c.status === 429)).toBe(true);
+      expect(d.cardText(incident.channelId, proposal.id)).not.toContain('Executed and verified');
+    } finally {
+      w.slack.clearFaults();
+    }
+    // The deferred update (a refresh-proposal-card job) brings the card to the proposal's state.
+    await waitFor(() => d.cardText(incident.channelId, proposal.id).includes('Executed and verified'), { timeoutMs: 60_000, intervalMs: 250, what: 'the card to catch up' });
+  }, 150_000);
+
   it('a proposal cannot be approved once its incident is resolved, and a resolved incident takes no new proposal', async () => {
     const other = await d.openIncident('ResolvedFirst', 'cart');
     const { proposal } = await d.propose(other, 'scale prod/cart 3', REQUESTER);

@@ -320,7 +320,9 @@ export function driver(w: { slack: SlackEmulator; bot: TestBot }) {
       return waitFor(() => {
         const t = this.cardText(channelId, proposalId);
         return t.includes(needle) ? t : undefined;
-      }, { what: `the card of ${proposalId} to show “${needle}”` });
+        // Card updates are paced to chat.update's tier (about 50 a minute for the workspace), shared with
+        // every other card of the run: under a busy file a card may catch up some seconds later.
+      }, { what: `the card of ${proposalId} to show “${needle}”`, timeoutMs: 30_000 });
     },
 
     /** The card's visible text (header, sections, fields, context), for assertions on what people read. */
