@@ -75,7 +75,7 @@ describe('Redis restarted (AOF on) during a storm', () => {
     redis = await startRedis({ aof: true });
     // Storm grouping off: this test counts one channel per key. Eight keys, so that Slack's documented
     // pace (conversations.create is Tier 2, about 20 a minute, which the emulator enforces) is not
-    // what the wait below measures; the recovery time itself is a benchmark figure (bench/recovery.ts).
+    // what the wait below measures; the recovery time itself is a benchmark figure (bench/restart.ts).
     bot = await startBot({ redisUrl: redis.url, config: `${BASE_CONFIG}\nstorm: { threshold: 0 }\n` });
     const url = `${bot.url}/webhooks/alertmanager`;
     const keys = 8;

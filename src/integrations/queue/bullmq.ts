@@ -61,7 +61,7 @@ export function workerConnectionOptions(url: string): ConnectionOptions {
 }
 
 /**
- * Recovery after a Redis restart is bounded by these (issue 10.9; measured in bench/recovery.ts): the
+ * Recovery after a Redis restart is bounded by these (issue 10.9; measured in bench/restart.ts): the
  * reconnect backoff of the worker connections, and how long a worker waits before fetching again after
  * a connection error (BullMQ's `runRetryDelay`, 15 s by default, was most of the lag).
  */

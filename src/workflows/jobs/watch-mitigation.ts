@@ -4,13 +4,14 @@
  */
 import { z } from 'zod';
 import { watch } from '../mitigations/index.js';
-import { defineJob } from './define.js';
+import { defineJob, PRIORITY } from './define.js';
 
 export const watchMitigationJob = defineJob({
   name: 'watch-mitigation',
   queue: 'mitigation',
   schema: z.object({ proposalId: z.string().min(1), n: z.number().int().positive() }),
   id: (d) => `watch-${d.proposalId}-${d.n}`,
-  options: { attempts: 3 },
+  // Part of verifying an approved change: someone waits for its verdict (as verify-mitigation).
+  options: { attempts: 3, priority: PRIORITY.person },
   run: (deps, d) => watch(deps, d.proposalId, d.n),
 });
