@@ -195,15 +195,16 @@ async function conclude(deps: Ports, p: Proposal, result: VerificationResult, li
   if (!done || done.status !== status) return;
   const event = result === 'verified' ? 'mitigation.verified' : result === 'failed' ? 'mitigation.failed' : 'mitigation.unverified';
   await record(deps, done, event, BOT, `${WORD[result].outcome}: ${what} — ${detail}`, { result, detail });
-  await refreshCard(deps, done);
   const incident = await deps.incidents.get(p.incidentId);
-  const channel = incident?.channelId;
-  // Once, even when the job runs again after this post was deferred by the Slack budget.
-  if (channel) await doneOnce(deps, `verdict-${p.id}`, () => deps.chat.post(channel, deps.render.text(`${WORD[result].icon} ${what}: *${WORD[result].label}* — ${detail}${result === 'failed' && p.revert ? '\nUse “Propose revert” on the card to undo it.' : ''}`)));
+  // The incident's state first, then the Slack writes that tell people (which the budget may defer).
   if (result === 'verified' && incident && incident.status !== 'resolved' && incident.status !== 'mitigated') {
     const at = deps.clock.now().toISOString();
     await deps.incidents.update(incident.id, (cur) => (cur.status === 'resolved' || cur.status === 'mitigated' ? undefined : { ...cur, status: 'mitigated', mitigatedAt: at, updatedAt: at }));
     await deps.timeline.append(incident.id, { at, kind: 'incident.mitigated', actor: BOT, text: `Mitigated: ${what} verified`, data: { proposalId: p.id } }, `mitigated-${p.id}`);
     await scheduleCardRefresh(deps, incident.id);
   }
+  await refreshCard(deps, done);
+  const channel = incident?.channelId;
+  // Once, even when the job runs again after this post was deferred by the Slack budget.
+  if (channel) await doneOnce(deps, `verdict-${p.id}`, () => deps.chat.post(channel, deps.render.text(`${WORD[result].icon} ${what}: *${WORD[result].label}* — ${detail}${result === 'failed' && p.revert ? '\nUse “Propose revert” on the card to undo it.' : ''}`)));
 }
