@@ -164,7 +164,7 @@ async function createChannel(deps: Ports, incident: Incident): Promise<Incident>
   });
   for (let n = 1; n <= MAX_NAME_ATTEMPTS; n++) {
     const name = n === 1 ? base : withSuffix(base, n, incident.id);
-    const r = await deps.chat.createChannel(name);
+    const r = await deps.chat.createChannel(name, { private: route?.channel.private ?? false });
     if (r.ok) {
       const { value: updated } = await deps.incidents.update(incident.id, (cur) => (cur.channelId ? undefined : { ...cur, channelId: r.id, channelName: r.name, updatedAt: deps.clock.now().toISOString() }));
       await deps.timeline.append(incident.id, event(deps, 'channel.created', BOT, `Channel #${r.name} created`, { channelId: r.id }), 'channel-created');

@@ -182,7 +182,8 @@ export interface ChatMessage {
 export type CreateChannelResult = { ok: true; id: string; name: string } | { ok: false; error: 'name_taken' };
 
 export interface ChatPort {
-  createChannel(name: string): Promise<CreateChannelResult>;
+  /** A new channel; `private` from the route (`routes[].channel.private`, needs groups:write). */
+  createChannel(name: string, opts: { private: boolean }): Promise<CreateChannelResult>;
   setTopic(channelId: string, topic: string): Promise<void>;
   setPurpose(channelId: string, purpose: string): Promise<void>;
   /** Invites users; already_in_channel and cant_invite_self are not errors. */

@@ -53,9 +53,19 @@ describe('incidents on fakes', () => {
     expect(name).toMatch(/^inc-1-/);
     // ...is already taken by another channel here.
     const fake = fakeWith();
-    await fake.chat.createChannel(name);
+    await fake.chat.createChannel(name, { private: false });
     const incident = await openIncident(fake, amAlert({ alertname: 'DiskFull', service: 'db' }));
     expect(fake.chat.channels.get(incident.channelId)?.name).toBe(`${name}-2`);
+  });
+
+  it("a route's channel.private opens a private channel; other routes stay public", async () => {
+    const fake = createFakeDeps({
+      config: CONFIG.replace('routes:\n', 'routes:\n  - name: security\n    match: { labels: { team: security } }\n    key: { by: labels, labels: [alertname] }\n    channel: { private: true }\n    responders: { users: [U0SEC] }\n'),
+    });
+    const secret = await openIncident(fake, amAlert({ alertname: 'CredentialLeak', service: 'auth', labels: { team: 'security' } }));
+    const open = await openIncident(fake, amAlert({ alertname: 'DiskFull', service: 'db' }));
+    expect(fake.chat.channels.get(secret.channelId)?.private).toBe(true);
+    expect(fake.chat.channels.get(open.channelId)?.private).toBe(false);
   });
 
   it('card refreshes are coalesced: many changes within a second are one update, rendered from the latest state', async () => {

@@ -25,6 +25,7 @@ export interface MemoryChannel {
   pins: string[];
   bookmarks: { title: string; link: string }[];
   archived: boolean;
+  private: boolean;
 }
 
 export interface MemoryChat extends ChatPort {
@@ -59,7 +60,7 @@ export function createMemoryChat(opts: { usergroups?: Record<string, string[]>; 
   const ensure = (id: string) => {
     let ch = channels.get(id);
     // Channels the bot did not create (the announcement channel) exist on first use.
-    if (!ch) channels.set(id, (ch = { id, name: id.toLowerCase(), members: new Set(), messages: [], pins: [], bookmarks: [], archived: false }));
+    if (!ch) channels.set(id, (ch = { id, name: id.toLowerCase(), members: new Set(), messages: [], pins: [], bookmarks: [], archived: false, private: false }));
     return ch;
   };
   const chat: MemoryChat = {
@@ -70,11 +71,11 @@ export function createMemoryChat(opts: { usergroups?: Record<string, string[]>; 
     views: [],
     homes: new Map(),
     channel: (idOrName) => channels.get(idOrName) ?? [...channels.values()].find((c) => c.name.includes(idOrName)),
-    async createChannel(name): Promise<CreateChannelResult> {
+    async createChannel(name, opts): Promise<CreateChannelResult> {
       calls.push('conversations.create');
       if ([...channels.values()].some((c) => c.name === name)) return { ok: false, error: 'name_taken' };
       const id = `C${String(++seq).padStart(8, '0')}`;
-      channels.set(id, { id, name, members: new Set(), messages: [], pins: [], bookmarks: [], archived: false });
+      channels.set(id, { id, name, members: new Set(), messages: [], pins: [], bookmarks: [], archived: false, private: opts.private });
       return { ok: true, id, name };
     },
     async setTopic(channelId, topic) {

@@ -20,7 +20,6 @@ export interface SlackClientOptions {
   logger: Logger;
   /** Retries for 5xx/network errors (429 waits for Retry-After separately). */
   retries?: number;
-  privateChannels?: boolean;
   /** The shared pace (default: none, for a Slack without limits). */
   budget?: SlackBudget;
 }
@@ -180,9 +179,9 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
 
   return {
     client,
-    async createChannel(name): Promise<CreateChannelResult> {
+    async createChannel(name, { private: isPrivate }): Promise<CreateChannelResult> {
       // Only a taken name is the workflow's to handle (it tries the next suffix); the rest is classified.
-      const r = await call('conversations.create', () => client.conversations.create({ name, is_private: opts.privateChannels ?? false }), ['name_taken']);
+      const r = await call('conversations.create', () => client.conversations.create({ name, is_private: isPrivate }), ['name_taken']);
       return r ? { ok: true, id: r.channel?.id ?? '', name: r.channel?.name ?? name } : { ok: false, error: 'name_taken' };
     },
     // Topics and purposes take no formatting, but Slack still turns <!channel> and <@U..> in them
