@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlackEmulator } from '../../src/sandbox/slack/index.js';
 import { parseCommandLine, startViewer, type Viewer } from '../../src/sandbox/viewer/index.js';
@@ -26,6 +27,25 @@ describe('sandbox viewer API', () => {
   const api = (p: string, body: unknown, contentType = 'application/json') =>
     fetch(new URL(p, viewer.url), { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const lastPayload = (r: CapturedRequest): Record<string, unknown> => JSON.parse(new URLSearchParams(r.body).get('payload') ?? '{}') as Record<string, unknown>;
+
+  it('a request target that does not parse is answered 400 by the viewer and the Slack emulator, which go on serving', async () => {
+    /** One raw request line (fetch cannot send these), the status line that came back. */
+    const statusOf = (base: string, target: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const u = new URL(base);
+        const sock = net.connect(Number(u.port), u.hostname);
+        let data = '';
+        sock.on('data', (c: Buffer) => (data += c.toString('latin1')));
+        sock.on('error', reject);
+        sock.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
+        sock.write(`GET ${target} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: close\r\n\r\n`, 'latin1');
+      });
+    for (const base of [viewer.url, slack.baseUrl]) {
+      for (const target of ['http://[::1/', 'http://']) expect(await statusOf(base, target)).toBe('HTTP/1.1 400 Bad Request');
+    }
+    expect((await fetch(new URL('/', viewer.url))).status).toBe(200);
+    expect((await (await fetch(new URL('api.test', slack.apiUrl), { method: 'POST' })).json()) as unknown).toMatchObject({ ok: true });
+  });
 
   it('serves the page with a strict CSP and the state without the call log', async () => {
     const page = await fetch(viewer.url);

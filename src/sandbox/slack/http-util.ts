@@ -25,6 +25,19 @@ export async function readBody(req: http.IncomingMessage, limit = BODY_LIMIT): P
   return Buffer.concat(chunks);
 }
 
+/**
+ * The request's URL, or undefined after answering 400: a request target that does not parse is the
+ * client's problem, never the sandbox's crash (the emulators and the viewer share this).
+ */
+export function requestUrl(req: http.IncomingMessage, res: http.ServerResponse): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://local');
+  } catch {
+    send(res, 400, { ok: false, error: 'malformed_request_target' });
+    return undefined;
+  }
+}
+
 export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', ...headers });

@@ -18,7 +18,7 @@ import { blocksProblems } from './validate.js';
 import { KNOWN_METHODS } from './methods/index.js';
 import { Workspace, type MethodResult } from './workspace.js';
 import type { SlackEmulatorOptions, Fault, ApiCall, DeliveryOptions, DeliveryResult, ChannelView, SandboxState, SlackEmulator } from './emulator-types.js';
-import { decodeForLog, findElement, parseArgsBody, readBody, send, sleep, uploadBytes } from './http-util.js';
+import { decodeForLog, findElement, parseArgsBody, readBody, requestUrl, send, sleep, uploadBytes } from './http-util.js';
 
 /** response_url: up to 5 uses within 30 minutes (protocols 5.4). */
 const RESPONSE_URL_USES = 5;
@@ -227,15 +227,8 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions): Promise<Sl
   }
 
   const server = http.createServer((req, res) => {
-    // A request target that does not parse is the client's problem, never the sandbox's crash.
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://local');
-    } catch {
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: 'malformed_request_target' }));
-      return;
-    }
+    const url = requestUrl(req, res);
+    if (!url) return;
     const path = url.pathname;
     const route = async (): Promise<void> => {
       const api = /^\/api\/([A-Za-z0-9._]+)$/u.exec(path);

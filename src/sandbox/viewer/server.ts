@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { DeliveryResult, SandboxState, SlackEmulator } from '../slack/index.js';
-import { readBody } from '../slack/http-util.js';
+import { readBody, requestUrl } from '../slack/http-util.js';
 
 export interface ViewerOptions {
   slack: SlackEmulator;
@@ -174,15 +174,8 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
   const server = http.createServer((req, res) => {
-    // A request target that does not parse is the client's problem, never the sandbox's crash.
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://local');
-    } catch {
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: 'malformed_request_target' }));
-      return;
-    }
+    const url = requestUrl(req, res);
+    if (!url) return;
     const route = async (): Promise<void> => {
       // DNS rebinding: only answer requests addressed to the loopback origin.
       if (!allowedHosts().includes(String(req.headers.host ?? ''))) return sendJson(res, 421, { ok: false, error: 'misdirected_request' });
