@@ -67,22 +67,36 @@ async function cancelReminders(deps: Ports, incident: Incident): Promise<void> {
 /** A status-update reminder: nudges the commander (or the channel) when no update came within the cadence. */
 export async function remind(deps: Ports, job: RemindData): Promise<'sent' | 'skipped'> {
   const incident = await deps.incidents.get(job.incidentId);
-  if (!incident || incident.status === 'resolved' || !incident.channelId) return 'skipped';
+  const channel = incident?.channelId;
+  if (!incident || incident.status === 'resolved' || !channel) return 'skipped';
   // A newer update (or a severity change) scheduled a newer reminder: this one is stale.
   const r = reminderSlots(deps, incident);
   if (!r || r.sinceMs !== Date.parse(job.since)) return 'skipped';
   const { cadence, sinceMs, nowMs } = r;
-  // The slot this reminder stands for: at most one post per slot, whatever the number of jobs for it.
+  // The slot this reminder stands for: at most one post per slot, whatever the number of jobs for it
+  // (after a backlog, the jobs of two slots may both find the same one current). The first job to claim
+  // the slot posts; the claim names it, so its own run again (Slack's budget deferred the post and the
+  // job was delayed) still posts. Marked done after the post succeeded.
   const slot = r.current;
-  const claimed = await deps.claims.claimOnce(`remind-${incident.id}-${sinceMs}-${slot}`, Math.max(2 * cadence, 86_400_000));
-  if (claimed) {
-    const who = incident.roles.commander ? `<@${incident.roles.commander}>` : 'Team';
-    await deps.chat.post(incident.channelId, deps.render.text(`:alarm_clock: ${who}, no status update for ${formatDuration(cadence)} (${incident.severity} cadence). Post one with \`/incident update <text>\`.`));
-    await deps.timeline.append(incident.id, { at: new Date(nowMs).toISOString(), kind: 'reminder.sent', actor: 'warroom', text: `Status-update reminder sent to ${incident.roles.commander ? `<@${incident.roles.commander}>` : 'the channel'}`, data: { slot } }, `remind-${sinceMs}-${slot}`);
-  }
+  const ttl = Math.max(2 * cadence, 86_400_000);
+  const key = `remind-${incident.id}-${sinceMs}-${slot}`;
+  if (await deps.claims.claimOnce(key, ttl)) await deps.claims.setValue(`${key}-by`, String(job.slot), ttl);
+  const mine = (await deps.claims.getValue(`${key}-by`)) === String(job.slot);
+  const sent =
+    mine &&
+    (await doneOnce(
+      deps,
+      key,
+      async () => {
+        const who = incident.roles.commander ? `<@${incident.roles.commander}>` : 'Team';
+        await deps.chat.post(channel, deps.render.text(`:alarm_clock: ${who}, no status update for ${formatDuration(cadence)} (${incident.severity} cadence). Post one with \`/incident update <text>\`.`));
+        await deps.timeline.append(incident.id, { at: new Date(nowMs).toISOString(), kind: 'reminder.sent', actor: 'warroom', text: `Status-update reminder sent to ${incident.roles.commander ? `<@${incident.roles.commander}>` : 'the channel'}`, data: { slot } }, `remind-${sinceMs}-${slot}`);
+      },
+      ttl,
+    ));
   // Next nudge one cadence later, keyed by the same "since" and the slot number so replicas never double it.
   await scheduleReminder(deps, incident, 1000);
-  return claimed ? 'sent' : 'skipped';
+  return sent ? 'sent' : 'skipped';
 }
 
 export async function buildPostmortem(deps: Ports, incidentId: string): Promise<{ incident: Incident; markdown: string }> {

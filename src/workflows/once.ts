@@ -1,15 +1,15 @@
 /**
- * A Slack write done once per key, within one job. The mark is set after the write succeeded, so a
+ * A Slack write done once per key, within one job (the mark kept for `ttlMs`, 0 = forever). The mark is set after the write succeeded, so a
  * write the budget deferred or Slack answered 429 (the job is delayed and runs again) is not lost; a
  * crash between the write and the mark may repeat it once. Only for writes that one job makes (its id is
  * deterministic, so no two run at once); work several jobs race for keeps claimOnce.
  */
 import type { Ports } from './context.js';
 
-export async function doneOnce(deps: Pick<Ports, 'claims'>, key: string, write: () => Promise<unknown>): Promise<boolean> {
+export async function doneOnce(deps: Pick<Ports, 'claims'>, key: string, write: () => Promise<unknown>, ttlMs = 0): Promise<boolean> {
   const mark = `done-${key}`;
   if (await deps.claims.getValue(mark)) return false;
   await write();
-  await deps.claims.setValue(mark, '1', 0);
+  await deps.claims.setValue(mark, '1', ttlMs);
   return true;
 }

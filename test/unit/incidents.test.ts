@@ -154,6 +154,31 @@ describe('incidents on fakes', () => {
     expect((await fake.ports.timeline.list(incident.id)).filter((e) => e.kind === 'reminder.sent')).toHaveLength(2);
   });
 
+  it('a reminder Slack defers (throttled: the job is delayed) is posted when the job runs again, once', async () => {
+    const fake = fakeWith();
+    const incident = await openIncident(fake, amAlert({ alertname: 'Slow', service: 'api' }));
+    const reminders = () => texts(fake, incident.channelId).filter((t) => t.startsWith(':alarm_clock:'));
+    // Slack's budget refuses the first reminder post: the remind job is moved to delayed for 30 s.
+    const post = fake.chat.post.bind(fake.chat);
+    let refused = 0;
+    fake.chat.post = async (channel, msg) => {
+      if (refused === 0 && msg.text.startsWith(':alarm_clock:')) {
+        refused++;
+        throw new AppError('throttled', 'chat.postMessage: no token', { retryAfterMs: 30_000 });
+      }
+      return post(channel, msg);
+    };
+    await fake.runFor(15 * 60_000 + 1000);
+    expect(refused).toBe(1);
+    expect(reminders()).toHaveLength(0);
+    await fake.runFor(60_000);
+    expect(reminders()).toHaveLength(1);
+    expect((await fake.ports.timeline.list(incident.id)).filter((e) => e.kind === 'reminder.sent')).toHaveLength(1);
+    // The next slot's reminder follows on the cadence, once.
+    await fake.runFor(15 * 60_000);
+    expect(reminders()).toHaveLength(2);
+  });
+
   it('a job logs with the job bound: a resolved alert with no incident is logged by its ingest job', async () => {
     const fake = fakeWith();
     await deliver(fake, [amAlert({ alertname: 'Ghost', service: 'x', status: 'resolved' })]);
