@@ -87,6 +87,8 @@ export const Proposal = z.object({
       alarm: z.object({ region: z.string(), alarmName: z.string(), cycleMs: z.number().int().positive() }).optional(),
       /** What the kind found on the object when the watch began (rollout, HPA fields): repeated in the verdict. */
       took: z.array(z.string()).default([]),
+      /** Why it is watched, as said in the channel ("watching until HH:MM UTC — <why>"); absent in proposals of older versions. */
+      why: z.string().optional(),
     })
     .optional(),
   verification: z.object({ result: VerificationResult, detail: z.string() }).optional(),

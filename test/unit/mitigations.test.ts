@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Mitigation } from '../../src/domain/diagnostics.js';
+import { AppError } from '../../src/errors.js';
 import type { Proposal } from '../../src/domain/proposal.js';
 import { createFakeDeps, type FakeDeps } from '../../src/fake-deps.js';
 import { KINDS, decide, describeMitigation, propose, proposeRevert } from '../../src/workflows/mitigations/index.js';
@@ -318,6 +319,31 @@ describe('verification that waits (fakes)', () => {
     expect(done?.status).toBe('verified');
     expect(done?.verification?.detail).toMatch(/^HPA now min=2 max=10 target=80% .*; alarm api-latency stayed OK from \d\d:\d\d UTC to \d\d:\d\d UTC \(38m, more than one flap cycle of about 30m\)$/);
     expect((await fake.ports.incidents.get(incident.id))?.status).toBe('mitigated');
+  });
+
+  it('"watching until" deferred by Slack\'s budget (the verify job delayed) is posted when the job runs again, once; the watch goes on to its verdict', async () => {
+    const t0 = T0;
+    const history = [0, 1, 2].flatMap((i) => [transition(t0 - (90 - 30 * i) * MIN, 'OK', 'ALARM'), transition(t0 - (85 - 30 * i) * MIN, 'ALARM', 'OK')]);
+    const { fake } = watchWorld({ alarms: [alarm('OK')], history });
+    const post = fake.chat.post.bind(fake.chat);
+    let refused = 0;
+    fake.chat.post = async (channel, msg, opts) => {
+      if (refused === 0 && msg.text.startsWith(':eyes:')) {
+        refused++;
+        throw new AppError('throttled', 'chat.postMessage: no token', { retryAfterMs: 20_000 });
+      }
+      return post(channel, msg, opts);
+    };
+    const { id, incident } = await approvedHpaChange(fake, cwAlert());
+    expect(refused).toBe(1);
+    const watching = () => texts(fake, incident.channelId).filter((t) => /^:eyes: Change HPA prod\/api: max replicas to 10: executed; \*watching until \d\d:\d\d UTC\* — alarm api-latency cycled OK→ALARM 3 times in the last 6 h, about every 30m/.test(t));
+    expect(watching()).toHaveLength(0);
+    await fake.runFor(MIN);
+    expect(watching()).toHaveLength(1);
+    await fake.runFor(40 * MIN);
+    expect(watching()).toHaveLength(1);
+    expect((await fake.ports.proposals.get(id))?.status).toBe('verified');
+    expect((await fake.ports.timeline.list(incident.id)).filter((e) => e.kind === 'mitigation.watching')).toHaveLength(1);
   });
 
   it('an alarm without data is "not re-checked", never verified', async () => {

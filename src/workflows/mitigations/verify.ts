@@ -44,8 +44,9 @@ const concluded = (p: Proposal | undefined): p is Proposal & { verification: Non
 
 export async function verify(deps: Ports, proposalId: string, signal?: AbortSignal): Promise<void> {
   const p = await deps.proposals.get(proposalId);
-  // Interrupted after the watch began and before its first look was queued: queue it (deterministic id).
-  if (p?.status === 'watching') return scheduleWatch(deps, p, 1);
+  // Run again after the watch began (interrupted, or Slack's budget deferred its message): what follows
+  // the start of the watch is finished (each step once) and its first look queued (deterministic id).
+  if (p?.status === 'watching') return announceWatch(deps, p);
   // The verdict stands; what follows it (card, message, mitigated) is finished.
   if (concluded(p)) return conclude(deps, p, p.verification.result, [p.verification.detail]);
   if (!p || p.status !== 'executed') return;
@@ -116,16 +117,28 @@ async function startWatch(deps: Ports, p: Proposal, alarm: { region: string; ala
   const text = `watching until ${utc(until)}: ${why}`;
   const watching = (
     await deps.proposals.update(p.id, (cur) =>
-      cur.status === 'executed' ? { ...cur, status: 'watching', watch: { since: since.toISOString(), until: until.toISOString(), ...(alarm ? { alarm: { region: alarm.region, alarmName: alarm.alarmName, cycleMs: alarm.cycleMs } } : {}), took: lines.slice(0, -1) }, outcome: `Executed; ${text} (${lines.join('; ')})` } : undefined,
+      cur.status === 'executed' ? { ...cur, status: 'watching', watch: { since: since.toISOString(), until: until.toISOString(), ...(alarm ? { alarm: { region: alarm.region, alarmName: alarm.alarmName, cycleMs: alarm.cycleMs } } : {}), took: lines.slice(0, -1), why }, outcome: `Executed; ${text} (${lines.join('; ')})` } : undefined,
     )
   )?.value;
   if (!watching || watching.status !== 'watching') return;
+  await announceWatch(deps, watching);
+}
+
+/**
+ * The watch said (timeline, card, "watching until HH:MM UTC" in the channel), then its first look
+ * queued. Run again by a job delayed by Slack's budget: the message is posted once, after it succeeded.
+ */
+async function announceWatch(deps: Ports, p: Proposal): Promise<void> {
+  const w = p.watch;
+  if (!w) return;
   const what = describeMitigation(p.mitigation);
-  await record(deps, watching, 'mitigation.watching', BOT, `Watching: ${what} — ${text}`, { since: since.toISOString(), until: until.toISOString(), ...(alarm ? { cycleMs: alarm.cycleMs, alarmName: alarm.alarmName } : {}) });
-  await refreshCard(deps, watching);
-  const incident = await deps.incidents.get(p.incidentId);
-  if (incident?.channelId) await deps.chat.post(incident.channelId, deps.render.text(`:eyes: ${what}: executed; *watching until ${utc(until)}* — ${why}.`));
-  await scheduleWatch(deps, watching, 1);
+  const until = new Date(w.until);
+  const why = w.why ? ` — ${w.why}` : '';
+  await record(deps, p, 'mitigation.watching', BOT, `Watching: ${what} — watching until ${utc(until)}${w.why ? `: ${w.why}` : ''}`, { since: w.since, until: w.until, ...(w.alarm ? { cycleMs: w.alarm.cycleMs, alarmName: w.alarm.alarmName } : {}) });
+  await refreshCard(deps, p);
+  const channel = (await deps.incidents.get(p.incidentId))?.channelId;
+  if (channel) await doneOnce(deps, `watching-${p.id}`, () => deps.chat.post(channel, deps.render.text(`:eyes: ${what}: executed; *watching until ${utc(until)}*${why}.`)));
+  await scheduleWatch(deps, p, 1);
 }
 
 async function scheduleWatch(deps: Ports, p: Proposal, n: number): Promise<void> {
