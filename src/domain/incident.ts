@@ -32,6 +32,8 @@ export const Incident = z.object({
   resolvedAt: z.string().optional(),
   resolvedBy: z.string().optional(),
   reopenCount: z.number().int().nonnegative().default(0),
+  /** The last reopen whose follow-up (the incident-reopened job) ran: below `reopenCount`, the reopen is still to be announced. */
+  reopenAnnounced: z.number().int().nonnegative().optional(),
   lastUpdateAt: z.string().optional(),
 });
 export type Incident = z.infer<typeof Incident>;

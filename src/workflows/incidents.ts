@@ -38,6 +38,25 @@ function event(deps: Ports, kind: TimelineEvent['kind'], actor: string, text: st
   return { at: at ?? deps.clock.now().toISOString(), kind, actor, text, ...(data ? { data } : {}) };
 }
 
+/**
+ * The job that follows a transition of the incident (opened: the channel; reopened: the announcement)
+ * is asked for by every alert of the incident until it has done its work (the channel exists; the
+ * reopen is announced). The same id: a no-op while it waits or ran. An ingest attempt that made the
+ * transition and then lost Redis before the enqueue would otherwise leave it undone for good: its retry
+ * finds the incident already created or reopened (issue 10.9).
+ */
+async function askUntilDone(deps: Ports, incident: Incident, alert: Alert, key: string, route: string): Promise<void> {
+  if (incident.status === 'resolved') return;
+  if (!incident.channelId) {
+    await deps.timeline.append(incident.id, event(deps, 'incident.opened', alert.source, `Incident opened from ${alert.source} alert ${alert.name}`, { key, route }), 'opened');
+    // A higher severity is never queued behind a lower one (PRIORITY.open).
+    await deps.queue.enqueue(openIncidentJob, { incidentId: incident.id }, { priority: PRIORITY.open(SEVERITY_RANK[incident.severity]) });
+  } else if (incident.reopenCount > (incident.reopenAnnounced ?? 0)) {
+    await deps.timeline.append(incident.id, event(deps, 'incident.reopened', alert.source, `Reopened: ${alert.name} fired again within the reopen window`, { reopenCount: incident.reopenCount }), `reopened-${incident.reopenCount}`);
+    await deps.queue.enqueue(incidentReopenedJob, { incidentId: incident.id, reopenCount: incident.reopenCount });
+  }
+}
+
 /** Process one delivery: each alert lands in exactly one incident. */
 export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<IngestResult> {
   const result: IngestResult = { opened: [], reopened: [], updated: [], ignored: [] };
@@ -74,18 +93,8 @@ export async function ingestBatch(deps: Ports, batch: IngestBatch): Promise<Inge
       );
       incident = r.incident;
       if (r.created) result.opened.push(incident.id);
-      // Until its channel exists, every alert of the incident asks for the open job again (the same id:
-      // a no-op while it waits or ran). An ingest attempt that created the incident and then lost Redis
-      // before the enqueue left it without a channel for good: the retry found it already created.
-      if (r.created || (!incident.channelId && incident.status !== 'resolved')) {
-        await deps.timeline.append(incident.id, event(deps, 'incident.opened', alert.source, `Incident opened from ${alert.source} alert ${alert.name}`, { key, route: route.name }), 'opened');
-        // A higher severity is never queued behind a lower one (PRIORITY.open).
-        await deps.queue.enqueue(openIncidentJob, { incidentId: incident.id }, { priority: PRIORITY.open(SEVERITY_RANK[incident.severity]) });
-      } else if (r.reopened) {
-        result.reopened.push(incident.id);
-        await deps.timeline.append(incident.id, event(deps, 'incident.reopened', alert.source, `Reopened: ${alert.name} fired again within the reopen window`, { reopenCount: incident.reopenCount }), `reopened-${incident.reopenCount}`);
-        await deps.queue.enqueue(incidentReopenedJob, { incidentId: incident.id, reopenCount: incident.reopenCount });
-      }
+      if (r.reopened) result.reopened.push(incident.id);
+      await askUntilDone(deps, incident, alert, key, route.name);
     } else {
       incident = await deps.incidents.findByKey(key);
       if (!incident) {

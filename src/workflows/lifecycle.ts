@@ -34,6 +34,8 @@ export async function announceReopened(deps: Ports, incidentId: string, reopenCo
   await postBoth(deps, incident, deps.render.text(`:repeat: *${incident.id} reopened*: the alert fired again within the reopen window (flapping, ${reopenCount}×).`), deps.render.announcement(incident, 'reopened'), `reopen-${incident.id}-${reopenCount}`);
   await scheduleCardRefresh(deps, incident.id);
   await scheduleReminder(deps, incident);
+  // Announced: alerts of the incident stop asking for this job (askUntilDone in incidents.ts).
+  await deps.incidents.update(incident.id, (cur) => ((cur.reopenAnnounced ?? 0) >= reopenCount ? undefined : { ...cur, reopenAnnounced: reopenCount }));
 }
 
 /** After the resolve numbered `reopenCount`: the summary, reminders cancelled, post-mortem and archive scheduled. */

@@ -207,4 +207,36 @@ describe('Redis lost between creating an incident and enqueueing its open job (i
     expect(incident?.channelId).toBeDefined();
     expect(fake.chat.channels.get(incident?.channelId ?? '')?.pins).toHaveLength(1);
   });
+
+  it('the same between reopening an incident and enqueueing its incident-reopened job: the retry still announces the reopen, once', async () => {
+    const fake = fakeWith();
+    const incident = await openIncident(fake, amAlert({ alertname: 'LostReopen', service: 'edge' }));
+    await resolveIncident(fake.ports, incident.id, 'U0ONCALL');
+    await fake.runDue();
+    fake.clock.advance(5 * 60_000);
+    const enqueue = fake.ports.queue.enqueue.bind(fake.ports.queue);
+    let failed = 0;
+    let asked = 0;
+    fake.ports.queue.enqueue = async (job, data, opts) => {
+      if (job.name === 'incident-reopened') asked++;
+      if (job.name === 'incident-reopened' && failed === 0) {
+        failed++;
+        throw new AppError('unavailable', 'enqueue incident-reopened: Redis did not answer');
+      }
+      return enqueue(job, data, opts);
+    };
+    await deliver(fake, [amAlert({ alertname: 'LostReopen', service: 'edge', startsAt: '2026-11-21T09:04:00.000Z' })]);
+    await fake.runFor(5_000);
+    expect(failed).toBe(1);
+    const reopened = () => texts(fake, incident.channelId).filter((t) => t.includes(`*${incident.id} reopened*`));
+    expect(reopened()).toHaveLength(1);
+    expect(texts(fake, 'C0ANNOUNCE').filter((t) => t.includes('reopened'))).toHaveLength(1);
+    expect(await fake.ports.incidents.get(incident.id)).toMatchObject({ status: 'triggered', reopenCount: 1, reopenAnnounced: 1 });
+    // Announced: a later alert of the incident does not ask for it again.
+    const askedBefore = asked;
+    await deliver(fake, [amAlert({ alertname: 'LostReopen', service: 'edge', startsAt: '2026-11-21T09:06:00.000Z', labels: { pod: 'edge-2' } })]);
+    await fake.runFor(5_000);
+    expect(asked).toBe(askedBefore);
+    expect(reopened()).toHaveLength(1);
+  });
 });
