@@ -26,7 +26,7 @@ import { createRedisBudget } from './integrations/slack/budget.js';
 import { createSlackChat } from './integrations/slack/client.js';
 import { confirmSubscription, createSnsVerifier, isTopicAllowed } from './integrations/sns/verify.js';
 import type { Ports } from './workflows/context.js';
-import { JOBS, runJob, type JobDef } from './workflows/jobs/index.js';
+import { JOBS, runAbandoned, runJob, type JobDef } from './workflows/jobs/index.js';
 import type { VerifyOptions } from './workflows/mitigations/index.js';
 import type { Clock, KubernetesPort } from './workflows/ports.js';
 
@@ -254,6 +254,7 @@ export function startWorker(deps: Deps): WorkerRole {
       deps.metrics.jobsFailed.inc({ job: job.name });
       log.error({ err }, 'job failed for good');
     },
+    onAbandoned: (job, data, ctx, key) => runAbandoned(job, ports, data, ctx, key),
   });
   deps.logger.info({ queues: workers.workers.map((w) => w.name) }, 'worker role running');
   return {

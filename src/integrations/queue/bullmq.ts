@@ -190,6 +190,12 @@ export interface WorkerSetOptions {
   observe?(name: string, outcome: 'completed' | 'delayed' | 'retry' | 'failed', seconds: number): void;
   /** The last attempt failed (or the error is not retryable): the job is given up. */
   onFinalFailure?(job: JobDef, data: unknown, err: unknown, log: Logger): void;
+  /**
+   * BullMQ failed the job without running the handler (it stalled more than maxStalledCount: its
+   * worker died twice): the job's `onAbandoned` (jobs/define.ts runAbandoned). `key` names this job
+   * once (its id and when it was added).
+   */
+  onAbandoned?(job: JobDef, data: unknown, ctx: JobContext, key: string): Promise<unknown>;
 }
 
 export interface WorkerSet {
@@ -211,6 +217,8 @@ export function laneOfPriority(priority: number | undefined): Lane {
 export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
   const byName = new Map(opts.jobs.map((j) => [j.name, j]));
   const workers: Worker[] = [];
+  const recovering = new Set<Promise<unknown>>();
+  const ctxOf = (job: Job, signal?: AbortSignal): JobContext => ({ id: job.id ?? '', attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, attemptsStarted: job.attemptsStarted, ...(signal ? { signal } : {}) });
   for (const queue of QUEUE_NAMES) {
     if (!opts.jobs.some((j) => j.queue === queue)) continue;
     const w = new Worker(
@@ -218,7 +226,7 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
       async (job: Job, token?: string, signal?: AbortSignal) => {
         const def = byName.get(job.name);
         if (!def) throw new UnrecoverableError(`no handler for job ${job.name}`);
-        const ctx: JobContext = { id: job.id ?? '', attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, attemptsStarted: job.attemptsStarted, ...(signal ? { signal } : {}) };
+        const ctx = ctxOf(job, signal);
         const started = performance.now();
         try {
           const r = await withLane(laneOfPriority(job.opts.priority), () => opts.handler(def, job.data, ctx));
@@ -254,12 +262,30 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
       },
     );
     w.on('error', (err) => opts.logger.warn({ err, queue }, 'worker error'));
+    // A job BullMQ failed without running the handler: one that stalled more than maxStalledCount is put
+    // back with a deferred failure, and the worker that takes it up fails it at once ('failed' fires in
+    // that worker only). The handler never saw it: counted and logged here, and its onAbandoned runs.
+    w.on('failed', (job, err) => {
+      if (!job?.deferredFailure) return;
+      const def = byName.get(job.name);
+      if (!def) return;
+      const ctx = ctxOf(job);
+      const log = opts.logger.child(jobBindings(def.name, ctx, job.data));
+      opts.onFinalFailure?.(def, job.data, err, log);
+      if (!def.onAbandoned || !opts.onAbandoned) return;
+      const run = opts
+        .onAbandoned(def, job.data, ctx, `${job.id ?? ''}-${job.timestamp}`)
+        .catch((e: unknown) => log.error({ err: e }, 'abandoned job: its recovery failed'))
+        .finally(() => recovering.delete(run));
+      recovering.add(run);
+    });
     workers.push(w);
   }
   return {
     workers,
     close: async (force = false) => {
       await Promise.all(workers.map((w) => w.close(force)));
+      if (!force) await Promise.all([...recovering]);
     },
   };
 }

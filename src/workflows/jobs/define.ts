@@ -76,6 +76,14 @@ export interface JobDef<T = unknown> {
   readonly options: JobOptions;
   /** Runs with ports whose logger is bound to the job and its incident. */
   run(deps: Ports, data: T, ctx: JobContext): Promise<unknown>;
+  /**
+   * The queue gave the job up without running it: BullMQ fails a job that stalled more than its
+   * worker's maxStalledCount (1: the process running it died twice, say during a crash recovery) and
+   * none of `run` sees that. For a job that must not leave its work half-done (an execution left
+   * "executing"), this runs then, once across replicas (runAbandoned), with last-attempt semantics
+   * (`attemptsMade` = `attempts` - 1: give up with the reason rather than throw).
+   */
+  onAbandoned?(deps: Ports, data: T, ctx: JobContext): Promise<unknown>;
 }
 
 export function defineJob<T>(def: JobDef<T>): JobDef<T> {
@@ -120,6 +128,25 @@ export async function runJob<T>(job: JobDef<T>, ports: Ports, raw: unknown, ctx:
   const data = parsePayload(job, raw);
   const log: Logger = ports.log.child(jobBindings(job.name, ctx, data));
   return job.run({ ...ports, log }, data, ctx);
+}
+
+/** How long the claim on an abandoned job's recovery is kept (BullMQ keeps failed jobs 7 days). */
+export const ABANDONED_CLAIM_MS = 7 * 86_400_000;
+
+/**
+ * A job the queue gave up without running it (see JobDef.onAbandoned): its `onAbandoned` once per job
+ * (`key`: the job's id and when it was added; the claim keeps two replicas from both recovering it),
+ * with last-attempt semantics. False when the job has none or it was claimed already.
+ */
+export async function runAbandoned<T>(job: JobDef<T>, ports: Ports, raw: unknown, ctx: JobContext, key: string): Promise<boolean> {
+  if (!job.onAbandoned) return false;
+  const data = parsePayload(job, raw);
+  if (!(await ports.claims.claimOnce(`abandoned-${job.name}-${key}`, ABANDONED_CLAIM_MS))) return false;
+  const last: JobContext = { ...ctx, attemptsMade: Math.max(ctx.attemptsMade, ctx.attempts - 1) };
+  const log: Logger = ports.log.child({ ...jobBindings(job.name, last, data), abandoned: true });
+  log.warn({}, 'the queue gave the job up without running it (it stalled too often): recovering');
+  await job.onAbandoned({ ...ports, log }, data, last);
+  return true;
 }
 
 /**

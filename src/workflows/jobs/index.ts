@@ -75,4 +75,4 @@ export {
   verifyMitigationJob,
   watchMitigationJob,
 };
-export { PRIORITY, QUEUES, defineJob, jobBindings, nextWindow, parsePayload, prepareJob, runJob, type JobContext, type JobDef, type JobOptions, type PreparedJob, type QueueName } from './define.js';
+export { PRIORITY, QUEUES, defineJob, jobBindings, nextWindow, parsePayload, prepareJob, runAbandoned, runJob, type JobContext, type JobDef, type JobOptions, type PreparedJob, type QueueName } from './define.js';

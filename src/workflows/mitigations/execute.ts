@@ -8,7 +8,9 @@
  * or the object is still as pinned (the write never happened: it is made now, pinned as before);
  * otherwise it marks the proposal failed with the reason and proposes afresh, pinned to the object as
  * it is now (a new card). A recovery that cannot read the target is retried; on the job's last
- * attempt it fails with the reason. The card never stays "executing".
+ * attempt it fails with the reason. Killed again during that recovery, the job is failed by BullMQ
+ * without running it (stalled more than allowable limit): its onAbandoned runs this once more, as a
+ * last attempt (jobs/execute-mitigation.ts). The card never stays "executing".
  */
 import type { Proposal } from '../../domain/proposal.js';
 import { AppError, errorMessage, isAppError } from '../../errors.js';
