@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Proposal } from '../../src/domain/proposal.js';
 import { createFakeDeps, type FakeDeps } from '../../src/fake-deps.js';
-import { createQueueSet, createWorkerSet, type QueueSet, type WorkerSet } from '../../src/integrations/queue/bullmq.js';
+import { createQueueSet, createWorkerSet, type QueueSet, type WorkerSet, type WorkerSetOptions } from '../../src/integrations/queue/bullmq.js';
 import { executeMitigationJob, runAbandoned, runJob } from '../../src/workflows/jobs/index.js';
 import type { Mitigation } from '../../src/domain/diagnostics.js';
 import type { KubernetesPort } from '../../src/workflows/ports.js';
@@ -74,8 +74,11 @@ function setUp(): Rig {
   return rig;
 }
 
+type OnAbandoned = NonNullable<WorkerSetOptions['onAbandoned']>;
+const realOnAbandoned = (r: Rig): OnAbandoned => (job, data, ctx, key) => runAbandoned(job, r.fake.ports, data, ctx, key);
+
 /** A worker process for the mitigation queue, as startWorker builds it (deps.ts), on the fake ports. */
-function startWorker(r: Rig): WorkerSet {
+function startWorker(r: Rig, o: { onAbandoned?: OnAbandoned; sweepMs?: number } = {}): WorkerSet {
   const w = createWorkerSet({
     redisUrl: inject('redisUrl'),
     prefix: r.prefix,
@@ -83,7 +86,8 @@ function startWorker(r: Rig): WorkerSet {
     jobs: [executeMitigationJob],
     handler: (job, data, ctx) => runJob(job, r.fake.ports, data, ctx),
     logger: r.fake.log,
-    onAbandoned: (job, data, ctx, key) => runAbandoned(job, r.fake.ports, data, ctx, key),
+    onAbandoned: o.onAbandoned ?? realOnAbandoned(r),
+    abandonedSweepMs: o.sweepMs ?? 600_000,
   });
   r.workers.push(w);
   return w;
@@ -162,5 +166,29 @@ describe('a job whose worker dies twice (BullMQ: stalled more than allowable lim
     const again = (await r.fake.ports.proposals.list(incidentId)).filter((p) => p.id !== id);
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ status: 'pending', because: [id], mitigation: { kind: 'scale', replicas: 6 } });
+  }, 240_000);
+
+  it('the worker that failed it died before its recovery ran: the sweep of failed jobs recovers it, once', async () => {
+    const r = setUp();
+    const { id } = await approved(r, { kind: 'hpa', namespace: 'prod', name: 'api', maxReplicas: 9 });
+    await killedTwice(r, id);
+    // The failed event's recovery never happens (its process "died" at once); the sweep's does.
+    let calls = 0;
+    const real = realOnAbandoned(r);
+    startWorker(r, {
+      sweepMs: 1000,
+      onAbandoned: (...a) => (++calls === 1 ? Promise.reject(new Error('the process died before the recovery ran')) : real(...a)),
+    });
+    const done = await waitFor(async () => {
+      const p = await proposal(r, id);
+      return p.status === 'executing' ? undefined : p;
+    }, { what: 'the proposal out of executing', timeoutMs: 90_000 });
+    expect(done.status).toBe('executed');
+    expect(r.cluster.state.writes).toHaveLength(1);
+    expect(r.fake.log.lines.some((l) => l.msg?.startsWith('abandoned job: its recovery failed'))).toBe(true);
+    // Later sweeps find it done: still one write, one recovery.
+    await waitFor(() => calls >= 4, { what: 'two more sweeps', timeoutMs: 30_000 });
+    expect(r.cluster.state.writes).toHaveLength(1);
+    expect(r.fake.log.lines.filter((l) => l.msg?.startsWith('the queue gave the job up'))).toHaveLength(1);
   }, 240_000);
 });

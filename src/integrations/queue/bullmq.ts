@@ -69,6 +69,14 @@ export const WORKER_RECONNECT_MAX_MS = 1000;
 export const WORKER_RUN_RETRY_DELAY_MS = 1000;
 /** How often stalled jobs (their worker died) are looked for; at most the lock time. */
 export const STALLED_CHECK_MAX_MS = 5000;
+/** A job that stalled more often than this is failed by BullMQ without running it (BullMQ's default, made explicit). */
+export const MAX_STALLED_COUNT = 1;
+
+/**
+ * BullMQ failed the job without running it: it stalled more than MAX_STALLED_COUNT. When it is taken
+ * up the job carries the deferred failure; once failed, BullMQ drops that and its stall count tells.
+ */
+const abandonedByQueue = (job: Job) => Boolean(job.deferredFailure) || job.stalledCounter > MAX_STALLED_COUNT;
 
 export interface QueueSet extends JobQueue {
   queues: Record<QueueName, Queue>;
@@ -196,7 +204,17 @@ export interface WorkerSetOptions {
    * once (its id and when it was added).
    */
   onAbandoned?(job: JobDef, data: unknown, ctx: JobContext, key: string): Promise<unknown>;
+  /**
+   * How often the failed jobs of queues with an `onAbandoned` job are looked through for one whose
+   * recovery did not finish (the worker that failed it died too, or the recovery threw). Default
+   * ABANDONED_SWEEP_MS.
+   */
+  abandonedSweepMs?: number;
 }
+
+/** The failed-job sweep's period (see WorkerSetOptions.abandonedSweepMs) and how many of a queue's latest failed jobs it reads. */
+export const ABANDONED_SWEEP_MS = 60_000;
+const ABANDONED_SWEEP_JOBS = 200;
 
 export interface WorkerSet {
   workers: Worker[];
@@ -219,6 +237,17 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
   const workers: Worker[] = [];
   const recovering = new Set<Promise<unknown>>();
   const ctxOf = (job: Job, signal?: AbortSignal): JobContext => ({ id: job.id ?? '', attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, attemptsStarted: job.attemptsStarted, ...(signal ? { signal } : {}) });
+  /** A job BullMQ failed without running it: its onAbandoned (done once, whoever asks: runAbandoned). */
+  const recover = (job: Job) => {
+    const def = byName.get(job.name);
+    if (!abandonedByQueue(job) || !def?.onAbandoned || !opts.onAbandoned) return;
+    const ctx = ctxOf(job);
+    const run = opts
+      .onAbandoned(def, job.data, ctx, `${job.id ?? ''}-${job.timestamp}`)
+      .catch((e: unknown) => opts.logger.child(jobBindings(def.name, ctx, job.data)).error({ err: e }, 'abandoned job: its recovery failed; the next sweep tries again'))
+      .finally(() => recovering.delete(run));
+    recovering.add(run);
+  };
   for (const queue of QUEUE_NAMES) {
     if (!opts.jobs.some((j) => j.queue === queue)) continue;
     const w = new Worker(
@@ -258,6 +287,7 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
         lockDuration: opts.lockMs ?? 30_000,
         // A job whose worker died is taken up again about lockMs + this after it last renewed its lock.
         stalledInterval: Math.min(opts.lockMs ?? 30_000, STALLED_CHECK_MAX_MS),
+        maxStalledCount: MAX_STALLED_COUNT,
         runRetryDelay: WORKER_RUN_RETRY_DELAY_MS,
       },
     );
@@ -266,26 +296,51 @@ export function createWorkerSet(opts: WorkerSetOptions): WorkerSet {
     // back with a deferred failure, and the worker that takes it up fails it at once ('failed' fires in
     // that worker only). The handler never saw it: counted and logged here, and its onAbandoned runs.
     w.on('failed', (job, err) => {
-      if (!job?.deferredFailure) return;
+      if (!job || !abandonedByQueue(job)) return;
       const def = byName.get(job.name);
       if (!def) return;
-      const ctx = ctxOf(job);
-      const log = opts.logger.child(jobBindings(def.name, ctx, job.data));
-      opts.onFinalFailure?.(def, job.data, err, log);
-      if (!def.onAbandoned || !opts.onAbandoned) return;
-      const run = opts
-        .onAbandoned(def, job.data, ctx, `${job.id ?? ''}-${job.timestamp}`)
-        .catch((e: unknown) => log.error({ err: e }, 'abandoned job: its recovery failed'))
-        .finally(() => recovering.delete(run));
-      recovering.add(run);
+      opts.onFinalFailure?.(def, job.data, err, opts.logger.child(jobBindings(def.name, ctxOf(job), job.data)));
+      recover(job);
     });
     workers.push(w);
   }
+  // The safety net of the failed event: a worker that failed an abandoned job and died before its
+  // recovery finished (or a recovery that threw) leaves the job in the failed set; every replica looks
+  // through it now and then, and runAbandoned runs what is not done yet.
+  const sweepQueues = QUEUE_NAMES.filter((q) => opts.jobs.some((j) => j.queue === q && j.onAbandoned)).map((q) => {
+    const queue = new Queue(bullName(q), { connection: workerConnectionOptions(opts.redisUrl), prefix: opts.prefix ?? 'bull' });
+    queue.on('error', () => undefined);
+    return queue;
+  });
+  let sweeping = false;
+  const sweep = async () => {
+    // One sweep at a time (while Redis is away a read waits for it).
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      await sweepOnce();
+    } finally {
+      sweeping = false;
+    }
+  };
+  const sweepOnce = async () => {
+    for (const q of sweepQueues) {
+      const failed = await q.getFailed(0, ABANDONED_SWEEP_JOBS - 1).catch((err: unknown) => {
+        opts.logger.warn({ err, queue: q.name }, 'abandoned-job sweep: could not read the failed jobs');
+        return [];
+      });
+      for (const job of failed) if (job) recover(job);
+    }
+  };
+  const timer = sweepQueues.length && opts.onAbandoned ? setInterval(() => void sweep(), opts.abandonedSweepMs ?? ABANDONED_SWEEP_MS) : undefined;
+  timer?.unref();
   return {
     workers,
     close: async (force = false) => {
+      if (timer) clearInterval(timer);
       await Promise.all(workers.map((w) => w.close(force)));
       if (!force) await Promise.all([...recovering]);
+      await Promise.all(sweepQueues.map((q) => q.close()));
     },
   };
 }

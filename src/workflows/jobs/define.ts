@@ -80,8 +80,9 @@ export interface JobDef<T = unknown> {
    * The queue gave the job up without running it: BullMQ fails a job that stalled more than its
    * worker's maxStalledCount (1: the process running it died twice, say during a crash recovery) and
    * none of `run` sees that. For a job that must not leave its work half-done (an execution left
-   * "executing"), this runs then, once across replicas (runAbandoned), with last-attempt semantics
-   * (`attemptsMade` = `attempts` - 1: give up with the reason rather than throw).
+   * "executing"), this runs then, one replica at a time until it has run to the end once
+   * (runAbandoned), with last-attempt semantics (`attemptsMade` = `attempts` - 1: give up with the
+   * reason rather than throw).
    */
   onAbandoned?(deps: Ports, data: T, ctx: JobContext): Promise<unknown>;
 }
@@ -130,22 +131,29 @@ export async function runJob<T>(job: JobDef<T>, ports: Ports, raw: unknown, ctx:
   return job.run({ ...ports, log }, data, ctx);
 }
 
-/** How long the claim on an abandoned job's recovery is kept (BullMQ keeps failed jobs 7 days). */
-export const ABANDONED_CLAIM_MS = 7 * 86_400_000;
+/** Done marks of abandoned jobs' recoveries are kept as long as BullMQ keeps failed jobs (7 days). */
+export const ABANDONED_DONE_MS = 7 * 86_400_000;
+/** One replica recovers an abandoned job at a time; a recovery that died with its process is taken up again after this. */
+export const ABANDONED_LEASE_MS = 2 * 60_000;
 
 /**
- * A job the queue gave up without running it (see JobDef.onAbandoned): its `onAbandoned` once per job
- * (`key`: the job's id and when it was added; the claim keeps two replicas from both recovering it),
- * with last-attempt semantics. False when the job has none or it was claimed already.
+ * A job the queue gave up without running it (see JobDef.onAbandoned): its `onAbandoned` with
+ * last-attempt semantics, until it has run to the end once (`key`: the job's id and when it was
+ * added). A lease keeps two replicas from recovering it at once; the done mark is set after it
+ * succeeded, so a recovery that failed or died is run again by the next look (the failed event, or the
+ * worker set's sweep of failed jobs). False when the job has none, or it is done or being done.
  */
 export async function runAbandoned<T>(job: JobDef<T>, ports: Ports, raw: unknown, ctx: JobContext, key: string): Promise<boolean> {
   if (!job.onAbandoned) return false;
+  const name = `abandoned-${job.name}-${key}`;
+  if (await ports.claims.getValue(`${name}-done`)) return false;
+  if (!(await ports.claims.claimOnce(`${name}-lease`, ABANDONED_LEASE_MS))) return false;
   const data = parsePayload(job, raw);
-  if (!(await ports.claims.claimOnce(`abandoned-${job.name}-${key}`, ABANDONED_CLAIM_MS))) return false;
   const last: JobContext = { ...ctx, attemptsMade: Math.max(ctx.attemptsMade, ctx.attempts - 1) };
   const log: Logger = ports.log.child({ ...jobBindings(job.name, last, data), abandoned: true });
   log.warn({}, 'the queue gave the job up without running it (it stalled too often): recovering');
   await job.onAbandoned({ ...ports, log }, data, last);
+  await ports.claims.setValue(`${name}-done`, '1', ABANDONED_DONE_MS);
   return true;
 }
 
