@@ -142,9 +142,16 @@ const CARD_MAX_TRIES = 5;
  * job moves the number on before it reads the state, so a change while it runs asks for the next one.
  * It renders the latest state when it runs: never one write per alert.
  */
-export async function scheduleCardRefresh(deps: Ports, incidentId: string, delayMs = CARD_UPDATE_INTERVAL_MS, tries = 0): Promise<void> {
+/**
+ * Asks for the card to be refreshed. `person`: someone is looking at the card for their own action
+ * (an acknowledge, a resolve, a severity or role change): that refresh runs at a person's priority and
+ * Slack lane, at once, so a storm's refreshes do not hold it back (one such refresh waits per incident
+ * beside the coalesced one; whichever runs first writes the latest state, the other finds nothing new).
+ */
+export async function scheduleCardRefresh(deps: Ports, incidentId: string, opts: { delayMs?: number; tries?: number; person?: boolean } = {}): Promise<void> {
   const seq = await deps.claims.count(cardSeq(incidentId));
-  await deps.queue.enqueue(refreshCardJob, { incidentId, seq, tries }, { delayMs });
+  const person = opts.person ?? false;
+  await deps.queue.enqueue(refreshCardJob, { incidentId, seq, tries: opts.tries ?? 0, person }, { delayMs: opts.delayMs ?? (person ? 0 : CARD_UPDATE_INTERVAL_MS), ...(person ? { priority: PRIORITY.person } : {}) });
   // The App Home tabs list the open incidents: refreshed with them, coalesced and behind them.
   await scheduleHomeRefresh(deps);
 }
@@ -233,24 +240,24 @@ export async function openIncident(deps: Ports, incidentId: string): Promise<voi
   await scheduleReminder(deps, incident);
 }
 
-export async function refreshCard(deps: Ports, incidentId: string, seq = 0, tries = 0): Promise<void> {
+export async function refreshCard(deps: Ports, incidentId: string, seq = 0, tries = 0, person = false): Promise<void> {
   // A redelivered or older refresh: the one after it already runs or waits.
   if ((await deps.claims.count(cardSeq(incidentId))) !== seq) return;
   await deps.claims.increment(cardSeq(incidentId), 0);
   const incident = await requireIncident(deps, incidentId);
   if (!incident.channelId || !incident.cardTs) return; // open-incident posts the latest state and refreshes after
   // At most one card write per incident per second, even when refreshes run late together.
-  if (!(await deps.claims.claimOnce(cardWriteSlot(incidentId), CARD_UPDATE_INTERVAL_MS))) return scheduleCardRefresh(deps, incidentId, CARD_UPDATE_INTERVAL_MS, tries);
+  if (!(await deps.claims.claimOnce(cardWriteSlot(incidentId), CARD_UPDATE_INTERVAL_MS))) return scheduleCardRefresh(deps, incidentId, { delayMs: CARD_UPDATE_INTERVAL_MS, tries, person });
   try {
     await deps.chat.update(incident.channelId, incident.cardTs, deps.render.incidentCard(await cardView(deps, incident)));
   } catch (e) {
     // The number has moved on: the next refresh writes the latest state (after Retry-After or the
     // budget's pace when throttled, else after a backoff, a bounded number of times).
     const after = retryAfterOf(e);
-    if (after !== undefined) return scheduleCardRefresh(deps, incidentId, Math.max(after, CARD_UPDATE_INTERVAL_MS), tries);
+    if (after !== undefined) return scheduleCardRefresh(deps, incidentId, { delayMs: Math.max(after, CARD_UPDATE_INTERVAL_MS), tries, person });
     if (!isRetryable(e) || tries + 1 >= CARD_MAX_TRIES) throw e;
     deps.log.warn({ err: e, tries }, 'card refresh failed; the next refresh tries again');
-    return scheduleCardRefresh(deps, incidentId, CARD_UPDATE_INTERVAL_MS * 2 ** (tries + 1), tries + 1);
+    return scheduleCardRefresh(deps, incidentId, { delayMs: CARD_UPDATE_INTERVAL_MS * 2 ** (tries + 1), tries: tries + 1, person });
   }
 }
 
@@ -268,7 +275,7 @@ export async function acknowledgeIncident(deps: Ports, incidentId: string, userI
   });
   if (!changed) return { ok: false, message: `${incident.id} is already ${incident.status}.` };
   await deps.timeline.append(incidentId, event(deps, 'incident.acknowledged', userId, `Acknowledged by <@${userId}>`), `ack-${nowIso}`);
-  await scheduleCardRefresh(deps, incidentId);
+  await scheduleCardRefresh(deps, incidentId, { person: true });
   return { ok: true, message: `${incident.id} acknowledged.` };
 }
 
@@ -281,7 +288,7 @@ export async function resolveIncident(deps: Ports, incidentId: string, actor: st
   if (!changed) return { ok: false, message: `${incident.id} is already resolved.` };
   const who = actor.startsWith('U') ? `<@${actor}>` : actor;
   await deps.timeline.append(incidentId, event(deps, 'incident.resolved', actor, `Resolved by ${who}${reason ? `: ${reason}` : ''}`), `resolved-${incident.reopenCount}`);
-  await scheduleCardRefresh(deps, incidentId);
+  await scheduleCardRefresh(deps, incidentId, { person: actor.startsWith('U') });
   await deps.queue.enqueue(incidentResolvedJob, { incidentId, reopenCount: incident.reopenCount });
   return { ok: true, message: `${incident.id} resolved.` };
 }

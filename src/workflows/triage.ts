@@ -73,7 +73,7 @@ export async function setSeverity(deps: Ports, incident: Incident, userId: strin
   const { value: updated } = await deps.incidents.update(incident.id, (cur) => ({ ...cur, severity, updatedAt: nowIso }));
   await deps.timeline.append(incident.id, { at: nowIso, kind: 'incident.severity', actor: userId, text: `Severity ${from} → ${severity}`, data: { from, to: severity } });
   if (incident.channelId) await deps.chat.post(incident.channelId, deps.render.text(`:rotating_light: <@${userId}> changed severity ${from} → *${severity}*`));
-  await scheduleCardRefresh(deps, incident.id);
+  await scheduleCardRefresh(deps, incident.id, { person: true });
   await scheduleReminder(deps, updated);
   return { ok: true, message: `Severity set to ${severity}.` };
 }
@@ -86,7 +86,7 @@ export async function assignRole(deps: Ports, incident: Incident, actor: string,
     await deps.chat.invite(incident.channelId, [userId]).catch(() => undefined);
     await deps.chat.post(incident.channelId, deps.render.text(`:busts_in_silhouette: <@${userId}> is now *${role}* (set by <@${actor}>)`));
   }
-  await scheduleCardRefresh(deps, incident.id);
+  await scheduleCardRefresh(deps, incident.id, { person: true });
   return { ok: true, message: `<@${userId}> is ${role}.` };
 }
 
@@ -127,6 +127,6 @@ export async function splitFromStorm(deps: Ports, storm: Incident, userId: strin
   await deps.timeline.append(r.incident.id, { at, kind: 'incident.opened', actor: userId, text: `Split from storm ${storm.id} by <@${userId}> (${alerts.length} alerts)`, data: { key, route: route.name, storm: storm.id } }, 'opened');
   await deps.timeline.append(storm.id, { at, kind: 'incident.note', actor: userId, text: `${incidentTitle(first)} (${key}) split into ${r.incident.id} by <@${userId}>` }, `split-${key}`);
   if (r.created) await deps.queue.enqueue(openIncidentJob, { incidentId: r.incident.id }, { priority: PRIORITY.open(SEVERITY_RANK[worst]) });
-  await scheduleCardRefresh(deps, storm.id);
+  await scheduleCardRefresh(deps, storm.id, { person: true });
   return { ok: true, message: r.created ? `Split \`${key}\` into ${r.incident.id}: its channel is being opened.` : `\`${key}\` now goes to ${r.incident.id}.` };
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { createFakeDeps } from '../../src/fake-deps.js';
+import { PRIORITY } from '../../src/workflows/jobs/define.js';
 import { acknowledgeIncident, resolveIncident } from '../../src/workflows/incidents.js';
 import { postStatusUpdate } from '../../src/workflows/triage.js';
 import { amAlert, deliver, openIncident, texts } from '../support/fake-world.js';
@@ -94,6 +95,30 @@ describe('incidents on fakes', () => {
     // The last write shows every alert (rendered from the latest state, not from the alert that asked).
     const card = fake.chat.channels.get(incident.channelId)?.messages.find((m) => m.ts === incident.cardTs);
     expect(JSON.stringify(card)).toContain('31 firing / 31');
+  });
+
+  it("a person's acknowledge is on the card at once, at a person's priority, ahead of the refreshes alerts asked for", async () => {
+    const fake = fakeWith();
+    const noisy = await openIncident(fake, amAlert({ alertname: 'Noisy', service: 'edge', labels: { instance: 'a' } }));
+    const mine = await openIncident(fake, amAlert({ alertname: 'Mine', service: 'db' }));
+    await fake.runFor(2_000);
+    for (let i = 0; i < 5; i++) await deliver(fake, [amAlert({ alertname: 'Noisy', service: 'edge', labels: { instance: `i${i}` } })]);
+    await deliver(fake, [amAlert({ alertname: 'Mine', service: 'db', labels: { instance: 'x' } })]);
+    await acknowledgeIncident(fake.ports, mine.id, 'U0LEAD');
+    const refreshes = fake.queue.pending().filter((j) => j.name === 'refresh-card');
+    const forPerson = refreshes.filter((j) => j.data['person'] === true);
+    expect(forPerson.map((j) => [j.data['incidentId'], j.options.priority])).toEqual([[mine.id, PRIORITY.person]]);
+    // What is due now is the person's refresh alone; the refreshes the alerts asked for wait their second.
+    const ran = await fake.runDue();
+    expect(ran.map((j) => j.name)).toEqual(['refresh-card']);
+    const card = fake.chat.channels.get(mine.channelId)?.messages.find((m) => m.ts === mine.cardTs);
+    expect(JSON.stringify(card)).toContain('acknowledged');
+    expect(fake.queue.pending().some((j) => j.name === 'refresh-card' && j.data['incidentId'] === noisy.id)).toBe(true);
+    // The coalesced refresh of the same incident then finds nothing new to ask for: one write for the ack.
+    const updates = fake.chat.calls.filter((c) => c === 'chat.update').length;
+    await fake.runFor(3_000);
+    const mineUpdates = fake.chat.calls.filter((c) => c === 'chat.update').length - updates;
+    expect(mineUpdates).toBeLessThanOrEqual(1);
   });
 
   it('acknowledge once; resolve posts the summary to both channels, then the post-mortem draft and the archive', async () => {

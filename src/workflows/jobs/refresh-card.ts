@@ -15,8 +15,10 @@ export const refreshCardJob = defineJob({
     seq: z.number().int().nonnegative().default(0),
     /** Hand-overs after a failed write (bounded, see refreshCard). */
     tries: z.number().int().nonnegative().default(0),
+    /** Asked for by a person's action: runs at a person's priority (see scheduleCardRefresh). */
+    person: z.boolean().default(false),
   }),
-  id: (d) => `card-${d.incidentId}-s${d.seq}`,
+  id: (d) => `card-${d.incidentId}-s${d.seq}${d.person ? '-p' : ''}`,
   options: { priority: PRIORITY.decoration },
-  run: (deps, d) => refreshCard(deps, d.incidentId, d.seq, d.tries),
+  run: (deps, d) => refreshCard(deps, d.incidentId, d.seq, d.tries, d.person),
 });
