@@ -6,8 +6,11 @@
  */
 import type { Ports } from './context.js';
 
+/** The mark doneOnce keeps for `key` (for work that marks several keys done after one write). */
+export const doneMark = (key: string): string => `done-${key}`;
+
 export async function doneOnce(deps: Pick<Ports, 'claims'>, key: string, write: () => Promise<unknown>, ttlMs = 0): Promise<boolean> {
-  const mark = `done-${key}`;
+  const mark = doneMark(key);
   if (await deps.claims.getValue(mark)) return false;
   await write();
   await deps.claims.setValue(mark, '1', ttlMs);

@@ -371,11 +371,18 @@ export interface HomeInput {
   notice?: string;
 }
 
+/** One thread reply of findings and the findings it holds. */
+export interface FindingsReply {
+  findings: Finding[];
+  message: ChatMessage;
+}
+
 export interface MessageRenderer {
   incidentCard(view: IncidentView): ChatMessage;
   announcement(incident: Incident, kind: 'opened' | 'reopened' | 'resolved' | 'update', text?: string): ChatMessage;
   text(text: string): ChatMessage;
-  finding(finding: Finding): ChatMessage;
+  /** Findings as thread replies, as many to a reply as fit (each finding its own sections); each reply names its findings. */
+  findings(findings: readonly Finding[]): FindingsReply[];
   progress(input: { incidentId: string; runId: string; total: number; done: { check: string; ok: boolean; title: string }[]; finished: boolean }): ChatMessage;
   assessment(assessment: Assessment): ChatMessage;
   proposalCard(proposal: Proposal): ChatMessage;

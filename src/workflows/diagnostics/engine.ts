@@ -3,8 +3,10 @@
  * `diagnose-check` child per (subject, check). Checks whose dependencies are met start at once;
  * a check that completes adds its dependants and the checks of the subjects it discovered as new
  * children of the same parent (deterministic job ids: adding twice is a no-op). The parent runs
- * when every child has finished and writes the assessment. Findings are stored once per run and
- * posted at most once, so a restart or a redelivery never posts a finding twice.
+ * when every child has finished and writes the assessment. Findings are stored once per run by the
+ * checks and posted by a separate coalesced job (`diagnose-findings`), bundled into as few thread
+ * replies as fit, each marked posted once the post went through: a restart or a redelivery never
+ * posts a finding twice, and neither the checks nor the assessment wait for Slack's pace per channel.
  */
 import type { CheckOutcome, RunRef } from '../../domain/diagnosis-run.js';
 import type { Assessment, Finding, Subject } from '../../domain/diagnostics.js';
@@ -15,6 +17,7 @@ import { requireIncident } from '../incidents.js';
 import { nextWindow, prepareJob, type JobContext } from '../jobs/define.js';
 import { diagnoseAssessJob } from '../jobs/diagnose-assess.js';
 import { checkJobId, diagnoseCheckJob, type CheckData } from '../jobs/diagnose-check.js';
+import { diagnoseFindingsJob } from '../jobs/diagnose-findings.js';
 import { diagnoseProgressJob } from '../jobs/diagnose-progress.js';
 import { diagnoseJob } from '../jobs/diagnose.js';
 import { proposeFromAssessment } from '../mitigations/index.js';
@@ -22,7 +25,7 @@ import { assess } from './assessment.js';
 import { checkById } from './catalogue.js';
 import { checksFor, planFor } from './plan.js';
 import { factsForDiscovered, makeFinding, subjectKey, type CheckResult } from './types.js';
-import { doneOnce } from '../once.js';
+import { doneMark, doneOnce } from '../once.js';
 
 type CheckJob = CheckData;
 
@@ -154,15 +157,10 @@ export async function runCheckJob(deps: Ports, job: CheckJob, attempt: Pick<JobC
     await deps.diagnosis.saveOutcome(job, sKey, job.check, stored);
   }
 
-  // Findings: stored once per run; each posted at most once as a reply under the progress message.
-  const progressTs = await deps.diagnosis.getProgressTs(job);
-  for (const f of stored.findings) {
-    await deps.diagnosis.saveFinding(job, f);
-    const channel = incident.channelId;
-    if (channel && progressTs && (await doneOnce(deps, `posted-${job.incidentId}-${job.runId}-${f.id}`, () => deps.chat.post(channel, deps.render.finding(f), { threadTs: progressTs })))) {
-      await deps.timeline.append(job.incidentId, { at: deps.clock.now().toISOString(), kind: 'diagnosis.finding', actor: 'warroom', text: f.title, data: { findingId: f.id, severity: f.severity, runId: job.runId } }, `finding-${job.runId}-${f.id}`);
-    }
-  }
+  // Findings: stored once per run; posted by the run's findings job (postFindings), never here, so a
+  // check is never behind Slack's pace for the channel.
+  for (const f of stored.findings) await deps.diagnosis.saveFinding(job, f);
+  if (stored.findings.length) await scheduleFindingsPost(deps, job);
   const ok = !stored.findings.some((f) => f.severity === 'error');
   await deps.diagnosis.markDone(job, checkJobId(job), { check: `${job.check} · ${sKey}`, ok, title: stored.findings[0]?.title ?? 'nothing notable' });
 
@@ -181,6 +179,72 @@ export async function runCheckJob(deps: Ports, job: CheckJob, attempt: Pick<JobC
     for (const c of rootChecks(subject, alerts)) await schedule(deps, { incidentId: job.incidentId, runId: job.runId, subject, check: c.id, inherited: stored.handOn }, true);
   }
   await scheduleProgress(deps, job.incidentId, job.runId);
+}
+
+/** The run's findings sequence: a findings job stands for one number; running it moves the number on. */
+const findingsSeq = (run: RunRef) => `findings-seq-${run.incidentId}-${run.runId}`;
+/** The generation of the run's posting lease: releasing it moves to the next generation. */
+const findingsLeaseGen = (run: RunRef) => `findings-lease-gen-${run.incidentId}-${run.runId}`;
+/** How long a posting lease outlives a worker that died holding it (the same job taken up again takes it over at once). */
+const FINDINGS_LEASE_MS = 60_000;
+/** When a findings job that found another one posting asks again. */
+const FINDINGS_BUSY_RETRY_MS = 500;
+/** A finding's posted mark (the key doneOnce used before findings were bundled, so runs in flight keep theirs). */
+const postedMark = (run: RunRef, f: Finding) => doneMark(`posted-${run.incidentId}-${run.runId}-${f.id}`);
+
+/**
+ * Coalesced findings post: at most one waits per run. The job's id carries the run's findings
+ * sequence number, so every check that stores findings until that job starts asks for the same job
+ * (a no-op add); the job moves the number on before it reads the findings, so findings stored while
+ * it runs ask for the next one.
+ */
+export async function scheduleFindingsPost(deps: Ports, run: RunRef, delayMs = 0): Promise<void> {
+  const seq = await deps.claims.count(findingsSeq(run));
+  await deps.queue.enqueue(diagnoseFindingsJob, { incidentId: run.incidentId, runId: run.runId, seq }, delayMs ? { delayMs } : {});
+}
+
+/**
+ * The run's posting lease, so two findings jobs never post the same finding (a job asked for while
+ * another posts may start at once). Taken per generation with claimOnce; released by moving to the
+ * next generation. The job that holds it (its deterministic id) takes it over when it runs again after
+ * its worker died. The release, or undefined when another job holds it.
+ */
+async function takeFindingsLease(deps: Ports, run: RunRef, holder: string): Promise<(() => Promise<void>) | undefined> {
+  const key = `findings-lease-${run.incidentId}-${run.runId}-g${await deps.claims.count(findingsLeaseGen(run))}`;
+  if (await deps.claims.claimOnce(key, FINDINGS_LEASE_MS)) await deps.claims.setValue(key, holder, FINDINGS_LEASE_MS);
+  else if ((await deps.claims.getValue(key)) !== holder) return undefined;
+  return async () => void (await deps.claims.increment(findingsLeaseGen(run), 0));
+}
+
+/**
+ * The findings job: posts every finding of the run not posted yet under the progress message, those
+ * ready bundled into as few replies as fit (render.findings), and marks each posted after its reply
+ * went through. Throttled by Slack's budget, the job is delayed (the worker moves it) and posts the
+ * rest when it runs again: deferred, never lost. A redelivered or older job does the same (it finds
+ * nothing left, or what its predecessor did not get to).
+ */
+export async function postFindings(deps: Ports, run: RunRef, seq: number, jobId: string): Promise<void> {
+  if ((await deps.claims.count(findingsSeq(run))) === seq) await deps.claims.increment(findingsSeq(run), 0);
+  const incident = await deps.incidents.get(run.incidentId);
+  const channel = incident?.channelId;
+  const threadTs = await deps.diagnosis.getProgressTs(run);
+  if (!channel || !threadTs) return; // the progress message is posted before any check runs
+  const release = await takeFindingsLease(deps, run, jobId);
+  if (!release) return scheduleFindingsPost(deps, run, FINDINGS_BUSY_RETRY_MS);
+  try {
+    const all = await deps.diagnosis.listFindings(run.incidentId, run.runId);
+    const marks = await Promise.all(all.map((f) => deps.claims.getValue(postedMark(run, f))));
+    const unposted = all.filter((_, i) => !marks[i]);
+    for (const reply of deps.render.findings(unposted)) {
+      await deps.chat.post(channel, reply.message, { threadTs });
+      await Promise.all(reply.findings.map((f) => deps.claims.setValue(postedMark(run, f), '1', 0)));
+      for (const f of reply.findings) {
+        await deps.timeline.append(run.incidentId, { at: deps.clock.now().toISOString(), kind: 'diagnosis.finding', actor: 'warroom', text: f.title, data: { findingId: f.id, severity: f.severity, runId: run.runId } }, `finding-${run.runId}-${f.id}`);
+      }
+    }
+  } finally {
+    await release();
+  }
 }
 
 /** Progress updates are coalesced: at most one per run per second. */
@@ -205,7 +269,10 @@ export async function updateProgress(deps: Ports, incidentId: string, runId: str
   await deps.chat.update(incident.channelId, ts, await renderProgress(deps, run, await deps.diagnosis.isFinished(run)));
 }
 
-/** The parent: every check has finished; rank the hypotheses and post the assessment. */
+/**
+ * The parent: every check has finished; rank the hypotheses and post the assessment at once, whether or
+ * not the findings job has posted every finding yet (they follow in the progress thread at Slack's pace).
+ */
 export async function finishDiagnosis(deps: Ports, incidentId: string, runId: string): Promise<Assessment> {
   const run: RunRef = { incidentId, runId };
   const findings = await deps.diagnosis.listFindings(incidentId, runId);

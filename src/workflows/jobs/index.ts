@@ -7,6 +7,7 @@ import { archiveJob } from './archive.js';
 import type { JobDef, QueueName } from './define.js';
 import { diagnoseAssessJob } from './diagnose-assess.js';
 import { diagnoseCheckJob } from './diagnose-check.js';
+import { diagnoseFindingsJob } from './diagnose-findings.js';
 import { diagnoseProgressJob } from './diagnose-progress.js';
 import { diagnoseJob } from './diagnose.js';
 import { executeMitigationJob } from './execute-mitigation.js';
@@ -39,6 +40,7 @@ export const JOBS: readonly JobDef[] = [
   diagnoseJob,
   diagnoseCheckJob,
   diagnoseAssessJob,
+  diagnoseFindingsJob,
   diagnoseProgressJob,
   executeMitigationJob,
   verifyMitigationJob,
@@ -58,6 +60,7 @@ export {
   archiveJob,
   diagnoseAssessJob,
   diagnoseCheckJob,
+  diagnoseFindingsJob,
   diagnoseJob,
   diagnoseProgressJob,
   executeMitigationJob,

@@ -1,7 +1,8 @@
 import type { Assessment, Evidence, Finding, Hypothesis } from '../../../domain/diagnostics.js';
 import { describeMitigation } from '../../../workflows/mitigations/catalogue.js';
-import type { ChatMessage } from '../../../workflows/ports.js';
-import { clampBlocks, context, cut, divider, esc, header, section, type Block } from './kit.js';
+import { createHash } from 'node:crypto';
+import type { FindingsReply, ChatMessage } from '../../../workflows/ports.js';
+import { clampBlocks, context, cut, divider, esc, header, LIMITS, section, type Block } from './kit.js';
 
 const SEV_ICON: Record<Finding['severity'], string> = { info: ':information_source:', warning: ':warning:', critical: ':red_circle:', error: ':grey_question:' };
 const VERDICT_ICON: Record<Hypothesis['verdict'], string> = { supported: ':white_check_mark:', refuted: ':x:', inconclusive: ':grey_question:' };
@@ -18,13 +19,47 @@ function evidenceLines(f: Finding): string[] {
   });
 }
 
-/** A concise thread reply; long evidence goes into a details section (cut to the limit). */
-export function finding(f: Finding): ChatMessage {
-  const blocks: Block[] = [section(`${SEV_ICON[f.severity]} *${esc(f.title)}*\n${esc(f.summary)}`)];
+/** Slack's limit on a block_id. */
+const BLOCK_ID_MAX = 255;
+
+/** The block_id of a finding's first section in a findings reply: its id (hashed when longer than Slack allows). */
+export function findingBlockId(f: Pick<Finding, 'id'>): string {
+  const id = `finding:${f.id}`;
+  return id.length <= BLOCK_ID_MAX ? id : `finding#${createHash('sha256').update(f.id).digest('hex')}`;
+}
+
+/** One finding's sections: title and summary, its evidence, long evidence in a details section (cut to the limit). */
+function findingBlocks(f: Finding): Block[] {
+  const blocks: Block[] = [section(`${SEV_ICON[f.severity]} *${esc(f.title)}*\n${esc(f.summary)}`, { block_id: findingBlockId(f) })];
   const ev = evidenceLines(f);
   if (ev.length) blocks.push(context([cut(ev.join('\n'), 2000)]));
   if (f.evidence.some((e) => e.detail)) blocks.push(section(cut('```' + f.evidence.map((e) => e.detail ?? '').filter(Boolean).join('\n').replace(/```/g, "'''") + '```', 3000)));
-  return { text: cut(`${f.title}: ${f.summary}`, 3000), blocks };
+  return blocks;
+}
+
+/**
+ * Findings as thread replies: each finding its own sections with its evidence, as many findings to a
+ * reply as fit Slack's 50 blocks (split otherwise), in the order given. Each reply says which findings it holds.
+ */
+export function findings(list: readonly Finding[]): FindingsReply[] {
+  const out: FindingsReply[] = [];
+  let cur: { findings: Finding[]; blocks: Block[] } | undefined;
+  const flush = () => {
+    if (!cur) return;
+    const [only] = cur.findings;
+    const text = cur.findings.length === 1 && only ? `${only.title}: ${only.summary}` : `${cur.findings.length} findings: ${cur.findings.map((f) => f.title).join('; ')}`;
+    out.push({ findings: cur.findings, message: { text: cut(text, 3000), blocks: cur.blocks } });
+    cur = undefined;
+  };
+  for (const f of list) {
+    const blocks = findingBlocks(f);
+    if (cur && cur.blocks.length + blocks.length > LIMITS.blocks) flush();
+    cur ??= { findings: [], blocks: [] };
+    cur.findings.push(f);
+    cur.blocks.push(...blocks);
+  }
+  flush();
+  return out;
 }
 
 export function progress(input: { incidentId: string; runId: string; total: number; done: { check: string; ok: boolean; title: string }[]; finished: boolean }): ChatMessage {

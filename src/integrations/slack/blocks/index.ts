@@ -1,6 +1,6 @@
 import type { Incident } from '../../../domain/incident.js';
 import type { ChatMessage, MessageRenderer } from '../../../workflows/ports.js';
-import { assessment, finding, progress } from './diagnostics.js';
+import { assessment, findings, progress } from './diagnostics.js';
 import { announcement, incidentCard } from './incident.js';
 import { ACTIONS } from './ids.js';
 import { actions, button, context, cut, section } from './kit.js';
@@ -29,7 +29,7 @@ export const slackRenderer: MessageRenderer = {
   incidentCard,
   announcement,
   text: (text) => ({ text: cut(text, 3900) }),
-  finding,
+  findings,
   progress,
   assessment,
   proposalCard,
