@@ -23,7 +23,7 @@ diagnostics: { enabled: true }
 `;
 
 /** The world's incident stored as ingest would store it, with a channel, then one diagnosis run to its assessment. */
-export async function diagnose(w: World, opts: { runId?: string } = {}): Promise<Diagnosis> {
+export async function diagnose(w: World, opts: { runId?: string; /** Runs before the diagnosis (to wrap a port). */ before?: (fake: FakeDeps) => void } = {}): Promise<Diagnosis> {
   const fake = createFakeDeps({
     config: CONFIG,
     now: w.now,
@@ -31,6 +31,7 @@ export async function diagnose(w: World, opts: { runId?: string } = {}): Promise
     ...(w.kubernetes ? { kubernetes: w.kubernetes } : {}),
     ...(w.prometheus ? { prometheus: w.prometheus } : {}),
   });
+  opts.before?.(fake);
   const p = fake.ports;
   const first = w.incident.alerts[0];
   if (!first) throw new Error('a world needs an alert');

@@ -1,37 +1,99 @@
 /**
  * The queued diagnostics engine on createFakeDeps (test/support/diagnose-fake.ts): the flow of check
- * jobs under the assess parent, findings posted once in the progress thread, retries of transient
+ * jobs under the assess parent, findings posted once in the progress thread by the coalesced findings job (bundled, deferred when throttled), retries of transient
  * failures, the progress message, a rerun. The catalogue's findings on the fixture worlds are in
  * checks-catalogue.test.ts, through the same engine.
  */
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { createFakeDeps } from '../../src/fake-deps.js';
-import { rerunDiagnosis, runCheckJob } from '../../src/workflows/diagnostics/engine.js';
+import { findingBlockId } from '../../src/integrations/slack/blocks/diagnostics.js';
+import { slackRenderer } from '../../src/integrations/slack/blocks/index.js';
+import { postFindings, rerunDiagnosis, runCheckJob } from '../../src/workflows/diagnostics/engine.js';
+import { makeFinding } from '../../src/workflows/diagnostics/types.js';
 import { diagnoseCheckJob } from '../../src/workflows/jobs/index.js';
 import type { CheckData } from '../../src/workflows/jobs/diagnose-check.js';
 import { diagnose } from '../support/diagnose-fake.js';
 import { FakeKubernetes, seedWorld } from '../support/fake-ports.js';
+import { postedFindingBlocks, timesPosted } from '../support/findings.js';
 
 describe('the diagnostics engine on fakes', () => {
-  it('one progress message; each finding once in its thread; the assessment after the last check', async () => {
+  it('one progress message; each finding once in its thread (bundled); the assessment when the last check completes', async () => {
     const d = await diagnose(seedWorld());
+    // The assessment does not wait for the findings' posts: they follow in the thread.
+    await d.fake.runFor(2_000);
     const messages = d.fake.chat.channels.get('C0DIAG')?.messages ?? [];
     const progress = messages[0];
     expect(progress?.text).toMatch(/^:mag: Diagnos/);
     const replies = messages.filter((m) => m.threadTs === progress?.ts);
-    expect(replies).toHaveLength(d.findings.length);
-    expect(new Set(replies.map((m) => m.text)).size).toBe(replies.length);
+    // Every finding once, in as few replies as fit Slack's 50 blocks.
+    expect(Object.values(timesPosted(d.findings, replies))).toEqual(d.findings.map(() => 1));
+    expect(postedFindingBlocks(replies)).toHaveLength(d.findings.length);
+    expect(replies.length).toBeLessThan(d.findings.length);
+    for (const r of replies) expect(r.blocks?.length).toBeLessThanOrEqual(50);
     const top = messages.filter((m) => !m.threadTs);
     expect(top).toHaveLength(2);
     expect(top[1]?.text).toMatch(/^Assessment INC-1: /);
     // The progress message ends complete, updated in place.
-    await d.fake.runFor(2_000);
     expect(d.fake.chat.channels.get('C0DIAG')?.messages[0]?.text).toBe(`:mag: Diagnosis complete: ${d.ran.length} checks`);
     const kinds = (await d.fake.ports.timeline.list(d.incidentId)).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'diagnosis.started')).toHaveLength(1);
     expect(kinds.filter((k) => k === 'diagnosis.finding')).toHaveLength(d.findings.length);
-    expect(kinds.at(-1)).toBe('diagnosis.assessment');
+    expect(kinds.filter((k) => k === 'diagnosis.assessment')).toHaveLength(1);
+  });
+
+  it('findings throttled by Slack are deferred, not lost, and the assessment is not behind them', async () => {
+    let refused = 0;
+    const d = await diagnose(seedWorld(), {
+      before: (fake) => {
+        const post = fake.chat.post.bind(fake.chat);
+        fake.chat.post = async (channel, message, o) => {
+          if (o?.threadTs && refused < 2) {
+            refused += 1;
+            throw new AppError('throttled', 'paced by the shared budget', { retryAfterMs: 1_500 });
+          }
+          return post(channel, message, o);
+        };
+      },
+    });
+    const thread = () => (d.fake.chat.channels.get('C0DIAG')?.messages ?? []).filter((m) => m.threadTs);
+    // The assessment is out while the findings still wait for Slack.
+    expect(d.assessment.findings).toHaveLength(d.findings.length);
+    expect(postedFindingBlocks(thread())).toEqual([]);
+    await d.fake.runFor(5_000);
+    expect(refused).toBe(2);
+    expect(Object.values(timesPosted(d.findings, thread()))).toEqual(d.findings.map(() => 1));
+  });
+
+  it('two findings jobs of one run at once: each finding is posted once (the posting lease)', async () => {
+    let hold = true;
+    const d = await diagnose(seedWorld(), {
+      before: (fake) => {
+        const post = fake.chat.post.bind(fake.chat);
+        fake.chat.post = async (channel, message, o) => {
+          if (o?.threadTs && hold) throw new AppError('unavailable', 'slack is down');
+          return post(channel, message, o);
+        };
+      },
+    });
+    hold = false;
+    const run = { incidentId: d.incidentId, runId: 'r1' };
+    await Promise.all([postFindings(d.fake.ports, run, 0, 'job-a'), postFindings(d.fake.ports, run, 0, 'job-b')]);
+    await d.fake.runFor(5_000);
+    const thread = (d.fake.chat.channels.get('C0DIAG')?.messages ?? []).filter((m) => m.threadTs);
+    expect(Object.values(timesPosted(d.findings, thread))).toEqual(d.findings.map(() => 1));
+  });
+
+  it('findings are bundled into replies of at most 50 blocks, each finding whole and once, in order', () => {
+    const base = makeFinding({ check: 'pods', subject: { kind: 'workload', namespace: 'default', deployment: 'x' }, discriminator: 'd0', severity: 'info', title: 'T', summary: 'S' });
+    const many = Array.from({ length: 40 }, (_, i) => ({ ...base, id: `${base.id}-${i}`, title: `Finding ${i}`, evidence: [{ numbers: { n: i }, detail: `detail ${i}` }] }));
+    const replies = slackRenderer.findings(many);
+    expect(replies.length).toBeGreaterThan(1);
+    for (const r of replies) expect(r.message.blocks?.length).toBeLessThanOrEqual(50);
+    expect(replies.flatMap((r) => r.findings.map((f) => f.id))).toEqual(many.map((f) => f.id));
+    expect(replies.flatMap((r) => postedFindingBlocks([r.message]))).toEqual(many.map((f) => findingBlockId(f)));
+    const [one] = slackRenderer.findings([base]);
+    expect(one?.message.text).toBe('T: S');
   });
 
   it('a redelivered check job reuses its stored outcome and posts nothing twice', async () => {
