@@ -44,11 +44,12 @@ describe('the diagnostics engine on fakes', () => {
 
   it('findings throttled by Slack are deferred, not lost, and the assessment is not behind them', async () => {
     let refused = 0;
+    let throttled = true;
     const d = await diagnose(seedWorld(), {
       before: (fake) => {
         const post = fake.chat.post.bind(fake.chat);
         fake.chat.post = async (channel, message, o) => {
-          if (o?.threadTs && refused < 2) {
+          if (o?.threadTs && throttled) {
             refused += 1;
             throw new AppError('throttled', 'paced by the shared budget', { retryAfterMs: 1_500 });
           }
@@ -59,10 +60,13 @@ describe('the diagnostics engine on fakes', () => {
     const thread = () => (d.fake.chat.channels.get('C0DIAG')?.messages ?? []).filter((m) => m.threadTs);
     // The assessment is out while the findings still wait for Slack.
     expect(d.assessment.findings).toHaveLength(d.findings.length);
+    expect((d.fake.chat.channels.get('C0DIAG')?.messages ?? []).some((m) => m.text.startsWith('Assessment INC-1: '))).toBe(true);
+    expect(refused).toBeGreaterThan(0);
     expect(postedFindingBlocks(thread())).toEqual([]);
+    throttled = false;
     await d.fake.runFor(5_000);
-    expect(refused).toBe(2);
     expect(Object.values(timesPosted(d.findings, thread()))).toEqual(d.findings.map(() => 1));
+    expect((await d.fake.ports.timeline.list(d.incidentId)).filter((e) => e.kind === 'diagnosis.finding')).toHaveLength(d.findings.length);
   });
 
   it('two findings jobs of one run at once: each finding is posted once (the posting lease)', async () => {

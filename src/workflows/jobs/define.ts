@@ -28,7 +28,7 @@ export type QueueName = keyof typeof QUEUES;
  * Jobs at `decoration` or later spend only the first half of Slack's burst (integrations/slack/budget.ts).
  */
 export const PRIORITY = {
-  /** Someone is waiting: their action's follow-up (execute, verify). */
+  /** Someone is waiting: their action's follow-up (execute, verify), a diagnosis's assessment. */
   person: 1,
   /** Opening an incident of severity rank n: channel, invite, first card. */
   open: (severityRank: number) => Math.max(1, Math.min(4, severityRank)),

@@ -16,9 +16,10 @@ export const diagnoseFindingsJob = defineJob({
     seq: z.number().int().nonnegative(),
   }),
   id: (d) => `findings-${d.incidentId}-${d.runId}-s${d.seq}`,
-  // The decoration lane spends only the first half of the channel's burst (integrations/slack/budget.ts),
-  // so the progress message and the assessment (findings priority, the work lane) always find room:
-  // the findings follow at Slack's pace, the assessment is never behind them.
-  options: { priority: PRIORITY.decoration },
+  // Findings are part of the record (the work lane, findings priority): they follow one another at
+  // Slack's pace for the channel. The assessment (diagnose-assess) goes in the interactive lane, which
+  // always has a call of the burst left that the work lane cannot spend (integrations/slack/budget.ts),
+  // so it is never behind the findings.
+  options: { priority: PRIORITY.findings },
   run: (deps, d, ctx) => postFindings(deps, { incidentId: d.incidentId, runId: d.runId }, d.seq, ctx.id),
 });
