@@ -11,7 +11,7 @@
 import type { CheckOutcome, RunRef } from '../../domain/diagnosis-run.js';
 import type { Assessment, Finding, Subject } from '../../domain/diagnostics.js';
 import { IncidentAlert } from '../../domain/incident.js';
-import { AppError, errorMessage, isAppError, isRetryable } from '../../errors.js';
+import { AppError, errorMessage, isAppError, isRetryable, retryAfterOf } from '../../errors.js';
 import type { Ports } from '../context.js';
 import { requireIncident } from '../incidents.js';
 import { nextWindow, prepareJob, type JobContext } from '../jobs/define.js';
@@ -219,9 +219,10 @@ async function takeFindingsLease(deps: Ports, run: RunRef, holder: string): Prom
 /**
  * The findings job: posts every finding of the run not posted yet under the progress message, those
  * ready bundled into as few replies as fit (render.findings), and marks each posted after its reply
- * went through. Throttled by Slack's budget, the job is delayed (the worker moves it) and posts the
- * rest when it runs again: deferred, never lost. A redelivered or older job does the same (it finds
- * nothing left, or what its predecessor did not get to).
+ * went through. Throttled by Slack's budget, it asks for the run's next findings job after the
+ * budget's wait (coalesced with what the checks ask for meanwhile), which posts the rest: deferred,
+ * never lost. A redelivered or older job does the same (it finds nothing left, or what its
+ * predecessor did not get to).
  */
 export async function postFindings(deps: Ports, run: RunRef, seq: number, jobId: string): Promise<void> {
   if ((await deps.claims.count(findingsSeq(run))) === seq) await deps.claims.increment(findingsSeq(run), 0);
@@ -236,7 +237,15 @@ export async function postFindings(deps: Ports, run: RunRef, seq: number, jobId:
     const marks = await Promise.all(all.map((f) => deps.claims.getValue(postedMark(run, f))));
     const unposted = all.filter((_, i) => !marks[i]);
     for (const reply of deps.render.findings(unposted)) {
-      await deps.chat.post(channel, reply.message, { threadTs });
+      try {
+        await deps.chat.post(channel, reply.message, { threadTs });
+      } catch (e) {
+        // Throttled: the run's next findings job comes back then (one waits per run, however many
+        // checks ask meanwhile), rather than this one delayed beside the ones they would ask for.
+        const after = retryAfterOf(e);
+        if (after === undefined) throw e;
+        return await scheduleFindingsPost(deps, run, Math.max(after, 1));
+      }
       await Promise.all(reply.findings.map((f) => deps.claims.setValue(postedMark(run, f), '1', 0)));
       for (const f of reply.findings) {
         await deps.timeline.append(run.incidentId, { at: deps.clock.now().toISOString(), kind: 'diagnosis.finding', actor: 'warroom', text: f.title, data: { findingId: f.id, severity: f.severity, runId: run.runId } }, `finding-${run.runId}-${f.id}`);
