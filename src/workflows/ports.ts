@@ -198,6 +198,11 @@ export interface ChatPort {
   openView(triggerId: string, view: unknown): Promise<void>;
   /** Publishes a user's App Home tab (views.publish): the whole view replaces the last one. */
   publishHome(userId: string, view: unknown): Promise<void>;
+  /**
+   * The replies of a thread (conversations.replies), oldest first, without its parent. Read only to
+   * learn whether a post whose answer was lost (the worker died) went through.
+   */
+  threadReplies(channelId: string, threadTs: string): Promise<ChatMessage[]>;
   /** A message's permalink (chat.getPermalink). */
   permalink(channelId: string, ts: string): Promise<string>;
   addBookmark(channelId: string, title: string, link: string): Promise<void>;
@@ -383,6 +388,8 @@ export interface MessageRenderer {
   text(text: string): ChatMessage;
   /** Findings as thread replies, as many to a reply as fit (each finding its own sections); each reply names its findings. */
   findings(findings: readonly Finding[]): FindingsReply[];
+  /** Which of `ids` the replies (as render.findings made them) hold. */
+  findingsIn(replies: readonly ChatMessage[], ids: readonly string[]): string[];
   progress(input: { incidentId: string; runId: string; total: number; done: { check: string; ok: boolean; title: string }[]; finished: boolean }): ChatMessage;
   assessment(assessment: Assessment): ChatMessage;
   proposalCard(proposal: Proposal): ChatMessage;

@@ -88,6 +88,29 @@ describe('the diagnostics engine on fakes', () => {
     expect(Object.values(timesPosted(d.findings, thread))).toEqual(d.findings.map(() => 1));
   });
 
+  it('a reply that went through but whose answer was lost (the worker died) is read back from the thread, not posted again', async () => {
+    let lost = 0;
+    const d = await diagnose(seedWorld(), {
+      before: (fake) => {
+        const post = fake.chat.post.bind(fake.chat);
+        fake.chat.post = async (channel, message, o) => {
+          const r = await post(channel, message, o);
+          if (o?.threadTs && lost < 1) {
+            lost += 1;
+            throw new AppError('unavailable', 'socket hang up'); // Slack has it; the job never heard
+          }
+          return r;
+        };
+      },
+    });
+    await d.fake.runFor(60_000);
+    const thread = (d.fake.chat.channels.get('C0DIAG')?.messages ?? []).filter((m) => m.threadTs);
+    expect(lost).toBe(1);
+    expect(d.fake.chat.calls).toContain('conversations.replies');
+    expect(Object.values(timesPosted(d.findings, thread))).toEqual(d.findings.map(() => 1));
+    expect((await d.fake.ports.timeline.list(d.incidentId)).filter((e) => e.kind === 'diagnosis.finding')).toHaveLength(d.findings.length);
+  });
+
   it('findings are bundled into replies of at most 50 blocks, each finding whole and once, in order', () => {
     const base = makeFinding({ check: 'pods', subject: { kind: 'workload', namespace: 'default', deployment: 'x' }, discriminator: 'd0', severity: 'info', title: 'T', summary: 'S' });
     const many = Array.from({ length: 40 }, (_, i) => ({ ...base, id: `${base.id}-${i}`, title: `Finding ${i}`, evidence: [{ numbers: { n: i }, detail: `detail ${i}` }] }));

@@ -36,6 +36,7 @@ const METHOD_SCOPES: Record<string, { scopes: string[]; why?: string }> = {
   'conversations.setPurpose': { scopes: ['channels:manage', 'groups:write'] },
   'conversations.invite': { scopes: ['channels:manage', 'groups:write'] },
   'conversations.archive': { scopes: ['channels:manage', 'groups:write'] },
+  'conversations.replies': { scopes: ['channels:history', 'groups:history'] },
   'usergroups.users.list': { scopes: ['usergroups:read'] },
   'pins.add': { scopes: ['pins:write'] },
   'bookmarks.add': { scopes: ['bookmarks:write'] },

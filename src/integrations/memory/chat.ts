@@ -136,6 +136,10 @@ export function createMemoryChat(opts: { usergroups?: Record<string, string[]>; 
       calls.push('views.publish');
       chat.homes.set(userId, view);
     },
+    async threadReplies(channelId, threadTs) {
+      calls.push('conversations.replies');
+      return get(channelId).messages.filter((m) => m.threadTs === threadTs && m.ts !== threadTs).map((m) => ({ text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) }));
+    },
     async permalink(channelId, ts) {
       calls.push('chat.getPermalink');
       get(channelId);

@@ -258,6 +258,17 @@ export function createSlackChat(opts: SlackClientOptions, client: WebClient = cr
     async publishHome(user_id, view) {
       await call('views.publish', () => client.views.publish({ user_id, view: view as never }));
     },
+    async threadReplies(channel, ts) {
+      const out: ChatMessage[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = cursor;
+        const r = await call('conversations.replies', () => client.conversations.replies({ channel, ts, limit: 200, ...(page ? { cursor: page } : {}) }));
+        for (const m of r?.messages ?? []) if (m.ts !== ts) out.push({ text: m.text ?? '', ...(m.blocks ? { blocks: m.blocks as unknown[] } : {}) });
+        cursor = r?.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      return out;
+    },
     async permalink(channel, message_ts) {
       const r = await call('chat.getPermalink', () => client.chat.getPermalink({ channel, message_ts }));
       return typeof r?.permalink === 'string' ? r.permalink : '';

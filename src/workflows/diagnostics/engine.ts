@@ -189,6 +189,11 @@ const findingsLeaseGen = (run: RunRef) => `findings-lease-gen-${run.incidentId}-
 const FINDINGS_LEASE_MS = 60_000;
 /** When a findings job that found another one posting asks again. */
 const FINDINGS_BUSY_RETRY_MS = 500;
+/**
+ * The findings of the reply being posted: set before the post, cleared once they are marked. A job that
+ * finds it set took over from one that died between Slack's answer and the marks (settleInFlight).
+ */
+const findingsInFlight = (run: RunRef) => `findings-inflight-${run.incidentId}-${run.runId}`;
 /** A finding's posted mark (the key doneOnce used before findings were bundled, so runs in flight keep theirs). */
 const postedMark = (run: RunRef, f: Finding) => doneMark(`posted-${run.incidentId}-${run.runId}-${f.id}`);
 
@@ -233,27 +238,53 @@ export async function postFindings(deps: Ports, run: RunRef, seq: number, jobId:
   const release = await takeFindingsLease(deps, run, jobId);
   if (!release) return scheduleFindingsPost(deps, run, FINDINGS_BUSY_RETRY_MS);
   try {
+    await settleInFlight(deps, run, channel, threadTs);
     const all = await deps.diagnosis.listFindings(run.incidentId, run.runId);
     const marks = await Promise.all(all.map((f) => deps.claims.getValue(postedMark(run, f))));
     const unposted = all.filter((_, i) => !marks[i]);
     for (const reply of deps.render.findings(unposted)) {
+      await deps.claims.setValue(findingsInFlight(run), reply.findings.map((f) => f.id).join('\n'), 0);
       try {
         await deps.chat.post(channel, reply.message, { threadTs });
       } catch (e) {
-        // Throttled: the run's next findings job comes back then (one waits per run, however many
-        // checks ask meanwhile), rather than this one delayed beside the ones they would ask for.
+        // Throttled (the budget or Slack refused it: not posted): the run's next findings job comes
+        // back then (one waits per run, however many checks ask meanwhile). Any other failure may have
+        // posted it: the in-flight mark stays for the next job to settle.
         const after = retryAfterOf(e);
         if (after === undefined) throw e;
+        await deps.claims.setValue(findingsInFlight(run), '', 1);
         return await scheduleFindingsPost(deps, run, Math.max(after, 1));
       }
-      await Promise.all(reply.findings.map((f) => deps.claims.setValue(postedMark(run, f), '1', 0)));
-      for (const f of reply.findings) {
-        await deps.timeline.append(run.incidentId, { at: deps.clock.now().toISOString(), kind: 'diagnosis.finding', actor: 'warroom', text: f.title, data: { findingId: f.id, severity: f.severity, runId: run.runId } }, `finding-${run.runId}-${f.id}`);
-      }
+      await markPosted(deps, run, reply.findings);
+      await deps.claims.setValue(findingsInFlight(run), '', 1);
     }
   } finally {
     await release();
   }
+}
+
+/** Marks findings posted, then records them on the timeline (once per finding). */
+async function markPosted(deps: Ports, run: RunRef, findings: readonly Finding[]): Promise<void> {
+  await Promise.all(findings.map((f) => deps.claims.setValue(postedMark(run, f), '1', 0)));
+  for (const f of findings) {
+    await deps.timeline.append(run.incidentId, { at: deps.clock.now().toISOString(), kind: 'diagnosis.finding', actor: 'warroom', text: f.title, data: { findingId: f.id, severity: f.severity, runId: run.runId } }, `finding-${run.runId}-${f.id}`);
+  }
+}
+
+/**
+ * A reply was being posted when its job died (or its post failed other than throttled): whether it
+ * went through is read back from the thread (conversations.replies), and the findings it holds are
+ * marked posted, so they are not posted again. Runs under the posting lease.
+ */
+async function settleInFlight(deps: Ports, run: RunRef, channel: string, threadTs: string): Promise<void> {
+  const ids = ((await deps.claims.getValue(findingsInFlight(run))) ?? '').split('\n').filter(Boolean);
+  if (!ids.length) return;
+  const posted = new Set(deps.render.findingsIn(await deps.chat.threadReplies(channel, threadTs), ids));
+  if (posted.size) {
+    const findings = await deps.diagnosis.listFindings(run.incidentId, run.runId);
+    await markPosted(deps, run, findings.filter((f) => posted.has(f.id)));
+  }
+  await deps.claims.setValue(findingsInFlight(run), '', 1);
 }
 
 /** Progress updates are coalesced: at most one per run per second. */

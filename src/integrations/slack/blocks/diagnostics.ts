@@ -62,6 +62,12 @@ export function findings(list: readonly Finding[]): FindingsReply[] {
   return out;
 }
 
+/** Which of `ids` the replies hold (by the block_id of each finding's first section). */
+export function findingsIn(replies: readonly ChatMessage[], ids: readonly string[]): string[] {
+  const blockIds = new Set(replies.flatMap((r) => (r.blocks ?? []).map((b) => (typeof b === 'object' && b !== null ? (b as Record<string, unknown>)['block_id'] : undefined))));
+  return ids.filter((id) => blockIds.has(findingBlockId({ id })));
+}
+
 export function progress(input: { incidentId: string; runId: string; total: number; done: { check: string; ok: boolean; title: string }[]; finished: boolean }): ChatMessage {
   const n = input.done.length;
   const bar = input.total ? `${'▓'.repeat(Math.round((n / input.total) * 10))}${'░'.repeat(10 - Math.round((n / input.total) * 10))}` : '';

@@ -1,6 +1,6 @@
 import type { Incident } from '../../../domain/incident.js';
 import type { ChatMessage, MessageRenderer } from '../../../workflows/ports.js';
-import { assessment, findings, progress } from './diagnostics.js';
+import { assessment, findings, findingsIn, progress } from './diagnostics.js';
 import { announcement, incidentCard } from './incident.js';
 import { ACTIONS } from './ids.js';
 import { actions, button, context, cut, section } from './kit.js';
@@ -30,6 +30,7 @@ export const slackRenderer: MessageRenderer = {
   announcement,
   text: (text) => ({ text: cut(text, 3900) }),
   findings,
+  findingsIn,
   progress,
   assessment,
   proposalCard,
