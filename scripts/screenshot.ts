@@ -57,6 +57,18 @@ async function main(): Promise<void> {
       if (Date.now() > deadline) throw new Error('the proposal card did not come within 4 minutes');
       await new Promise((r) => setTimeout(r, 250));
     }
+    // The findings follow the assessment into the diagnosis thread at Slack's per-channel pace: wait
+    // until the thread has stopped growing (no reply for 3 s) so the picture shows them.
+    const progress = () => world.slack.messages(channelId).find((m) => !m.thread_ts && /Diagnos/.test(JSON.stringify(m.blocks ?? m.text ?? '')));
+    let replies = -1;
+    let stableSince = Date.now();
+    while (Date.now() - stableSince < 3_000) {
+      const p = progress();
+      const n = p ? world.slack.thread(channelId, p.ts).length : 0;
+      if (n !== replies) [replies, stableSince] = [n, Date.now()];
+      if (Date.now() > deadline) throw new Error('the diagnosis thread did not settle within 4 minutes');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     const page = await browser.newPage({ viewport: { width: 1280, height: 2300 }, deviceScaleFactor: 1 });
     page.on('dialog', (d) => void d.accept());
     await page.goto(`${viewer.url}#${channelId}`);
@@ -64,9 +76,14 @@ async function main(): Promise<void> {
     await approve.waitFor({ timeout: 30_000 });
     // Open the diagnosis thread (the findings and the assessment are its replies).
     const toggles = page.locator('#messages .thread-toggle');
+    await toggles.first().waitFor({ timeout: 30_000 });
     for (let i = 0; i < (await toggles.count()); i++) {
       const t = toggles.nth(i);
-      if ((await t.textContent())?.startsWith('▸')) await t.click();
+      // The page re-renders from the sandbox's state every poll: click until the thread shows open.
+      for (let tries = 0; tries < 5 && (await t.textContent())?.startsWith('▸'); tries++) {
+        await t.click();
+        await page.waitForTimeout(500);
+      }
     }
     // The card refresh after the scripted acknowledgement is coalesced (about a second).
     await page.waitForTimeout(2500);
