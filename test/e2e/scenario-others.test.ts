@@ -9,14 +9,17 @@ import { matchesRef, playScenario, type PlayResult } from '../../src/sandbox/dem
 import { startWorld, type World } from '../../src/sandbox/demo/world.js';
 import { loadNamedScenario } from '../../src/sandbox/scenario/loader.js';
 import { expectedProposals } from '../../src/sandbox/scenario/schema.js';
+import { postedFindingBlocks, timesPosted } from '../support/findings.js';
+import { waitFor } from '../support/procs.js';
 
-function findingsPostedOnce(world: World, result: PlayResult): void {
-  const messages = world.slack.messages(result.channelId ?? '');
-  const titles = (result.assessment?.findings ?? []).map((f) => f.title);
-  expect(titles.length).toBeGreaterThan(0);
-  const replies = messages.filter((m) => m.thread_ts !== undefined && m.thread_ts !== m.ts);
-  expect(replies).toHaveLength(titles.length);
-  for (const title of titles) expect(replies.filter((r) => r.text.startsWith(`${title}: `)).length, title).toBe(1);
+/** Each finding of the assessment posted once in the diagnosis thread (they follow the assessment at Slack's pace). */
+async function findingsPostedOnce(world: World, result: PlayResult): Promise<void> {
+  const findings = result.assessment?.findings ?? [];
+  expect(findings.length).toBeGreaterThan(0);
+  const replies = () => world.slack.messages(result.channelId ?? '').filter((m) => m.thread_ts !== undefined && m.thread_ts !== m.ts);
+  await waitFor(() => postedFindingBlocks(replies()).length >= findings.length, { timeoutMs: 30_000, what: 'every finding posted' });
+  expect(timesPosted(findings, replies())).toEqual(Object.fromEntries(findings.map((f) => [f.id, 1])));
+  expect(postedFindingBlocks(replies())).toHaveLength(findings.length);
 }
 
 for (const name of ['hpa-pinned-at-max', 'sidecar-cpu-throttling']) {
@@ -46,8 +49,8 @@ for (const name of ['hpa-pinned-at-max', 'sidecar-cpu-throttling']) {
       expect(scenario.expect.mustInclude.filter((s) => !text.includes(s))).toEqual([]);
     });
 
-    it('posts each finding once', () => {
-      findingsPostedOnce(world, result);
+    it('posts each finding once', async () => {
+      await findingsPostedOnce(world, result);
     });
 
     const ref = expectedProposals(scenario.expect)[0];
