@@ -141,12 +141,10 @@ const CARD_MAX_TRIES = 5;
  * refresh sequence number, so every change until that job starts is the same job (a no-op add); the
  * job moves the number on before it reads the state, so a change while it runs asks for the next one.
  * It renders the latest state when it runs: never one write per alert.
- */
-/**
- * Asks for the card to be refreshed. `person`: someone is looking at the card for their own action
- * (an acknowledge, a resolve, a severity or role change): that refresh runs at a person's priority and
- * Slack lane, at once, so a storm's refreshes do not hold it back (one such refresh waits per incident
- * beside the coalesced one; whichever runs first writes the latest state, the other finds nothing new).
+ * `person`: someone is looking at the card for their own action (an acknowledge, a resolve, a severity
+ * or role change): that refresh runs at a person's priority and Slack lane, at once, so a storm's
+ * refreshes do not hold it back (one such refresh waits beside the coalesced one; whichever runs first
+ * writes the latest state, the other finds the sequence moved on).
  */
 export async function scheduleCardRefresh(deps: Ports, incidentId: string, opts: { delayMs?: number; tries?: number; person?: boolean } = {}): Promise<void> {
   const seq = await deps.claims.count(cardSeq(incidentId));
@@ -286,9 +284,10 @@ export async function resolveIncident(deps: Ports, incidentId: string, actor: st
     return { ...cur, status: 'resolved', resolvedAt: nowIso, resolvedBy: actor, updatedAt: nowIso };
   });
   if (!changed) return { ok: false, message: `${incident.id} is already resolved.` };
-  const who = actor.startsWith('U') ? `<@${actor}>` : actor;
+  const byPerson = actor.startsWith('U');
+  const who = byPerson ? `<@${actor}>` : actor;
   await deps.timeline.append(incidentId, event(deps, 'incident.resolved', actor, `Resolved by ${who}${reason ? `: ${reason}` : ''}`), `resolved-${incident.reopenCount}`);
-  await scheduleCardRefresh(deps, incidentId, { person: actor.startsWith('U') });
+  await scheduleCardRefresh(deps, incidentId, { person: byPerson });
   await deps.queue.enqueue(incidentResolvedJob, { incidentId, reopenCount: incident.reopenCount });
   return { ok: true, message: `${incident.id} resolved.` };
 }
